@@ -1,0 +1,1 @@
+"""One module per ``sosrmt`` subcommand; each defines ``register(subparsers)``."""
