@@ -479,8 +479,22 @@ def plot_sweep(rows: RowsLike, *, x: str, y: str, path: str | Path,
                     (f"theory ∝ {theory}" if theory_scale == "fit" else f"theory {theory}"))
             theory_drawn = True
     if loglog:
+        from matplotlib import ticker
+
         ax.set_xscale("log")
         ax.set_yscale("log")
+        plain = ticker.FuncFormatter(lambda v, _: f"{v:g}")
+        xs_all = sorted({float(r[x]) for r in data if _is_number(r.get(x))})
+        if len(xs_all) <= 12:  # tick every swept x, in plain numbers
+            ax.xaxis.set_major_locator(ticker.FixedLocator(xs_all))
+            ax.xaxis.set_minor_locator(ticker.NullLocator())
+        ax.xaxis.set_major_formatter(plain)
+        ax.yaxis.set_major_formatter(plain)
+        lo_y, hi_y = ax.get_ylim()
+        if hi_y / lo_y < 10:  # less than a decade: label the minor ticks too
+            ax.yaxis.set_minor_formatter(plain)
+        else:
+            ax.yaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or (f"{y} (mean ± se over seeds)"))
     if title:

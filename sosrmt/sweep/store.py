@@ -170,11 +170,15 @@ class Store:
             try:
                 conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                                        timeout=self.timeout, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise ValueError(f"store: cannot open {str(path)!r} ({exc})") from None
+            try:
                 self._check_header(conn, exists)
                 if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
                     raise ValueError(f"store: {str(path)!r} is not a sosrmt sweep store")
-            except sqlite3.Error as exc:
-                raise ValueError(f"store: cannot open {str(path)!r} ({exc})") from None
+            except BaseException:
+                conn.close()
+                raise
             return conn
         if not exists:
             try:
