@@ -1,0 +1,317 @@
+"""Moment relaxations assembled in one vectorised pass into sparse conic data.
+
+The degree-:math:`2d` moment relaxation of :math:`\\max p(x)` over a domain is
+
+.. math::
+
+    \\max_y \\sum_k p_k y_k \\quad\\text{s.t.}\\quad y_0 = 1,\\quad
+    M_d(y) \\succeq 0,\\quad M_{d-\\lceil \\deg g/2\\rceil}(g\\,y) \\succeq 0,\\quad
+    L_y(h\\,x^\\beta) = 0,
+
+where :math:`M_d(y)_{ab} = y_{a\\cdot b}` (with the ring's product: XOR/OR/sum of keys,
+and the factor :math:`c^{|a\\cap b|}` on a hypercube with :math:`x_i^2=c`). Every entry of
+every block is a linear form in the moments, so the whole problem is one sparse matrix
+:math:`F` (rows: the cone entries in SCS's svec layout, lower triangle column by column,
+off-diagonals scaled by :math:`\\sqrt2`; columns: the moments). SCS's standard form
+:math:`\\min c^\\top x` s.t. :math:`Ax + s = b,\\ s\\in\\mathcal K` follows with
+:math:`x = y_{1:}`, :math:`A = -F_{:,1:}`, :math:`b = F_{:,0}`, :math:`c = -p_{1:}`.
+
+**Sign symmetry.** When the objective and all constraints are even (invariant under
+:math:`x\\mapsto-x`), the odd moments of a symmetrised optimal solution vanish, so the
+moment matrix splits into an even-degree and an odd-degree block (and likewise each
+localizing matrix); only even moments are variables.
+
+**Dual.** The conic dual variable :math:`z\\in\\mathcal K^*` holds Gram matrices
+:math:`Q_b\\succeq0` (one per block) and free multipliers for the equalities, with
+
+.. math:: \\lambda - p(x) = \\sum_b g_b(x)\\, m_b(x)^\\top Q_b\\, m_b(x) + \\sum_j h_j(x) s_j(x)
+
+coefficientwise (modulo the ring's relations): an SoS certificate of :math:`p\\le\\lambda`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sosrmt._validation import DEFAULT_MEMORY_LIMIT, check_int, check_memory
+from sosrmt.poly import Polynomial, key_degrees, monomial_basis, multiply_keys
+from sosrmt.sos.domains import Domain
+
+__all__ = ["EqualityBlock", "MomentRelaxation", "PsdBlock"]
+
+_SQRT2 = np.sqrt(2.0)
+
+
+@dataclass
+class PsdBlock:
+    """One PSD block: :math:`g\\cdot m m^\\top` over a monomial basis ``basis``.
+
+    ``rows`` is its slice of the conic rows; ``ii, jj`` the svec (column-major lower
+    triangle) index pairs of those rows.
+    """
+
+    name: str
+    basis: np.ndarray
+    multiplier: Polynomial | None
+    rows: slice
+    ii: np.ndarray
+    jj: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.basis.size)
+
+
+@dataclass
+class EqualityBlock:
+    """Linear moment constraints :math:`L(h\\,x^\\beta) = 0` for :math:`\\beta` in ``basis``."""
+
+    name: str
+    h: Polynomial
+    basis: np.ndarray
+    rows: slice
+
+
+def svec_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``(i, j)``, ``i >= j``, of SCS's svec order (lower triangle by columns)."""
+    jj, ii = np.triu_indices(n)
+    return ii, jj
+
+
+def svec_to_matrix(v: np.ndarray, n: int) -> np.ndarray:
+    """Inverse of SCS's svec: a symmetric matrix from its scaled lower triangle."""
+    ii, jj = svec_pairs(n)
+    m = np.zeros((n, n))
+    vals = np.where(ii == jj, v, v / _SQRT2)
+    m[ii, jj] = vals
+    m[jj, ii] = vals
+    return m
+
+
+class MomentRelaxation:
+    """The degree-``degree`` moment relaxation of ``sense`` ``objective`` over ``domain``.
+
+    Parameters
+    ----------
+    objective : Polynomial
+        The polynomial to maximise or minimise (a general polynomial is reduced onto the
+        domain's ring).
+    domain : Domain
+        Where the variables live (:class:`Hypercube`, :class:`Boolean`, :class:`Sphere`,
+        :class:`Semialgebraic`).
+    degree : int
+        The full relaxation degree :math:`2d`: even, at least the objective's degree and
+        every constraint's degree.
+    sense : {"max", "min"}
+        Maximise (the certificate proves an upper bound) or minimise (a lower bound).
+    symmetry : {"auto", "none"}
+        ``"auto"`` block-diagonalises by the sign symmetry when the problem is even.
+    memory_limit : float, optional
+        Refuse (with the estimate in the message) relaxations whose assembly would need
+        more bytes than this.
+
+    Attributes
+    ----------
+    moment_keys : ndarray
+        The moments that are variables (key 0, the constant, first).
+    blocks : list of PsdBlock
+    equality_blocks : list of EqualityBlock
+    F : scipy.sparse.csr_matrix
+        Rows = conic rows, columns = ``moment_keys``; row r is the linear form of cone entry r.
+    cone : dict
+        SCS cone description (``{"z": ..., "s": [...]}``).
+    p : ndarray
+        Internal objective (maximised) on ``moment_keys``: the objective for ``"max"``,
+        its negative for ``"min"``.
+
+    Examples
+    --------
+    >>> from sosrmt.sos import Hypercube
+    >>> W = np.array([[0.0, 1, 1], [1, 0, 1], [1, 1, 0]])
+    >>> rel = MomentRelaxation(Polynomial.quadratic_form(-W), Hypercube(3), degree=2)
+    >>> [b.size for b in rel.blocks], rel.moment_keys.size   # even block {1}, odd {x0,x1,x2}
+    ([1, 3], 4)
+    """
+
+    def __init__(self, objective: Polynomial, domain: Domain, degree: int, *,
+                 sense: str = "max", symmetry: str = "auto",
+                 memory_limit: float = DEFAULT_MEMORY_LIMIT) -> None:
+        if not isinstance(domain, Domain):
+            raise TypeError(f"domain: expected a Domain, got {type(domain).__name__}")
+        if sense not in ("max", "min"):
+            raise ValueError(f"sense: expected 'max' or 'min', got {sense!r}")
+        if symmetry not in ("auto", "none"):
+            raise ValueError(f"symmetry: expected 'auto' or 'none', got {symmetry!r}")
+        degree = check_int(degree, "degree", minimum=1)
+        if degree % 2:
+            raise ValueError(f"degree: expected an even relaxation degree 2d, got {degree}")
+        objective = domain.polynomial(objective, "objective")
+        if objective.degree > degree:
+            raise ValueError(f"degree: the relaxation degree {degree} is below the objective's "
+                             f"degree {objective.degree}")
+        for name, polys in (("equalities", domain.equalities), ("inequalities", domain.inequalities)):
+            for g in polys:
+                if g.degree > degree:
+                    raise ValueError(f"degree: the relaxation degree {degree} is below the degree "
+                                     f"{g.degree} of one of the domain's {name}")
+        self.objective = objective
+        self.domain = domain
+        self.degree = degree
+        self.sense = sense
+        self.half = degree // 2
+        self.symmetric = bool(symmetry == "auto" and domain.is_even() and objective.is_even())
+        self._estimate_and_check(memory_limit)
+        self._assemble()
+
+    # ------------------------------------------------------------------ size estimate
+    def _block_bases(self) -> list[tuple[str, np.ndarray, Polynomial | None]]:
+        dom, ring = self.domain, self.domain.ring
+        n, d = dom.nvars, self.half
+        parities = (0, 1) if self.symmetric else (None,)
+        out = []
+        for par in parities:
+            tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
+            basis = monomial_basis(n, d, ring, parity=par)
+            if basis.size:
+                out.append((f"moment{tag}", basis, None))
+        for idx, g in enumerate(dom.inequalities):
+            dg = d - (g.degree + 1) // 2
+            if dg < 0:
+                continue
+            for par in parities:
+                tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
+                basis = monomial_basis(n, dg, ring, parity=par)
+                if basis.size:
+                    out.append((f"localizing[{idx}]{tag}", basis, g))
+        return out
+
+    def _estimate_and_check(self, limit: float) -> None:
+        from math import comb
+
+        n, d, ring = self.domain.nvars, self.half, self.domain.ring
+        if ring == "general":
+            size = comb(n + d, d)
+        else:
+            size = sum(comb(n, k) for k in range(min(d, n) + 1))
+        entries = size * (size + 1) // 2
+        for g in self.domain.inequalities:
+            entries += entries * g.nterms  # upper estimate
+        # keys, values, rows, inverse index (8 bytes each) + a few temporaries, plus dense
+        # eigen-decompositions of the blocks afterwards
+        nbytes = 6 * 8 * entries + 3 * 8 * size * size
+        check_memory(nbytes, f"the degree-{self.degree} moment relaxation in {n} variables "
+                     f"(moment matrix {size} x {size}, {entries} cone entries)", limit=limit,
+                     hint="lower the degree or the number of variables")
+
+    # ------------------------------------------------------------------ assembly
+    def _assemble(self) -> None:
+        ring, square = self.domain.ring, self.domain.square
+        keys_parts, vals_parts, rows_parts = [], [], []
+        offset = 0
+        self.equality_blocks: list[EqualityBlock] = []
+        for idx, h in enumerate(self.domain.equalities):
+            dm = self.degree - h.degree
+            basis = monomial_basis(self.domain.nvars, dm, ring,
+                                   parity=0 if (self.symmetric and h.is_even()) else None)
+            nrows = basis.size
+            k, f = multiply_keys(basis[:, None], h.keys[None, :], ring, square)
+            v = np.broadcast_to(h.coefs[None, :], k.shape) * (1.0 if f is None else f)
+            keys_parts.append(k.ravel())
+            vals_parts.append(np.asarray(v, dtype=float).ravel())
+            rows_parts.append(np.repeat(np.arange(offset, offset + nrows), h.nterms))
+            self.equality_blocks.append(EqualityBlock(f"equality[{idx}]", h, basis,
+                                                      slice(offset, offset + nrows)))
+            offset += nrows
+        n_zero = offset
+        self.blocks: list[PsdBlock] = []
+        for name, basis, g in self._block_bases():
+            N = basis.size
+            ii, jj = svec_pairs(N)
+            k, f = multiply_keys(basis[ii], basis[jj], ring, square)
+            scale = np.where(ii == jj, 1.0, _SQRT2)
+            if f is not None:
+                scale = scale * f
+            npairs = ii.size
+            if g is None:
+                keys_parts.append(k)
+                vals_parts.append(scale)
+                rows_parts.append(np.arange(offset, offset + npairs))
+            else:
+                kg, fg = multiply_keys(k[:, None], g.keys[None, :], ring, square)
+                vg = scale[:, None] * g.coefs[None, :]
+                if fg is not None:
+                    vg = vg * fg
+                keys_parts.append(kg.ravel())
+                vals_parts.append(vg.ravel())
+                rows_parts.append(np.repeat(np.arange(offset, offset + npairs), g.nterms))
+            self.blocks.append(PsdBlock(name, basis, g, slice(offset, offset + npairs), ii, jj))
+            offset += npairs
+        all_keys = np.concatenate(keys_parts)
+        moment_keys, inverse = np.unique(all_keys, return_inverse=True)
+        if moment_keys[0] != 0:
+            raise AssertionError("the constant moment must be present")  # pragma: no cover
+        self.moment_keys = moment_keys
+        rows = np.concatenate(rows_parts)
+        vals = np.concatenate(vals_parts)
+        self.F = sp.csr_matrix((vals, (rows, inverse.ravel())), shape=(offset, moment_keys.size))
+        self.F.sum_duplicates()
+        self.n_rows = offset
+        self.cone = {"z": n_zero, "s": [b.size for b in self.blocks]}
+        obj = self.objective if self.sense == "max" else -self.objective
+        pos = np.searchsorted(moment_keys, obj.keys)
+        pos = np.minimum(pos, moment_keys.size - 1)
+        missing = moment_keys[pos] != obj.keys
+        if np.any(missing):
+            raise ValueError("objective: has monomials that no moment of this relaxation covers "
+                             "(raise the degree)")
+        self.p = np.zeros(moment_keys.size)
+        self.p[pos] = obj.coefs
+        self.p0 = float(self.p[0])
+
+    # ------------------------------------------------------------------ conic data
+    def scs_data(self) -> tuple[dict, dict]:
+        """``(data, cone)`` in SCS's standard form (see the module notes)."""
+        F = self.F.tocsc()
+        A = -F[:, 1:]
+        b = np.asarray(F[:, 0].toarray()).ravel()
+        c = -self.p[1:]
+        return {"A": A.tocsc(), "b": b, "c": c}, dict(self.cone)
+
+    def with_objective(self, objective: Polynomial) -> MomentRelaxation:
+        """A copy sharing the assembled structure with a new objective of the same support kind.
+
+        Used for re-solving a new random instance of the same size without re-assembly.
+        """
+        new = object.__new__(MomentRelaxation)
+        new.__dict__.update(self.__dict__)
+        objective = self.domain.polynomial(objective, "objective")
+        obj = objective if self.sense == "max" else -objective
+        pos = np.searchsorted(self.moment_keys, obj.keys)
+        pos = np.minimum(pos, self.moment_keys.size - 1)
+        if np.any(self.moment_keys[pos] != obj.keys):
+            raise ValueError("objective: has monomials outside this relaxation's moments")
+        if self.symmetric and not objective.is_even():
+            raise ValueError("objective: the relaxation was built for an even objective")
+        new.objective = objective
+        new.p = np.zeros(self.moment_keys.size)
+        new.p[pos] = obj.coefs
+        new.p0 = float(new.p[0])
+        return new
+
+    @property
+    def moment_matrix_size(self) -> int:
+        """Size of the full (unblocked) moment matrix."""
+        return int(sum(b.size for b in self.blocks if b.multiplier is None))
+
+    def describe(self) -> dict:
+        """Sizes: blocks, moments, rows and nonzeros."""
+        return {"blocks": [b.size for b in self.blocks], "moments": int(self.moment_keys.size),
+                "rows": int(self.n_rows), "nnz": int(self.F.nnz), "symmetric": self.symmetric,
+                "equality_rows": int(self.cone["z"])}
+
+    def key_degrees(self) -> np.ndarray:
+        """Degree of each moment key."""
+        return key_degrees(self.moment_keys, self.domain.ring)

@@ -1,0 +1,73 @@
+"""The result object of :func:`sosrmt.sos.solve`: everything about one solve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sosrmt.sos.certificate import SosCertificate
+    from sosrmt.sos.pseudo_expectation import PseudoExpectation
+    from sosrmt.sos.relaxation import MomentRelaxation
+
+__all__ = ["SosResult"]
+
+
+@dataclass
+class SosResult:
+    """Outcome of an SoS relaxation solve.
+
+    Attributes
+    ----------
+    status : str
+        ``"optimal"``, ``"optimal_inaccurate"``, ``"infeasible"``, ``"unbounded"``,
+        ``"max_iters"`` or ``"error"``.
+    value : float
+        The relaxation value found (NaN unless the status is optimal or optimal_inaccurate).
+    bound : float or None
+        The rigorous bound from the certificate (upper for max, lower for min), valid despite
+        solver inaccuracy; None when no certificate is presented.
+    pseudo_expectation : PseudoExpectation or None
+        The moment side (primal solution).
+    certificate : SosCertificate or None
+        The SoS side; None unless the status is optimal or optimal_inaccurate.
+    tight : bool
+        A feasible point attains the bound within ``stats["certified_gap"]``: the optimum
+        of the original problem is certified (``point`` is an optimiser).
+    point : ndarray or None
+        The extracted point (when tight, an optimal point up to the gap).
+    timings : dict
+        Seconds: ``build``, ``setup``, ``solve``, ``total``.
+    stats : dict
+        Solver statistics (iterations, residuals, sizes, ...).
+    relaxation : MomentRelaxation
+    """
+
+    status: str
+    value: float
+    bound: float | None
+    pseudo_expectation: PseudoExpectation | None
+    certificate: SosCertificate | None
+    tight: bool = False
+    point: np.ndarray | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    relaxation: MomentRelaxation | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when the status is optimal (possibly inaccurate) and a certificate exists."""
+        return self.status in ("optimal", "optimal_inaccurate") and self.certificate is not None
+
+    def summary(self) -> dict[str, Any]:
+        """Plain numbers for tables and JSON."""
+        return {"status": self.status, "value": self.value, "bound": self.bound,
+                "tight": self.tight, "point": None if self.point is None else self.point.tolist(),
+                "timings": dict(self.timings), "stats": dict(self.stats)}
+
+    def __repr__(self) -> str:
+        bound = "None" if self.bound is None else f"{self.bound:.8g}"
+        return (f"SosResult(status={self.status!r}, value={self.value:.8g}, bound={bound}, "
+                f"tight={self.tight})")

@@ -1,0 +1,212 @@
+"""The single entry point :func:`solve` and the re-usable :class:`RelaxationSolver`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from sosrmt.poly import Polynomial
+from sosrmt.sos.backends import make_backend
+from sosrmt.sos.certificate import SosCertificate
+from sosrmt.sos.domains import Domain
+from sosrmt.sos.pseudo_expectation import PseudoExpectation
+from sosrmt.sos.relaxation import MomentRelaxation
+from sosrmt.sos.result import SosResult
+
+__all__ = ["RelaxationSolver", "extract_point", "solve"]
+
+
+def _moment_lookup(rel: MomentRelaxation, y: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    pos = np.searchsorted(rel.moment_keys, keys)
+    pos = np.minimum(pos, rel.moment_keys.size - 1)
+    found = rel.moment_keys[pos] == keys
+    return np.where(found, y[pos], 0.0)
+
+
+def extract_point(rel: MomentRelaxation, y: np.ndarray) -> np.ndarray | None:
+    """A candidate optimiser read off the moments ``y`` (aligned with ``rel.moment_keys``).
+
+    Notes
+    -----
+    Without sign symmetry the first moments are the candidate; with it (odd moments
+    vanish) the candidate is :math:`\\sqrt{\\lambda_1}v_1` from the second-moment matrix
+    :math:`S_{ij}=\\tilde{\\mathbb E}[x_ix_j]`, which is exact when the moment matrix is flat
+    (rank one on the even block). The candidate is then mapped onto the domain (signs on
+    the hypercube, rounding on the Boolean cube, normalisation on a sphere); whether it is
+    feasible and optimal is decided by the caller.
+    """
+    dom = rel.domain
+    n = dom.nvars
+    shift = 8 if dom.ring == "general" else 1
+    one = np.asarray([1 << (shift * i) for i in range(n)], dtype=rel.moment_keys.dtype)
+    if not rel.symmetric:
+        x = _moment_lookup(rel, y, one)
+    else:
+        ii, jj = np.triu_indices(n)
+        if dom.ring == "general":
+            keys = np.asarray([int(a) + int(b) for a, b in zip(one[ii], one[jj], strict=True)],
+                              dtype=rel.moment_keys.dtype)
+            vals = _moment_lookup(rel, y, keys)
+        else:
+            keys = np.bitwise_xor(one[ii], one[jj])
+            vals = _moment_lookup(rel, y, keys)
+            vals[ii == jj] = dom.square
+        S = np.zeros((n, n))
+        S[ii, jj] = vals
+        S[jj, ii] = vals
+        w, V = np.linalg.eigh(S)
+        x = np.sqrt(max(w[-1], 0.0)) * V[:, -1]
+    if dom.ring == "hypercube":
+        return np.where(x >= 0, 1.0, -1.0) * np.sqrt(dom.square)
+    if dom.ring == "boolean":
+        return (x >= 0.5).astype(float)
+    radius = getattr(dom, "radius", None)
+    if radius is not None:
+        norm = np.linalg.norm(x)
+        return None if norm == 0 else x * (radius / norm)
+    return x
+
+
+class RelaxationSolver:
+    """Solve a relaxation, and re-solve it for new objectives without rebuilding.
+
+    Parameters
+    ----------
+    relaxation : MomentRelaxation
+    backend : {"scs", "cvxpy"}
+    early_stop : bool
+        Stop SCS as soon as a feasible point attains the rigorous bound within ``gap_tol``
+        (sound: then :math:`p(x^*)\\le\\mathrm{OPT}\\le\\mathrm{SOS}\\le` bound).
+    gap_tol : float
+        Relative certified gap for tightness.
+    options
+        Backend options (``eps``, ``max_iters``, ``solver``, ...).
+    """
+
+    def __init__(self, relaxation: MomentRelaxation, backend: str = "scs", *,
+                 early_stop: bool = True, gap_tol: float = 1e-6, **options: Any) -> None:
+        self.relaxation = relaxation
+        self.backend_name = backend
+        self.early_stop = early_stop
+        self.gap_tol = float(gap_tol)
+        self.backend = make_backend(backend, relaxation, **options)
+
+    def set_objective(self, objective: Polynomial) -> None:
+        """Replace the objective (same size and structure); the workspace is kept."""
+        self.relaxation = self.relaxation.with_objective(objective)
+        self.backend.update_objective(self.relaxation)
+
+    def _tightness(self, y: np.ndarray, cert: SosCertificate | None,
+                   bound: float | None) -> tuple[bool, np.ndarray | None, float | None]:
+        rel = self.relaxation
+        point = extract_point(rel, y)
+        if point is None or bound is None:
+            return False, point, None
+        dom = rel.domain
+        feas_tol = 1e-9
+        if any(abs(float(h.evaluate(point))) > feas_tol for h in dom.equalities):
+            return False, point, None
+        if any(float(g.evaluate(point)) < -feas_tol for g in dom.inequalities):
+            return False, point, None
+        val = float(rel.objective.evaluate(point))
+        gap = (bound - val) if rel.sense == "max" else (val - bound)
+        tight = gap <= self.gap_tol * max(1.0, abs(bound))
+        return bool(tight), point, float(gap)
+
+    def solve(self, objective: Polynomial | None = None) -> SosResult:
+        """Solve (optionally for a new ``objective``) and return an :class:`SosResult`."""
+        if objective is not None:
+            self.set_objective(objective)
+        rel = self.relaxation
+        t0 = time.perf_counter()
+        found: dict[str, Any] = {}
+
+        def stop(x: np.ndarray, z: np.ndarray) -> bool:
+            cert = SosCertificate(rel, z)
+            bound = cert.rigorous_bound()
+            tight, point, gap = self._tightness(np.concatenate([[1.0], x]), cert, bound)
+            if tight:
+                found.update(point=point, gap=gap, bound=bound)
+            return tight
+
+        use_stop = self.early_stop and rel.domain.coordinate_bound is not None
+        raw = self.backend.solve(stop if use_stop else None)
+        stats: dict[str, Any] = {"iterations": raw.iterations, "backend": self.backend_name,
+                                 "stopped_early": raw.stopped_early, **rel.describe(), **raw.info}
+        timings = {"setup": raw.setup_time, "solve": raw.solve_time}
+        if raw.status not in ("optimal", "optimal_inaccurate") or raw.x is None or raw.z is None:
+            timings["total"] = time.perf_counter() - t0
+            return SosResult(status=raw.status, value=float("nan"), bound=None,
+                             pseudo_expectation=None, certificate=None, timings=timings,
+                             stats=stats, relaxation=rel)
+        y = np.concatenate([[1.0], raw.x])
+        cert = SosCertificate(rel, raw.z)
+        bound = found.get("bound", cert.rigorous_bound())
+        pe = PseudoExpectation(rel.domain, rel.degree, rel.moment_keys, y,
+                               odd_moments_zero=rel.symmetric)
+        value = float(rel.p @ y) * (1 if rel.sense == "max" else -1)
+        if "point" in found:
+            tight, point, gap = True, found["point"], found["gap"]
+        else:
+            tight, point, gap = self._tightness(y, cert, bound)
+        if tight:
+            value = float(rel.objective.evaluate(point))
+        stats.update(certified_gap=gap, residual=cert.residual(),
+                     min_gram_eigenvalue=cert.min_eigenvalue())
+        timings["total"] = time.perf_counter() - t0
+        return SosResult(status=raw.status, value=value, bound=bound, pseudo_expectation=pe,
+                         certificate=cert, tight=tight, point=point if tight else None,
+                         timings=timings, stats=stats, relaxation=rel)
+
+
+def solve(objective: Polynomial, domain: Domain, degree: int, *, sense: str = "max",
+          backend: str = "scs", symmetry: str = "auto", early_stop: bool = True,
+          gap_tol: float = 1e-6, **options: Any) -> SosResult:
+    """Build and solve the degree-``degree`` SoS relaxation of ``sense`` ``objective``.
+
+    Parameters
+    ----------
+    objective : Polynomial
+    domain : Domain
+    degree : int
+        Full relaxation degree :math:`2d` (even).
+    sense : {"max", "min"}
+    backend : {"scs", "cvxpy"}
+        ``"scs"`` calls SCS directly; ``"cvxpy"`` uses ``solver=`` (default Clarabel).
+    symmetry : {"auto", "none"}
+        Sign-symmetry block diagonalisation.
+    early_stop : bool
+        Stop as soon as optimality is certified by a feasible point (SCS backend).
+    gap_tol : float
+        Relative certified gap that counts as tight.
+    options
+        Backend options: ``eps``, ``max_iters``, ``verbose``, ``solver``, ...
+
+    Returns
+    -------
+    SosResult
+        Status, value, rigorous bound, pseudo-expectation and certificate. A result whose
+        status is not optimal carries no certificate.
+
+    Examples
+    --------
+    Max-cut of a triangle (maximise :math:`\\sum_{ij}(1-x_ix_j)/2`): degree 2 gives 9/4,
+    the optimum is 2.
+
+    >>> from sosrmt.sos import Hypercube
+    >>> W = np.ones((3, 3)) - np.eye(3)
+    >>> cut = (Polynomial.constant(3.0, 3, "hypercube") - Polynomial.quadratic_form(W) / 2) / 2
+    >>> res = solve(cut, Hypercube(3), degree=2)
+    >>> res.status, round(res.value, 4), bool(res.bound >= 2.25 - 1e-6)
+    ('optimal', 2.25, True)
+    """
+    t0 = time.perf_counter()
+    rel = MomentRelaxation(objective, domain, degree, sense=sense, symmetry=symmetry)
+    build = time.perf_counter() - t0
+    result = RelaxationSolver(rel, backend, early_stop=early_stop, gap_tol=gap_tol,
+                              **options).solve()
+    result.timings["build"] = build
+    result.timings["total"] = time.perf_counter() - t0
+    return result
