@@ -283,19 +283,46 @@ class SignedMeasure:
         keys = monomial_basis(self.n, check_int(degree, "degree", minimum=0), self.ring)
         return {int(k): float(v) for k, v in zip(keys, self.moments(keys), strict=True)}
 
-    def to_pseudo_expectation(self, domain: Any, degree: int = 4) -> Any:
+    def to_pseudo_expectation(self, domain: Any, degree: int = 4, *,
+                              normalise: bool = True) -> Any:
         """Wrap as a :class:`sosrmt.sos.PseudoExpectation` (every engine check applies).
 
         Parameters
         ----------
         domain : sosrmt.sos domain
-            ``Hypercube(n, square=1/n)``, ``Boolean(n)`` or a ``Semialgebraic`` set.
+            ``Hypercube(n, square=1/n)``, ``Boolean(n)`` or a ``Semialgebraic`` set on the
+            same variables. Every monomial key of the domain's ring is evaluated on the
+            support, so unreduced keys (e.g. :math:`x_i^4` in the general ring) are fine.
         degree : int
             Degree of the pseudo-expectation.
+        normalise : bool
+            Divide by :math:`\\tilde{\\mathbb E}[1]` (default), as the engine's ``check()``
+            expects :math:`\\tilde{\\mathbb E}[1] = 1`.
         """
         from sosrmt.sos import PseudoExpectation
 
-        return PseudoExpectation.from_moments(domain, degree, self.moment_dict(degree))
+        if getattr(domain, "nvars", None) != self.n:
+            raise ValueError(f"domain: expected a domain on {self.n} variables")
+        if domain.ring != self.ring and domain.ring != "general":
+            raise ValueError(f"domain: expected the {self.ring} ring (or general), "
+                             f"got {domain.ring}")
+        scale = self.e1 if normalise else 1.0
+        if scale == 0:
+            raise ValueError("normalise: E~[1] = 0, cannot normalise")
+        ring = domain.ring
+
+        def moments(keys: np.ndarray) -> np.ndarray:
+            if ring == self.ring:
+                return self.moments(keys) / scale
+            exps = exponents(keys, self.n, ring)
+            out = np.zeros(exps.shape[0])
+            for sl in self._chunks(exps.shape[0]):
+                pts = self.prior.points[sl]
+                table = np.prod(pts[:, None, :] ** exps[None, :, :], axis=2)
+                out += self.weights[sl] @ table
+            return out / scale
+
+        return PseudoExpectation.from_moments(domain, degree, moments)
 
     # ------------------------------------------------------------------ diagnostics
     def residual(self, values: object, degree_g: int, degree: int = 4) -> float:
