@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import functools
+import logging
 import multiprocessing
 import numbers
 import os
@@ -217,7 +218,7 @@ def dask_executor(scheduler: str | None = None, *, n_workers: int | None = None,
         n = default_workers() if n_workers is None else check_int(n_workers, "n_workers",
                                                                    minimum=1)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                               dashboard_address=None, silence_logs="error")
+                               dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
         if not isinstance(scheduler, str) or "://" not in scheduler:
