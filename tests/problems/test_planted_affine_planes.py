@@ -1,0 +1,60 @@
+"""Planted affine planes: samplers, brute force, spectral refutation, SoS, pseudo-calibration."""
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from sosrmt.problems import planted_affine_planes as pap
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    with threadpool_limits(1):
+        yield
+
+
+def test_planted_sampler_satisfies_constraints():
+    d, v, b = pap.sample_planted(7, 4, rng=0)
+    np.testing.assert_allclose(d @ v, b, atol=1e-12)
+    for h in pap.constraint_polynomials(d):
+        assert abs(h.evaluate(v)) < 1e-10
+
+
+def test_brute_force_decides_feasibility():
+    d, _, _ = pap.sample_planted(10, 3, rng=1)
+    assert pap.brute_force(d)[0] < 1e-9
+    # null with m > n: generically no Boolean vector in the span
+    assert pap.brute_force(pap.sample_null(10, 3, rng=2))[0] > 1e-3
+
+
+def test_sos_refutes_null_but_not_planted():
+    d, _, _ = pap.sample_planted(6, 3, rng=3)
+    assert pap.sos_feasibility(d, 4).status in ("optimal", "optimal_inaccurate")
+    assert pap.sos_feasibility(pap.sample_null(12, 3, rng=4), 4).status == "infeasible"
+
+
+def test_spectral_refutation_is_sound_and_works_for_many_samples():
+    d, _, _ = pap.sample_planted(300, 3, rng=5)
+    assert not pap.spectral_refutation(d)["refuted"]       # a certificate never refutes a yes
+    assert pap.spectral_refutation(pap.sample_null(300, 3, rng=6))["refuted"]
+
+
+def test_calibration_report_and_cell():
+    rep = pap.calibration_report(pap.sample_null(8, 4, rng=7), 4)
+    assert rep.residuals["plane_max"] >= 0 and rep.basis_size == 11
+    # D < 4: F = 1, E~ is the prior, whose residual is the plain mismatch E_pi <v,d_u>^2 - 1
+    d = pap.sample_null(3, 4, rng=8)
+    rep2 = pap.calibration_report(d, 2)
+    assert rep2.e1 == pytest.approx(1.0)
+    assert rep2.extra["plane_mean"] == pytest.approx(np.mean(np.abs((d**2).sum(axis=1) / 4 - 1)))
+    row = pap.lowerbound_cell(rng=0, n=4, ratio=0.5, trunc=4)
+    assert {"n", "ratio", "mu_min", "residual", "objective_ratio", "m"} <= set(row)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="m <= 24"):
+        pap.brute_force(np.zeros((30, 2)))
+    with pytest.raises(ValueError, match="d"):
+        pap.pseudo_calibration(np.zeros(3), 4)
+    with pytest.raises(ValueError, match="n"):
+        pap.sample_null(3, 0)
