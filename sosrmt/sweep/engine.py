@@ -323,9 +323,10 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
     Each cell is computed by ``job(rng=default_rng(SeedSequence(seed, spawn_key=k)),
     **params)`` with ``k`` stored in the row (see :class:`Grid`), so the rows do not
     depend on the executor, the worker count or the order of completion. Each finished
-    cell is committed in its own SQLite transaction (WAL journal, ``synchronous=FULL``)
-    before the next one is looked at, so killing the sweep loses at most the cells that
-    were running; running the sweep again skips the finished cells.
+    cell is committed in its own SQLite transaction (WAL journal) before the next one is
+    looked at, so killing the sweep loses at most the cells that were running; running
+    the sweep again skips the finished cells. For durability through power loss too,
+    pass ``store=Store(path, synchronous="FULL")``.
 
     Examples
     --------
@@ -360,6 +361,8 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
     cells = list(grid.cells())
     keys = [c.key(name) for c in cells]
     own_store = not isinstance(store, Store)
+    if not own_store and store.readonly:
+        raise ValueError("store: the Store was opened read-only; open it for writing")
     st = Store(store) if own_store else store
     try:
         skip = st.finished_keys(keys)

@@ -6,6 +6,7 @@ documentation, the tests and the benchmark use.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -94,9 +95,12 @@ def sleepy(*, seconds: float = 0.0, x: float = 0.0,
     return {"x2": float(x) ** 2, "u": float(rng.random())}
 
 
-def faulty(*, x: int, fail_on: int = -1,
+def faulty(*, x: int, fail_on: int = -1, exit_on: int = -1,
            rng: np.random.Generator | int | None = None) -> dict[str, Any]:
-    """Return ``x + 1`` and a normal draw, but raise ``RuntimeError`` when ``x == fail_on``.
+    """Return ``x + 1`` and a normal draw; raise when ``x == fail_on``, die when ``x == exit_on``.
+
+    ``exit_on`` ends the whole worker process (``os._exit``), as the OOM killer or a
+    segfault would; only use it in a worker process.
 
     Examples
     --------
@@ -105,6 +109,8 @@ def faulty(*, x: int, fail_on: int = -1,
     """
     if x == fail_on:
         raise RuntimeError(f"faulty: x == fail_on == {x}")
+    if x == exit_on:
+        os._exit(3)
     return {"y": x + 1, "z": float(as_rng(rng).standard_normal()), "label": f"x{x}"}
 
 

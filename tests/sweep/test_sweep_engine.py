@@ -142,3 +142,26 @@ def test_progress_and_quiet(capsys):
     run_sweep(GOE, Grid({"n": [2]}, seeds=3), executor="serial")  # stderr not a TTY: no bar
     err = capsys.readouterr().err
     assert "3/3" not in err and "3 to run" in err
+
+
+def test_worker_death_is_reported_and_finished_rows_kept(tmp_path):
+    """A job that kills its worker (as the OOM killer would) breaks the pool: the sweep
+    stops with a clear error, the finished rows stay, the lost cells are error rows."""
+    path = tmp_path / "crash.sqlite"
+    grid = Grid({"x": [0, 1, 2, 3, 4, 5], "exit_on": [3]}, seeds=1)
+    with pytest.raises(RuntimeError, match="worker pool broke"):
+        run_sweep(FAULTY, grid, store=path, jobs=2, quiet=True)
+    rows = read_rows(path, status=None)
+    assert any(r["status"] == "error" and r["error"].startswith("executor failure")
+               for r in rows)
+    assert all(r["status"] == "ok" and r["y"] == r["x"] + 1 for r in rows
+               if r["status"] == "ok")
+    with Store(path) as st:
+        assert st.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_readonly_store_object_refused(tmp_path):
+    path = tmp_path / "r.sqlite"
+    run_sweep(GOE, Grid({"n": [2]}, seeds=1), store=path, executor="serial", quiet=True)
+    with Store(path, readonly=True) as st, pytest.raises(ValueError, match="read-only"):
+        run_sweep(GOE, Grid({"n": [3]}, seeds=1), store=st, executor="serial", quiet=True)

@@ -58,6 +58,16 @@ def test_new_store_pragmas_and_round_trip(tmp_path):
     assert len(read_rows(path, status=None)) == 3
 
 
+def test_synchronous_setting(tmp_path):
+    with Store(tmp_path / "a.sqlite", synchronous="FULL") as st:
+        assert st.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with Store(tmp_path / "b.sqlite") as st:
+        assert st.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    with pytest.raises(ValueError, match="synchronous"):
+        Store(tmp_path / "c.sqlite", synchronous="OFF")
+    assert not (tmp_path / "c.sqlite").exists()
+
+
 def test_memory_store_and_bad_status():
     with Store(None) as st:
         st.add_row(_row())
