@@ -40,8 +40,9 @@ def as_rng(rng: object = None) -> np.random.Generator:
     )
 
 
-def check_int(value: object, name: str, *, minimum: int | None = None,
-              maximum: int | None = None) -> int:
+def check_int(
+    value: object, name: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Return ``value`` as an int, or raise naming ``name`` and the allowed range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an integer, got {value!r}")
@@ -81,15 +82,18 @@ def check_symmetric_matrix(a: object, name: str, *, atol: float = 1e-10) -> np.n
     return arr
 
 
-def check_memory(nbytes: float, what: str, *, limit: float = DEFAULT_MEMORY_LIMIT,
-                 hint: str = "") -> None:
+def check_memory(
+    nbytes: float, what: str, *, limit: float = DEFAULT_MEMORY_LIMIT, hint: str = ""
+) -> None:
     """Refuse an allocation estimated at ``nbytes`` above ``limit`` bytes.
 
     The message gives the estimate so that the user can choose a smaller size.
     """
     if nbytes > limit:
-        msg = (f"{what} would need about {nbytes / 2**30:.2f} GiB of memory, "
-               f"above the limit of {limit / 2**30:.2f} GiB")
+        msg = (
+            f"{what} would need about {nbytes / 2**30:.2f} GiB of memory, "
+            f"above the limit of {limit / 2**30:.2f} GiB"
+        )
         if hint:
             msg += f"; {hint}"
         raise ValueError(msg)

@@ -15,16 +15,26 @@ import numpy as np
 __all__ = ["add_common_arguments", "emit", "format_table", "to_jsonable"]
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, *, seed: bool = True,
-                         out: bool = False, default_out: str = "sosrmt-out") -> None:
+def add_common_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    seed: bool = True,
+    out: bool = False,
+    default_out: str = "sosrmt-out",
+) -> None:
     """Add ``--json`` and (optionally) ``--seed`` and ``--out`` to a subcommand parser."""
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON document on stdout and nothing else")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON document on stdout and nothing else"
+    )
     if seed:
         parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     if out:
-        parser.add_argument("--out", type=Path, default=Path(default_out),
-                            help=f"output folder (default ./{default_out})")
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=Path(default_out),
+            help=f"output folder (default ./{default_out})",
+        )
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -69,8 +79,13 @@ def _cell(value: Any, fmt: str) -> str:
     return str(value)
 
 
-def format_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *,
-                 headers: Sequence[str] | None = None, fmt: str = ".4g") -> str:
+def format_table(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    headers: Sequence[str] | None = None,
+    fmt: str = ".4g",
+) -> str:
     """Format rows (dicts) as an aligned plain-text table with the given columns."""
     headers = list(headers or columns)
     body = [[_cell(row.get(c), fmt) for c in columns] for row in rows]

@@ -20,11 +20,15 @@ def _check_pair(z_true: np.ndarray, z_hat: np.ndarray) -> tuple[np.ndarray, np.n
     z_true = np.asarray(z_true, dtype=float)
     z_hat = np.asarray(z_hat, dtype=float)
     if z_true.ndim != 2 or z_hat.ndim != 2:
-        raise ValueError("z_true, z_hat: expected 2-D arrays (samples x dims), got shapes "
-                         f"{z_true.shape} and {z_hat.shape}")
+        raise ValueError(
+            "z_true, z_hat: expected 2-D arrays (samples x dims), got shapes "
+            f"{z_true.shape} and {z_hat.shape}"
+        )
     if z_true.shape[0] != z_hat.shape[0]:
-        raise ValueError("z_true, z_hat: expected the same number of samples, got "
-                         f"{z_true.shape[0]} and {z_hat.shape[0]}")
+        raise ValueError(
+            "z_true, z_hat: expected the same number of samples, got "
+            f"{z_true.shape[0]} and {z_hat.shape[0]}"
+        )
     if z_true.shape[0] < 3:
         raise ValueError("z_true: expected at least 3 samples")
     return z_true, z_hat

@@ -45,8 +45,14 @@ class StudyResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-able part of the result (everything but the figures)."""
-        return {"study": self.name, "quick": self.quick, "seed": self.seed,
-                "settings": self.settings, "metrics": self.metrics, "notes": self.notes}
+        return {
+            "study": self.name,
+            "quick": self.quick,
+            "seed": self.seed,
+            "settings": self.settings,
+            "metrics": self.metrics,
+            "notes": self.notes,
+        }
 
     def save(self, out: str | Path) -> list[Path]:
         """Write ``<name>.json`` and one PNG per figure into ``out``; return the paths."""

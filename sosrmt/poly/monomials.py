@@ -57,7 +57,7 @@ def key_dtype(nvars: int, ring: str) -> type | np.dtype:
 def as_keys(keys: object, nvars: int, ring: str) -> np.ndarray:
     """Convert ``keys`` to the key array type of (``nvars``, ``ring``)."""
     dtype = key_dtype(nvars, ring)
-    if dtype == object:
+    if dtype.kind == "O":
         arr = np.empty(len(keys), dtype=object)  # type: ignore[arg-type]
         arr[:] = [int(k) for k in keys]  # type: ignore[union-attr]
         return arr
@@ -65,9 +65,10 @@ def as_keys(keys: object, nvars: int, ring: str) -> np.ndarray:
 
 
 def _popcount(a: np.ndarray) -> np.ndarray:
-    if a.dtype == object:
-        return np.fromiter((int(v).bit_count() for v in a.ravel()), dtype=np.int64,
-                           count=a.size).reshape(a.shape)
+    if a.dtype.kind == "O":
+        return np.fromiter(
+            (int(v).bit_count() for v in a.ravel()), dtype=np.int64, count=a.size
+        ).reshape(a.shape)
     return np.bitwise_count(a).astype(np.int64)
 
 
@@ -77,7 +78,7 @@ def exponents(keys: np.ndarray, nvars: int, ring: str) -> np.ndarray:
     out = np.zeros((keys.size, nvars), dtype=np.int64)
     shift = 1 if ring in ("hypercube", "boolean") else BITS
     mask = 1 if ring in ("hypercube", "boolean") else _MASK
-    if keys.dtype == object:
+    if keys.dtype.kind == "O":
         for row, k in enumerate(keys.ravel()):
             k = int(k)
             for i in range(nvars):
@@ -101,7 +102,7 @@ def pack_exponents(exps: np.ndarray, ring: str) -> np.ndarray:
     limit = 1 if ring in ("hypercube", "boolean") else _MASK
     if exps.size and (exps.min() < 0 or exps.max() > limit):
         raise ValueError(f"exps: expected exponents in [0, {limit}] for the {ring} ring")
-    if key_dtype(nvars, ring) == object:
+    if key_dtype(nvars, ring).kind == "O":
         keys = np.empty(exps.shape[0], dtype=object)
         keys[:] = [sum(int(e) << (shift * i) for i, e in enumerate(row) if e) for row in exps]
         return keys
@@ -114,7 +115,7 @@ def key_degrees(keys: np.ndarray, ring: str) -> np.ndarray:
     keys = np.asarray(keys)
     if ring in ("hypercube", "boolean"):
         return _popcount(keys)
-    if keys.dtype == object:
+    if keys.dtype.kind == "O":
         out = np.empty(keys.size, dtype=np.int64)
         for idx, k in enumerate(keys.ravel()):
             k, deg = int(k), 0
@@ -131,8 +132,9 @@ def key_degrees(keys: np.ndarray, ring: str) -> np.ndarray:
     return deg
 
 
-def multiply_keys(a: np.ndarray, b: np.ndarray, ring: str,
-                  square: float = 1.0) -> tuple[np.ndarray, np.ndarray | None]:
+def multiply_keys(
+    a: np.ndarray, b: np.ndarray, ring: str, square: float = 1.0
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Elementwise (broadcasting) product of monomials ``a`` and ``b``.
 
     Returns
@@ -181,7 +183,7 @@ def monomial_basis(nvars: int, degree: int, ring: str, *, parity: int | None = N
     """
     check_ring(ring)
     shift = 1 if ring in ("hypercube", "boolean") else BITS
-    big = key_dtype(nvars, ring) == object
+    big = key_dtype(nvars, ring).kind == "O"
     keys: list[int] = []
     for deg in range(degree + 1):
         if parity is not None and deg % 2 != parity:

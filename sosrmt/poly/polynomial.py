@@ -63,8 +63,9 @@ class Polynomial:
     __slots__ = ("coefs", "keys", "nvars", "ring", "square")
     __array_priority__ = 100  # make ndarray * Polynomial defer to Polynomial.__rmul__
 
-    def __init__(self, keys: Any, coefs: Any, nvars: int, ring: str = "general",
-                 square: float = 1.0) -> None:
+    def __init__(
+        self, keys: Any, coefs: Any, nvars: int, ring: str = "general", square: float = 1.0
+    ) -> None:
         check_ring(ring)
         if isinstance(nvars, bool) or not isinstance(nvars, numbers.Integral) or nvars < 0:
             raise ValueError(f"nvars: expected a nonnegative integer, got {nvars!r}")
@@ -75,7 +76,9 @@ class Polynomial:
         keys = as_keys(keys, int(nvars), ring)
         coefs = np.asarray(coefs, dtype=float).reshape(-1)
         if keys.shape != coefs.shape:
-            raise ValueError(f"keys, coefs: expected equal lengths, got {keys.size} and {coefs.size}")
+            raise ValueError(
+                f"keys, coefs: expected equal lengths, got {keys.size} and {coefs.size}"
+            )
         if not np.all(np.isfinite(coefs)):
             raise ValueError("coefs: expected finite coefficients")
         self.nvars = int(nvars)
@@ -85,8 +88,9 @@ class Polynomial:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def constant(cls, value: float, nvars: int, ring: str = "general",
-                 square: float = 1.0) -> Polynomial:
+    def constant(
+        cls, value: float, nvars: int, ring: str = "general", square: float = 1.0
+    ) -> Polynomial:
         """The constant polynomial ``value``."""
         return cls([0], [float(value)], nvars, ring, square)
 
@@ -96,8 +100,7 @@ class Polynomial:
         return cls([], [], other.nvars, other.ring, other.square)
 
     @classmethod
-    def variable(cls, i: int, nvars: int, ring: str = "general",
-                 square: float = 1.0) -> Polynomial:
+    def variable(cls, i: int, nvars: int, ring: str = "general", square: float = 1.0) -> Polynomial:
         """The variable :math:`x_i` (0-based)."""
         if not 0 <= i < nvars:
             raise ValueError(f"i: expected 0 <= i < nvars = {nvars}, got {i}")
@@ -105,8 +108,13 @@ class Polynomial:
         return cls([1 << (shift * i)], [1.0], nvars, ring, square)
 
     @classmethod
-    def from_terms(cls, terms: Iterable[tuple[Sequence[int], float]], nvars: int,
-                   ring: str = "general", square: float = 1.0) -> Polynomial:
+    def from_terms(
+        cls,
+        terms: Iterable[tuple[Sequence[int], float]],
+        nvars: int,
+        ring: str = "general",
+        square: float = 1.0,
+    ) -> Polynomial:
         """Build from ``(exponent tuple, coefficient)`` pairs, reducing onto ``ring``."""
         terms = list(terms)
         if not terms:
@@ -134,9 +142,12 @@ class Polynomial:
         iu, ju = np.triu_indices(n, 1)
         coefs = (W + W.T)[iu, ju]
         shift = BITS if ring == "general" else 1
-        if key_dtype(n, ring) == object:
+        if key_dtype(n, ring).kind == "O":
             off = np.empty(iu.size, dtype=object)
-            off[:] = [(1 << (shift * int(i))) + (1 << (shift * int(j))) for i, j in zip(iu, ju, strict=True)]
+            off[:] = [
+                (1 << (shift * int(i))) + (1 << (shift * int(j)))
+                for i, j in zip(iu, ju, strict=True)
+            ]
             one = [1 << (shift * i) for i in range(n)]
         else:
             off = np.left_shift(1, shift * iu) + np.left_shift(1, shift * ju)
@@ -155,8 +166,9 @@ class Polynomial:
         return cls(keys, vals, n, ring, square)
 
     @classmethod
-    def from_sympy(cls, expr: Any, symbols: Sequence[Any], ring: str = "general",
-                   square: float = 1.0) -> Polynomial:
+    def from_sympy(
+        cls, expr: Any, symbols: Sequence[Any], ring: str = "general", square: float = 1.0
+    ) -> Polynomial:
         """Convert a sympy expression polynomial in ``symbols`` (reduced onto ``ring``).
 
         Examples
@@ -222,7 +234,9 @@ class Polynomial:
     def terms(self) -> list[tuple[tuple[int, ...], float]]:
         """``(exponent tuple, coefficient)`` pairs."""
         exps = exponents(self.keys, self.nvars, self.ring)
-        return [(tuple(int(e) for e in row), float(c)) for row, c in zip(exps, self.coefs, strict=True)]
+        return [
+            (tuple(int(e) for e in row), float(c)) for row, c in zip(exps, self.coefs, strict=True)
+        ]
 
     # ------------------------------------------------------------------ arithmetic
     def _coerce(self, other: object) -> Polynomial:
@@ -230,7 +244,8 @@ class Polynomial:
             if (other.nvars, other.ring, other.square) != (self.nvars, self.ring, self.square):
                 raise ValueError(
                     "other: expected a polynomial of the same ring and number of variables, got "
-                    f"({other.ring}, nvars={other.nvars}) vs ({self.ring}, nvars={self.nvars})")
+                    f"({other.ring}, nvars={other.nvars}) vs ({self.ring}, nvars={self.nvars})"
+                )
             return other
         if isinstance(other, numbers.Real):
             return Polynomial.constant(float(other), self.nvars, self.ring, self.square)
@@ -266,7 +281,9 @@ class Polynomial:
         if o is NotImplemented:
             return NotImplemented
         if self.ring == "general" and self.degree + o.degree > (1 << BITS) - 1:
-            raise ValueError(f"degree: products of degree above {(1 << BITS) - 1} are not supported")
+            raise ValueError(
+                f"degree: products of degree above {(1 << BITS) - 1} are not supported"
+            )
         keys, factor = multiply_keys(self.keys[:, None], o.keys[None, :], self.ring, self.square)
         coefs = np.multiply.outer(self.coefs, o.coefs)
         if factor is not None:
@@ -298,17 +315,21 @@ class Polynomial:
             other = Polynomial.constant(float(other), self.nvars, self.ring, self.square)
         if not isinstance(other, Polynomial):
             return NotImplemented
-        return ((self.nvars, self.ring, self.square) == (other.nvars, other.ring, other.square)
-                and self.keys.shape == other.keys.shape
-                and bool(np.all(self.keys == other.keys))
-                and bool(np.array_equal(self.coefs, other.coefs)))
+        return (
+            (self.nvars, self.ring, self.square) == (other.nvars, other.ring, other.square)
+            and self.keys.shape == other.keys.shape
+            and bool(np.all(self.keys == other.keys))
+            and bool(np.array_equal(self.coefs, other.coefs))
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
     def allclose(self, other: Polynomial, atol: float = 1e-9, rtol: float = 1e-9) -> bool:
         """Coefficientwise closeness (same ring)."""
         diff = self - other
-        scale = max(1.0, float(np.abs(self.coefs).max(initial=0)), float(np.abs(other.coefs).max(initial=0)))
+        scale = max(
+            1.0, float(np.abs(self.coefs).max(initial=0)), float(np.abs(other.coefs).max(initial=0))
+        )
         return bool(np.all(np.abs(diff.coefs) <= atol + rtol * scale))
 
     # ------------------------------------------------------------------ evaluation
@@ -331,9 +352,9 @@ class Polynomial:
             # chunk over points so the (points x terms x vars) power table stays small
             chunk = max(1, int(2**24 // max(1, exps.size)))
             for start in range(0, pts.shape[0], chunk):
-                block = pts[start:start + chunk]
+                block = pts[start : start + chunk]
                 mono = np.prod(block[:, None, :] ** exps[None, :, :], axis=2)
-                out[start:start + chunk] = mono @ self.coefs
+                out[start : start + chunk] = mono @ self.coefs
         return out[0] if single else out
 
     __call__ = evaluate
@@ -352,7 +373,9 @@ class Polynomial:
         if ring == self.ring and square == self.square:
             return self
         if self.ring != "general":
-            raise ValueError(f"ring: only a general polynomial can be reduced, this one is {self.ring}")
+            raise ValueError(
+                f"ring: only a general polynomial can be reduced, this one is {self.ring}"
+            )
         exps = exponents(self.keys, self.nvars, "general")
         coefs = self.coefs.copy()
         if ring == "hypercube":

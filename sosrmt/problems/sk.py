@@ -114,8 +114,8 @@ def brute_force_max(W: Any, *, max_n: int = 28) -> tuple[float, np.ndarray]:
     best, best_x = -np.inf, None
     rows = max(1, int(2**24 // max(1, B.shape[0])))
     for start in range(0, A.shape[0], rows):
-        a = A[start:start + rows]
-        vals = qa[start:start + rows, None] + qb[None, :] + 2.0 * (a @ Wab) @ B.T
+        a = A[start : start + rows]
+        vals = qa[start : start + rows, None] + qb[None, :] + 2.0 * (a @ Wab) @ B.T
         idx = np.unravel_index(np.argmax(vals), vals.shape)
         if vals[idx] > best:
             best = float(vals[idx])
@@ -192,8 +192,9 @@ def dual_certificate_bound(W: np.ndarray, y: np.ndarray) -> float:
     return float(np.sum(y) + n * lam + n * _EPS * np.abs(y).sum())
 
 
-def burer_monteiro(W: Any, rank: int | None = None, *, rng: Any = None, tol: float = 1e-7,
-                   maxiter: int = 3000) -> BurerMonteiroResult:
+def burer_monteiro(
+    W: Any, rank: int | None = None, *, rng: Any = None, tol: float = 1e-7, maxiter: int = 3000
+) -> BurerMonteiroResult:
     """Solve :math:`\\max\\langle W,X\\rangle`, :math:`X\\succeq0`, :math:`X_{ii}=1` by low rank.
 
     Parameters
@@ -240,21 +241,38 @@ def burer_monteiro(W: Any, rank: int | None = None, *, rng: Any = None, tol: flo
         gU = (gV - V * np.sum(gV * V, axis=1, keepdims=True)) / norms
         return -f, -gU.ravel()
 
-    opt = scipy.optimize.minimize(fg, U0.ravel(), jac=True, method="L-BFGS-B",
-                                  options={"maxiter": maxiter, "gtol": tol, "ftol": 1e-15,
-                                           "maxcor": 20})
+    opt = scipy.optimize.minimize(
+        fg,
+        U0.ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": maxiter, "gtol": tol, "ftol": 1e-15, "maxcor": 20},
+    )
     U = opt.x.reshape(n, k)
     V = U / np.linalg.norm(U, axis=1, keepdims=True)
     WV = W @ V
     value = float(np.sum(V * WV))
     y = np.sum(V * WV, axis=1)
     bound = dual_certificate_bound(W, y)
-    return BurerMonteiroResult(value=value, bound=bound, y=y, V=V, rank=k,
-                               iterations=int(opt.nit), converged=bool(opt.success))
+    return BurerMonteiroResult(
+        value=value,
+        bound=bound,
+        y=y,
+        V=V,
+        rank=k,
+        iterations=int(opt.nit),
+        converged=bool(opt.success),
+    )
 
 
-def value_chain(W: Any, *, degrees: tuple[int, ...] = (2, 4), brute: bool | None = None,
-                backend: str = "scs", **options: Any) -> dict[str, Any]:
+def value_chain(
+    W: Any,
+    *,
+    degrees: tuple[int, ...] = (2, 4),
+    brute: bool | None = None,
+    backend: str = "scs",
+    **options: Any,
+) -> dict[str, Any]:
     """OPT, SOS values and bounds, and the spectral bound for one instance.
 
     Returns
@@ -267,8 +285,15 @@ def value_chain(W: Any, *, degrees: tuple[int, ...] = (2, 4), brute: bool | None
     """
     W = validate_coupling(W)
     n = W.shape[0]
-    out: dict[str, Any] = {"n": n, "opt": None, "sos2": None, "sos4": None,
-                           "sos2_bound": None, "sos4_bound": None, "tight": False}
+    out: dict[str, Any] = {
+        "n": n,
+        "opt": None,
+        "sos2": None,
+        "sos4": None,
+        "sos2_bound": None,
+        "sos4_bound": None,
+        "tight": False,
+    }
     if brute is None:
         brute = n <= 24
     if brute:
@@ -288,8 +313,14 @@ def value_chain(W: Any, *, degrees: tuple[int, ...] = (2, 4), brute: bool | None
     vals = [v for v in chain if v is not None]
     # each rigorous upper bound must be >= the exact optimum and the next-lower-degree bound
     # must not be below the higher-degree SoS *value* (SOS_4 <= SOS_2)
-    ok = all(b >= out["opt"] - 1e-9 * max(1, abs(b)) for b in vals[1:]) if out["opt"] is not None else True
-    for lo, hi in zip(sorted(degrees, reverse=True), sorted(degrees, reverse=True)[1:], strict=False):
+    ok = (
+        all(b >= out["opt"] - 1e-9 * max(1, abs(b)) for b in vals[1:])
+        if out["opt"] is not None
+        else True
+    )
+    for lo, hi in zip(
+        sorted(degrees, reverse=True), sorted(degrees, reverse=True)[1:], strict=False
+    ):
         v_lo, b_hi = out.get(f"sos{lo}"), out.get(f"sos{hi}_bound")
         if v_lo is not None and b_hi is not None:
             ok &= v_lo <= b_hi + 1e-6 * max(1, abs(b_hi))

@@ -88,8 +88,12 @@ class SosCertificate:
     def multipliers(self) -> list[Polynomial]:
         """The free multipliers :math:`s_j` of the equalities, as polynomials."""
         rel = self.relaxation
-        return [Polynomial(eb.basis, self.z[eb.rows], rel.domain.nvars, rel.domain.ring,
-                           rel.domain.square) for eb in rel.equality_blocks]
+        return [
+            Polynomial(
+                eb.basis, self.z[eb.rows], rel.domain.nvars, rel.domain.ring, rel.domain.square
+            )
+            for eb in rel.equality_blocks
+        ]
 
     def residual_vector(self) -> np.ndarray:
         """Coefficients of :math:`r` on the relaxation's moment keys."""
@@ -139,13 +143,19 @@ class SosCertificate:
             mu = float(np.linalg.eigvalsh(Q).min()) - np.linalg.norm(Q) * Q.shape[0] * _EPS * 4
             if mu >= 0:
                 continue
-            sup_m = float(np.power(B, 2 * key_degrees(blk.basis, rel.domain.ring).astype(float)).sum())
+            sup_m = float(
+                np.power(B, 2 * key_degrees(blk.basis, rel.domain.ring).astype(float)).sum()
+            )
             if blk.multiplier is None:
                 sup_g = 1.0
             else:
                 g = blk.multiplier
-                sup_g = float((np.abs(g.coefs) * np.power(B, key_degrees(g.keys, rel.domain.ring)
-                                                          .astype(float))).sum())
+                sup_g = float(
+                    (
+                        np.abs(g.coefs)
+                        * np.power(B, key_degrees(g.keys, rel.domain.ring).astype(float))
+                    ).sum()
+                )
             total += -mu * sup_g * sup_m
         lam = self.lam + total
         return lam if self.sense == "max" else -lam
@@ -172,12 +182,13 @@ class SosCertificate:
         Notes
         -----
         Steps (Peyrl--Parrilo style): (1) :math:`\\tilde Q_b = Q_b+\\delta I` rounded to dyadic
-        rationals, multipliers rounded, :math:`\\lambda` raised by :math:`\\delta\\sum_b\\sup\\|m_b\\|^2`
-        and rounded up; (2) the exact residual :math:`R_k` of the identity is computed in
-        rationals; (3) each :math:`R_k` is absorbed by the entries of the moment-block Gram
-        matrices that contribute to monomial :math:`k` (these sets are disjoint across
-        :math:`k`, so the projection is exact and independent per monomial); (4) every Gram
-        matrix is checked positive definite exactly by fraction-free (Bareiss) elimination on
+        rationals, multipliers rounded, :math:`\\lambda` raised by
+        :math:`\\delta\\sum_b\\sup\\|m_b\\|^2` and rounded up; (2) the exact residual
+        :math:`R_k` of the identity is computed in rationals; (3) each :math:`R_k` is absorbed
+        by the entries of the moment-block Gram matrices that contribute to monomial :math:`k`
+        (these sets are disjoint across :math:`k`, so the projection is exact and independent
+        per monomial); (4) every Gram matrix is checked positive definite exactly by
+        fraction-free (Bareiss) elimination on
         an integer scaling, whose pivots are the leading principal minors (Sylvester).
         """
         from sosrmt.sos.exact import verify_certificate_exactly
@@ -186,10 +197,16 @@ class SosCertificate:
 
     def summary(self) -> dict[str, Any]:
         """Numbers describing the certificate."""
-        return {"bound": self.bound, "rigorous_bound": self.rigorous_bound(),
-                "residual": self.residual(), "min_eigenvalue": self.min_eigenvalue(),
-                "gram_sizes": [Q.shape[0] for Q in self.gram]}
+        return {
+            "bound": self.bound,
+            "rigorous_bound": self.rigorous_bound(),
+            "residual": self.residual(),
+            "min_eigenvalue": self.min_eigenvalue(),
+            "gram_sizes": [Q.shape[0] for Q in self.gram],
+        }
 
     def __repr__(self) -> str:
-        return (f"SosCertificate(sense={self.sense!r}, bound={self.bound:.6g}, "
-                f"blocks={[Q.shape[0] for Q in self.gram]})")
+        return (
+            f"SosCertificate(sense={self.sense!r}, bound={self.bound:.6g}, "
+            f"blocks={[Q.shape[0] for Q in self.gram]})"
+        )

@@ -94,8 +94,9 @@ class Hypercube(Domain):
         n = _check_nvars(n)
         if not np.isfinite(square) or square <= 0:
             raise ValueError(f"square: expected a positive number, got {square!r}")
-        super().__init__(nvars=n, ring="hypercube", square=float(square),
-                         coordinate_bound=float(np.sqrt(square)))
+        super().__init__(
+            nvars=n, ring="hypercube", square=float(square), coordinate_bound=float(np.sqrt(square))
+        )
 
     def points(self) -> np.ndarray:
         if self.nvars > 24:
@@ -104,7 +105,11 @@ class Hypercube(Domain):
         return pts * np.sqrt(self.square)
 
     def __repr__(self) -> str:
-        return f"Hypercube({self.nvars}" + (f", square={self.square}" if self.square != 1 else "") + ")"
+        return (
+            f"Hypercube({self.nvars}"
+            + (f", square={self.square}" if self.square != 1 else "")
+            + ")"
+        )
 
 
 class Boolean(Domain):
@@ -130,13 +135,14 @@ class Sphere(Domain):
         if not np.isfinite(radius) or radius <= 0:
             raise ValueError(f"radius: expected a positive number, got {radius!r}")
         x = variables(n)
-        h = sum((xi * xi for xi in x), Polynomial.constant(-float(radius) ** 2, n))
-        super().__init__(nvars=n, ring="general", equalities=(h,),
-                         coordinate_bound=float(radius))
+        h = sum((xi * xi for xi in x), Polynomial.constant(-(float(radius) ** 2), n))
+        super().__init__(nvars=n, ring="general", equalities=(h,), coordinate_bound=float(radius))
         object.__setattr__(self, "radius", float(radius))
 
     def __repr__(self) -> str:
-        return f"Sphere({self.nvars}" + (f", radius={self.radius}" if self.radius != 1 else "") + ")"
+        return (
+            f"Sphere({self.nvars}" + (f", radius={self.radius}" if self.radius != 1 else "") + ")"
+        )
 
 
 class Semialgebraic(Domain):
@@ -153,17 +159,29 @@ class Semialgebraic(Domain):
         :meth:`SosCertificate.rigorous_bound`. It is not imposed as a constraint.
     """
 
-    def __init__(self, n: int, equalities: Sequence[Polynomial] = (),
-                 inequalities: Sequence[Polynomial] = (), bound: float | None = None) -> None:
+    def __init__(
+        self,
+        n: int,
+        equalities: Sequence[Polynomial] = (),
+        inequalities: Sequence[Polynomial] = (),
+        bound: float | None = None,
+    ) -> None:
         n = _check_nvars(n)
         base = Domain(nvars=n)
         eqs = tuple(base.polynomial(h, "equalities") for h in equalities)
         ineqs = tuple(base.polynomial(g, "inequalities") for g in inequalities)
         if bound is not None and (not np.isfinite(bound) or bound <= 0):
             raise ValueError(f"bound: expected a positive number or None, got {bound!r}")
-        super().__init__(nvars=n, ring="general", equalities=eqs, inequalities=ineqs,
-                         coordinate_bound=None if bound is None else float(bound))
+        super().__init__(
+            nvars=n,
+            ring="general",
+            equalities=eqs,
+            inequalities=ineqs,
+            coordinate_bound=None if bound is None else float(bound),
+        )
 
     def __repr__(self) -> str:
-        return (f"Semialgebraic({self.nvars}, {len(self.equalities)} equalities, "
-                f"{len(self.inequalities)} inequalities)")
+        return (
+            f"Semialgebraic({self.nvars}, {len(self.equalities)} equalities, "
+            f"{len(self.inequalities)} inequalities)"
+        )

@@ -75,8 +75,9 @@ def _to_fraction_matrix(Q: np.ndarray, bits: int) -> list[list[Fraction]]:
     return [[Fraction(int(v), scale) for v in row] for row in ints]
 
 
-def verify_certificate_exactly(cert: SosCertificate, *, denominator_bits: int = 40,
-                               shift: float | None = None) -> ExactProof:
+def verify_certificate_exactly(
+    cert: SosCertificate, *, denominator_bits: int = 40, shift: float | None = None
+) -> ExactProof:
     """Implementation of :meth:`SosCertificate.verify_exact` (see its Notes)."""
     from sosrmt.sos.certificate import ExactProof
 
@@ -107,8 +108,10 @@ def verify_certificate_exactly(cert: SosCertificate, *, denominator_bits: int = 
     scale_bits = 1 << denominator_bits
     lam = Fraction(cert.lam) + lam_shift
     lam = Fraction(-((-lam.numerator * scale_bits) // lam.denominator), scale_bits)  # round up
-    mults = [[Fraction(int(v), scale_bits) for v in np.rint(cert.z[eb.rows] * scale_bits)]
-             for eb in rel.equality_blocks]
+    mults = [
+        [Fraction(int(v), scale_bits) for v in np.rint(cert.z[eb.rows] * scale_bits)]
+        for eb in rel.equality_blocks
+    ]
     # (2) exact residual R_k = [lambda]_k - p_k - contributions
     keys = rel.moment_keys
     R: dict[int, Fraction] = defaultdict(Fraction)
@@ -123,9 +126,14 @@ def verify_certificate_exactly(cert: SosCertificate, *, denominator_bits: int = 
         if fac is not None:
             degs_and = key_degrees(np.bitwise_and(blk.basis[blk.ii], blk.basis[blk.jj]), ring)
         G = grams[bidx]
-        g_terms = [(0, Fraction(1))] if blk.multiplier is None else [
-            (int(k), Fraction(float(c))) for k, c in zip(blk.multiplier.keys, blk.multiplier.coefs,
-                                                         strict=True)]
+        g_terms = (
+            [(0, Fraction(1))]
+            if blk.multiplier is None
+            else [
+                (int(k), Fraction(float(c)))
+                for k, c in zip(blk.multiplier.keys, blk.multiplier.coefs, strict=True)
+            ]
+        )
         for t, (i, j) in enumerate(zip(blk.ii.tolist(), blk.jj.tolist(), strict=True)):
             w0 = Fraction(2 if i != j else 1)
             if degs_and is not None:
@@ -152,8 +160,11 @@ def verify_certificate_exactly(cert: SosCertificate, *, denominator_bits: int = 
             continue
         ents = entries_by_key.get(key)
         if not ents:
-            return ExactProof(False, None, f"residual on monomial key {key} that no moment-block "
-                              "Gram entry can absorb")
+            return ExactProof(
+                False,
+                None,
+                f"residual on monomial key {key} that no moment-block Gram entry can absorb",
+            )
         norm2 = sum((w * w for *_, w in ents), Fraction(0))
         for bidx, i, j, w in ents:
             delta = r * w / norm2
@@ -164,10 +175,20 @@ def verify_certificate_exactly(cert: SosCertificate, *, denominator_bits: int = 
     for blk, G in zip(rel.blocks, grams, strict=True):
         ok, k = is_positive_definite_exact(G)
         if not ok:
-            return ExactProof(False, None, f"Gram matrix of block {blk.name} is not positive "
-                              f"definite after rounding (leading minor {k}); the solver's Gram "
-                              "matrix is (nearly) singular there", shift=float(shift))
+            return ExactProof(
+                False,
+                None,
+                f"Gram matrix of block {blk.name} is not positive "
+                f"definite after rounding (leading minor {k}); the solver's Gram "
+                "matrix is (nearly) singular there",
+                shift=float(shift),
+            )
     bound = lam if rel.sense == "max" else -lam
     word = "upper" if rel.sense == "max" else "lower"
-    return ExactProof(True, bound, f"exact rational SoS certificate of the {word} bound "
-                      f"{float(bound):.10g}", gram=grams, shift=float(shift))
+    return ExactProof(
+        True,
+        bound,
+        f"exact rational SoS certificate of the {word} bound {float(bound):.10g}",
+        gram=grams,
+        shift=float(shift),
+    )

@@ -87,8 +87,9 @@ class PseudoExpectation:
     True
     """
 
-    def __init__(self, domain: Domain, degree: int, keys: Any, values: Any, *,
-                 odd_moments_zero: bool = False) -> None:
+    def __init__(
+        self, domain: Domain, degree: int, keys: Any, values: Any, *, odd_moments_zero: bool = False
+    ) -> None:
         if not isinstance(domain, Domain):
             raise TypeError(f"domain: expected a Domain, got {type(domain).__name__}")
         self.domain = domain
@@ -96,7 +97,9 @@ class PseudoExpectation:
         keys = np.asarray(keys)
         values = np.asarray(values, dtype=float).reshape(-1)
         if keys.size != values.size:
-            raise ValueError(f"keys, values: expected equal lengths, got {keys.size}, {values.size}")
+            raise ValueError(
+                f"keys, values: expected equal lengths, got {keys.size}, {values.size}"
+            )
         if not np.all(np.isfinite(values)):
             raise ValueError("values: expected finite moments")
         order = np.argsort(keys, kind="stable")
@@ -106,40 +109,51 @@ class PseudoExpectation:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_moments(cls, domain: Domain, degree: int,
-                     moments: Mapping[int, float] | Callable[[np.ndarray], Any]) -> PseudoExpectation:
+    def from_moments(
+        cls, domain: Domain, degree: int, moments: Mapping[int, float] | Callable[[np.ndarray], Any]
+    ) -> PseudoExpectation:
         """Build from a dict ``{key: value}`` (absent keys are 0) or a callable on key arrays.
 
         The callable receives the array of all monomial keys of degree <= ``degree`` and
         returns their moments (vectorised).
         """
         degree = check_int(degree, "degree", minimum=0)
-        keys = monomial_basis(domain.nvars, degree, domain.ring)
+        keys = np.sort(monomial_basis(domain.nvars, degree, domain.ring))
         if callable(moments):
             values = np.asarray(moments(keys), dtype=float).reshape(-1)
             if values.size != keys.size:
-                raise ValueError(f"moments: the callable returned {values.size} values for "
-                                 f"{keys.size} keys")
+                raise ValueError(
+                    f"moments: the callable returned {values.size} values for {keys.size} keys"
+                )
         elif isinstance(moments, Mapping):
             values = np.zeros(keys.size)
             pos = np.searchsorted(keys, np.asarray(list(moments.keys()), dtype=keys.dtype))
             given = np.asarray(list(moments.values()), dtype=float)
-            bad = (pos >= keys.size) | (keys[np.minimum(pos, keys.size - 1)] !=
-                                        np.asarray(list(moments.keys()), dtype=keys.dtype))
+            bad = (pos >= keys.size) | (
+                keys[np.minimum(pos, keys.size - 1)]
+                != np.asarray(list(moments.keys()), dtype=keys.dtype)
+            )
             if np.any(bad):
-                raise ValueError(f"moments: keys {np.asarray(list(moments.keys()))[bad][:5].tolist()} "
-                                 f"are not monomials of degree <= {degree} in this domain")
+                raise ValueError(
+                    f"moments: keys {np.asarray(list(moments.keys()))[bad][:5].tolist()} "
+                    f"are not monomials of degree <= {degree} in this domain"
+                )
             values[pos] = given
         else:
             raise TypeError("moments: expected a mapping key -> value or a callable")
         return cls(domain, degree, keys, values)
 
     @classmethod
-    def from_distribution(cls, domain: Domain, degree: int, points: Any,
-                          weights: Any = None) -> PseudoExpectation:
+    def from_distribution(
+        cls, domain: Domain, degree: int, points: Any, weights: Any = None
+    ) -> PseudoExpectation:
         """The (true) expectation under the distribution ``sum_i w_i delta_{points_i}``."""
         pts = np.atleast_2d(np.asarray(points, dtype=float))
-        w = np.full(pts.shape[0], 1.0 / pts.shape[0]) if weights is None else np.asarray(weights, float)
+        w = (
+            np.full(pts.shape[0], 1.0 / pts.shape[0])
+            if weights is None
+            else np.asarray(weights, float)
+        )
         keys = monomial_basis(domain.nvars, degree, domain.ring)
         from sosrmt.poly import exponents
 
@@ -166,15 +180,19 @@ class PseudoExpectation:
                 return out
             if self.odd_moments_zero:
                 degs = degs[degs % 2 == 0]
-            raise ValueError(f"p: needs a moment of degree {int(degs.max())} that this degree-"
-                             f"{self.degree} pseudo-expectation does not have")
+            raise ValueError(
+                f"p: needs a moment of degree {int(degs.max())} that this degree-"
+                f"{self.degree} pseudo-expectation does not have"
+            )
         return out
 
     def expect(self, p: Polynomial | float) -> float:
         """:math:`\\tilde{\\mathbb E}[p]`."""
         p = self.domain.polynomial(p, "p")
         if p.degree > self.degree:
-            raise ValueError(f"p: has degree {p.degree} above the pseudo-expectation's {self.degree}")
+            raise ValueError(
+                f"p: has degree {p.degree} above the pseudo-expectation's {self.degree}"
+            )
         if p.nterms == 0:
             return 0.0
         return float(self._lookup(p.keys) @ p.coefs)
@@ -204,12 +222,16 @@ class PseudoExpectation:
 
     def moment_matrix(self, half_degree: int | None = None) -> np.ndarray:
         """:math:`\\Lambda[a,b] = \\tilde{\\mathbb E}[x^a x^b]` over the basis of degree <= d."""
-        d = self.degree // 2 if half_degree is None else check_int(half_degree, "half_degree",
-                                                                    minimum=0, maximum=self.degree // 2)
+        d = (
+            self.degree // 2
+            if half_degree is None
+            else check_int(half_degree, "half_degree", minimum=0, maximum=self.degree // 2)
+        )
         return self._gram(monomial_basis(self.domain.nvars, d, self.domain.ring), None)
 
     def localizing_matrix(self, g: Polynomial) -> np.ndarray:
-        """:math:`L_g[a,b] = \\tilde{\\mathbb E}[g\\,x^a x^b]`, basis degree <= (degree - deg g)/2."""
+        """:math:`L_g[a,b] = \\tilde{\\mathbb E}[g\\,x^a x^b]` over the basis of degree
+        <= (degree - deg g)/2."""
         g = self.domain.polynomial(g, "g")
         d = (self.degree - g.degree) // 2
         if d < 0:
@@ -227,8 +249,9 @@ class PseudoExpectation:
             total += hc * (1.0 if f is None else f) * self._lookup(kk)
         return float(np.abs(total).max(initial=0.0))
 
-    def check(self, equalities: Any = None, inequalities: Any = None,
-              tol: float = 1e-6) -> PseudoExpectationReport:
+    def check(
+        self, equalities: Any = None, inequalities: Any = None, tol: float = 1e-6
+    ) -> PseudoExpectationReport:
         """Check normalisation, PSD-ness of the moment and localizing matrices, equalities.
 
         Parameters
@@ -245,13 +268,21 @@ class PseudoExpectation:
         scale = max(float(np.abs(eig).max(initial=0.0)), 1e-300)
         loc = [float(np.linalg.eigvalsh(self.localizing_matrix(g)).min(initial=0.0)) for g in ineqs]
         res = [self.equality_residual(h) for h in eqs]
-        ok = (abs(norm - 1.0) <= tol and eig.min() >= -tol * scale
-              and all(v >= -tol * scale for v in loc) and all(r <= tol * max(1.0, scale) for r in res))
-        return PseudoExpectationReport(normalisation=norm, min_eigenvalue=float(eig.min()),
-                                       relative_min_eigenvalue=float(eig.min() / scale),
-                                       localizing_min_eigenvalues=loc, equality_residuals=res,
-                                       ok=bool(ok), tol=tol)
+        ok = (
+            abs(norm - 1.0) <= tol
+            and eig.min() >= -tol * scale
+            and all(v >= -tol * scale for v in loc)
+            and all(r <= tol * max(1.0, scale) for r in res)
+        )
+        return PseudoExpectationReport(
+            normalisation=norm,
+            min_eigenvalue=float(eig.min()),
+            relative_min_eigenvalue=float(eig.min() / scale),
+            localizing_min_eigenvalues=loc,
+            equality_residuals=res,
+            ok=bool(ok),
+            tol=tol,
+        )
 
     def __repr__(self) -> str:
-        return (f"PseudoExpectation({self.domain!r}, degree={self.degree}, "
-                f"{self.keys.size} moments)")
+        return f"PseudoExpectation({self.domain!r}, degree={self.degree}, {self.keys.size} moments)"

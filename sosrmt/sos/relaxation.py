@@ -136,9 +136,16 @@ class MomentRelaxation:
     ([1, 3], 4)
     """
 
-    def __init__(self, objective: Polynomial, domain: Domain, degree: int, *,
-                 sense: str = "max", symmetry: str = "auto",
-                 memory_limit: float = DEFAULT_MEMORY_LIMIT) -> None:
+    def __init__(
+        self,
+        objective: Polynomial,
+        domain: Domain,
+        degree: int,
+        *,
+        sense: str = "max",
+        symmetry: str = "auto",
+        memory_limit: float = DEFAULT_MEMORY_LIMIT,
+    ) -> None:
         if not isinstance(domain, Domain):
             raise TypeError(f"domain: expected a Domain, got {type(domain).__name__}")
         if sense not in ("max", "min"):
@@ -150,13 +157,20 @@ class MomentRelaxation:
             raise ValueError(f"degree: expected an even relaxation degree 2d, got {degree}")
         objective = domain.polynomial(objective, "objective")
         if objective.degree > degree:
-            raise ValueError(f"degree: the relaxation degree {degree} is below the objective's "
-                             f"degree {objective.degree}")
-        for name, polys in (("equalities", domain.equalities), ("inequalities", domain.inequalities)):
+            raise ValueError(
+                f"degree: the relaxation degree {degree} is below the objective's "
+                f"degree {objective.degree}"
+            )
+        for name, polys in (
+            ("equalities", domain.equalities),
+            ("inequalities", domain.inequalities),
+        ):
             for g in polys:
                 if g.degree > degree:
-                    raise ValueError(f"degree: the relaxation degree {degree} is below the degree "
-                                     f"{g.degree} of one of the domain's {name}")
+                    raise ValueError(
+                        f"degree: the relaxation degree {degree} is below the degree "
+                        f"{g.degree} of one of the domain's {name}"
+                    )
         self.objective = objective
         self.domain = domain
         self.degree = degree
@@ -202,9 +216,13 @@ class MomentRelaxation:
         # keys, values, rows, inverse index (8 bytes each) + a few temporaries, plus dense
         # eigen-decompositions of the blocks afterwards
         nbytes = 6 * 8 * entries + 3 * 8 * size * size
-        check_memory(nbytes, f"the degree-{self.degree} moment relaxation in {n} variables "
-                     f"(moment matrix {size} x {size}, {entries} cone entries)", limit=limit,
-                     hint="lower the degree or the number of variables")
+        check_memory(
+            nbytes,
+            f"the degree-{self.degree} moment relaxation in {n} variables "
+            f"(moment matrix {size} x {size}, {entries} cone entries)",
+            limit=limit,
+            hint="lower the degree or the number of variables",
+        )
 
     # ------------------------------------------------------------------ assembly
     def _assemble(self) -> None:
@@ -214,16 +232,18 @@ class MomentRelaxation:
         self.equality_blocks: list[EqualityBlock] = []
         for idx, h in enumerate(self.domain.equalities):
             dm = self.degree - h.degree
-            basis = monomial_basis(self.domain.nvars, dm, ring,
-                                   parity=0 if (self.symmetric and h.is_even()) else None)
+            basis = monomial_basis(
+                self.domain.nvars, dm, ring, parity=0 if (self.symmetric and h.is_even()) else None
+            )
             nrows = basis.size
             k, f = multiply_keys(basis[:, None], h.keys[None, :], ring, square)
             v = np.broadcast_to(h.coefs[None, :], k.shape) * (1.0 if f is None else f)
             keys_parts.append(k.ravel())
             vals_parts.append(np.asarray(v, dtype=float).ravel())
             rows_parts.append(np.repeat(np.arange(offset, offset + nrows), h.nterms))
-            self.equality_blocks.append(EqualityBlock(f"equality[{idx}]", h, basis,
-                                                      slice(offset, offset + nrows)))
+            self.equality_blocks.append(
+                EqualityBlock(f"equality[{idx}]", h, basis, slice(offset, offset + nrows))
+            )
             offset += nrows
         n_zero = offset
         self.blocks: list[PsdBlock] = []
@@ -265,8 +285,10 @@ class MomentRelaxation:
         pos = np.minimum(pos, moment_keys.size - 1)
         missing = moment_keys[pos] != obj.keys
         if np.any(missing):
-            raise ValueError("objective: has monomials that no moment of this relaxation covers "
-                             "(raise the degree)")
+            raise ValueError(
+                "objective: has monomials that no moment of this relaxation covers "
+                "(raise the degree)"
+            )
         self.p = np.zeros(moment_keys.size)
         self.p[pos] = obj.coefs
         self.p0 = float(self.p[0])
@@ -308,9 +330,14 @@ class MomentRelaxation:
 
     def describe(self) -> dict:
         """Sizes: blocks, moments, rows and nonzeros."""
-        return {"blocks": [b.size for b in self.blocks], "moments": int(self.moment_keys.size),
-                "rows": int(self.n_rows), "nnz": int(self.F.nnz), "symmetric": self.symmetric,
-                "equality_rows": int(self.cone["z"])}
+        return {
+            "blocks": [b.size for b in self.blocks],
+            "moments": int(self.moment_keys.size),
+            "rows": int(self.n_rows),
+            "nnz": int(self.F.nnz),
+            "symmetric": self.symmetric,
+            "equality_rows": int(self.cone["z"]),
+        }
 
     def key_degrees(self) -> np.ndarray:
         """Degree of each moment key."""

@@ -63,11 +63,19 @@ class SosResult:
 
     def summary(self) -> dict[str, Any]:
         """Plain numbers for tables and JSON."""
-        return {"status": self.status, "value": self.value, "bound": self.bound,
-                "tight": self.tight, "point": None if self.point is None else self.point.tolist(),
-                "timings": dict(self.timings), "stats": dict(self.stats)}
+        return {
+            "status": self.status,
+            "value": self.value,
+            "bound": self.bound,
+            "tight": self.tight,
+            "point": None if self.point is None else self.point.tolist(),
+            "timings": dict(self.timings),
+            "stats": dict(self.stats),
+        }
 
     def __repr__(self) -> str:
         bound = "None" if self.bound is None else f"{self.bound:.8g}"
-        return (f"SosResult(status={self.status!r}, value={self.value:.8g}, bound={bound}, "
-                f"tight={self.tight})")
+        return (
+            f"SosResult(status={self.status!r}, value={self.value:.8g}, bound={bound}, "
+            f"tight={self.tight})"
+        )

@@ -46,8 +46,10 @@ def extract_point(rel: MomentRelaxation, y: np.ndarray) -> np.ndarray | None:
     else:
         ii, jj = np.triu_indices(n)
         if dom.ring == "general":
-            keys = np.asarray([int(a) + int(b) for a, b in zip(one[ii], one[jj], strict=True)],
-                              dtype=rel.moment_keys.dtype)
+            keys = np.asarray(
+                [int(a) + int(b) for a, b in zip(one[ii], one[jj], strict=True)],
+                dtype=rel.moment_keys.dtype,
+            )
             vals = _moment_lookup(rel, y, keys)
         else:
             keys = np.bitwise_xor(one[ii], one[jj])
@@ -85,8 +87,15 @@ class RelaxationSolver:
         Backend options (``eps``, ``max_iters``, ``solver``, ...).
     """
 
-    def __init__(self, relaxation: MomentRelaxation, backend: str = "scs", *,
-                 early_stop: bool = True, gap_tol: float = 1e-6, **options: Any) -> None:
+    def __init__(
+        self,
+        relaxation: MomentRelaxation,
+        backend: str = "scs",
+        *,
+        early_stop: bool = True,
+        gap_tol: float = 1e-6,
+        **options: Any,
+    ) -> None:
         self.relaxation = relaxation
         self.backend_name = backend
         self.early_stop = early_stop
@@ -98,8 +107,9 @@ class RelaxationSolver:
         self.relaxation = self.relaxation.with_objective(objective)
         self.backend.update_objective(self.relaxation)
 
-    def _tightness(self, y: np.ndarray, cert: SosCertificate | None,
-                   bound: float | None) -> tuple[bool, np.ndarray | None, float | None]:
+    def _tightness(
+        self, y: np.ndarray, cert: SosCertificate | None, bound: float | None
+    ) -> tuple[bool, np.ndarray | None, float | None]:
         rel = self.relaxation
         point = extract_point(rel, y)
         if point is None or bound is None:
@@ -133,19 +143,32 @@ class RelaxationSolver:
 
         use_stop = self.early_stop and rel.domain.coordinate_bound is not None
         raw = self.backend.solve(stop if use_stop else None)
-        stats: dict[str, Any] = {"iterations": raw.iterations, "backend": self.backend_name,
-                                 "stopped_early": raw.stopped_early, **rel.describe(), **raw.info}
+        stats: dict[str, Any] = {
+            "iterations": raw.iterations,
+            "backend": self.backend_name,
+            "stopped_early": raw.stopped_early,
+            **rel.describe(),
+            **raw.info,
+        }
         timings = {"setup": raw.setup_time, "solve": raw.solve_time}
         if raw.status not in ("optimal", "optimal_inaccurate") or raw.x is None or raw.z is None:
             timings["total"] = time.perf_counter() - t0
-            return SosResult(status=raw.status, value=float("nan"), bound=None,
-                             pseudo_expectation=None, certificate=None, timings=timings,
-                             stats=stats, relaxation=rel)
+            return SosResult(
+                status=raw.status,
+                value=float("nan"),
+                bound=None,
+                pseudo_expectation=None,
+                certificate=None,
+                timings=timings,
+                stats=stats,
+                relaxation=rel,
+            )
         y = np.concatenate([[1.0], raw.x])
         cert = SosCertificate(rel, raw.z)
         bound = found.get("bound", cert.rigorous_bound())
-        pe = PseudoExpectation(rel.domain, rel.degree, rel.moment_keys, y,
-                               odd_moments_zero=rel.symmetric)
+        pe = PseudoExpectation(
+            rel.domain, rel.degree, rel.moment_keys, y, odd_moments_zero=rel.symmetric
+        )
         value = float(rel.p @ y) * (1 if rel.sense == "max" else -1)
         if "point" in found:
             tight, point, gap = True, found["point"], found["gap"]
@@ -153,17 +176,36 @@ class RelaxationSolver:
             tight, point, gap = self._tightness(y, cert, bound)
         if tight:
             value = float(rel.objective.evaluate(point))
-        stats.update(certified_gap=gap, residual=cert.residual(),
-                     min_gram_eigenvalue=cert.min_eigenvalue())
+        stats.update(
+            certified_gap=gap, residual=cert.residual(), min_gram_eigenvalue=cert.min_eigenvalue()
+        )
         timings["total"] = time.perf_counter() - t0
-        return SosResult(status=raw.status, value=value, bound=bound, pseudo_expectation=pe,
-                         certificate=cert, tight=tight, point=point if tight else None,
-                         timings=timings, stats=stats, relaxation=rel)
+        return SosResult(
+            status=raw.status,
+            value=value,
+            bound=bound,
+            pseudo_expectation=pe,
+            certificate=cert,
+            tight=tight,
+            point=point if tight else None,
+            timings=timings,
+            stats=stats,
+            relaxation=rel,
+        )
 
 
-def solve(objective: Polynomial, domain: Domain, degree: int, *, sense: str = "max",
-          backend: str = "scs", symmetry: str = "auto", early_stop: bool = True,
-          gap_tol: float = 1e-6, **options: Any) -> SosResult:
+def solve(
+    objective: Polynomial,
+    domain: Domain,
+    degree: int,
+    *,
+    sense: str = "max",
+    backend: str = "scs",
+    symmetry: str = "auto",
+    early_stop: bool = True,
+    gap_tol: float = 1e-6,
+    **options: Any,
+) -> SosResult:
     """Build and solve the degree-``degree`` SoS relaxation of ``sense`` ``objective``.
 
     Parameters
@@ -205,8 +247,9 @@ def solve(objective: Polynomial, domain: Domain, degree: int, *, sense: str = "m
     t0 = time.perf_counter()
     rel = MomentRelaxation(objective, domain, degree, sense=sense, symmetry=symmetry)
     build = time.perf_counter() - t0
-    result = RelaxationSolver(rel, backend, early_stop=early_stop, gap_tol=gap_tol,
-                              **options).solve()
+    result = RelaxationSolver(
+        rel, backend, early_stop=early_stop, gap_tol=gap_tol, **options
+    ).solve()
     result.timings["build"] = build
     result.timings["total"] = time.perf_counter() - t0
     return result

@@ -19,8 +19,12 @@ def poly_strategy(ring, nvars=NV, max_deg=2):
     exps = st.lists(st.integers(0, max_deg), min_size=nvars, max_size=nvars)
     coef = st.integers(-3, 3).map(float)
     return st.lists(st.tuples(exps, coef), max_size=5).map(
-        lambda terms: Polynomial.from_terms(terms, nvars, ring=ring) if terms
-        else Polynomial([], [], nvars, ring))
+        lambda terms: (
+            Polynomial.from_terms(terms, nvars, ring=ring)
+            if terms
+            else Polynomial([], [], nvars, ring)
+        )
+    )
 
 
 def domain_points(ring, nvars=NV):
@@ -52,7 +56,7 @@ def test_evaluation_is_a_ring_homomorphism_on_the_domain(ring, data):
     pts = domain_points(ring)
     np.testing.assert_allclose((p * q)(pts), p(pts) * q(pts), atol=1e-9)
     np.testing.assert_allclose((p + q)(pts), p(pts) + q(pts), atol=1e-9)
-    np.testing.assert_allclose((p ** 2)(pts), p(pts) ** 2, atol=1e-9)
+    np.testing.assert_allclose((p**2)(pts), p(pts) ** 2, atol=1e-9)
 
 
 @pytest.mark.parametrize("ring", ["hypercube", "boolean"])

@@ -22,9 +22,14 @@ if TYPE_CHECKING:
 
 __all__ = ["CvxpyBackend"]
 
-_STATUS = {cp.OPTIMAL: "optimal", cp.OPTIMAL_INACCURATE: "optimal_inaccurate",
-           cp.INFEASIBLE: "infeasible", cp.INFEASIBLE_INACCURATE: "infeasible",
-           cp.UNBOUNDED: "unbounded", cp.UNBOUNDED_INACCURATE: "unbounded"}
+_STATUS = {
+    cp.OPTIMAL: "optimal",
+    cp.OPTIMAL_INACCURATE: "optimal_inaccurate",
+    cp.INFEASIBLE: "infeasible",
+    cp.INFEASIBLE_INACCURATE: "infeasible",
+    cp.UNBOUNDED: "unbounded",
+    cp.UNBOUNDED_INACCURATE: "unbounded",
+}
 _SQRT2 = np.sqrt(2.0)
 
 
@@ -45,14 +50,22 @@ class CvxpyBackend:
 
     name = "cvxpy"
 
-    def __init__(self, relaxation: MomentRelaxation, *, solver: str | None = None,
-                 eps: float = 1e-8, verbose: bool = False, **solver_options: Any) -> None:
+    def __init__(
+        self,
+        relaxation: MomentRelaxation,
+        *,
+        solver: str | None = None,
+        eps: float = 1e-8,
+        verbose: bool = False,
+        **solver_options: Any,
+    ) -> None:
         t0 = time.perf_counter()
         self.relaxation = relaxation
         self.solver = (solver or "CLARABEL").upper()
         if self.solver not in cp.installed_solvers():
-            raise ValueError(f"solver: {self.solver!r} is not installed; cvxpy has "
-                             f"{cp.installed_solvers()}")
+            raise ValueError(
+                f"solver: {self.solver!r} is not installed; cvxpy has {cp.installed_solvers()}"
+            )
         self.options = dict(solver_options)
         if self.solver == "CLARABEL":
             self.options.setdefault("tol_gap_abs", eps)
@@ -78,9 +91,16 @@ class CvxpyBackend:
             scale = np.where(ii == jj, 1.0, 1.0 / _SQRT2)
             r = np.arange(ii.size)
             # full column-major vec of the block from its svec rows
-            S = sp.csr_matrix((np.concatenate([scale, scale[ii != jj]]),
-                               (np.concatenate([ii + N * jj, (jj + N * ii)[ii != jj]]),
-                                np.concatenate([r, r[ii != jj]]))), shape=(N * N, ii.size))
+            S = sp.csr_matrix(
+                (
+                    np.concatenate([scale, scale[ii != jj]]),
+                    (
+                        np.concatenate([ii + N * jj, (jj + N * ii)[ii != jj]]),
+                        np.concatenate([r, r[ii != jj]]),
+                    ),
+                ),
+                shape=(N * N, ii.size),
+            )
             M = cp.reshape(S @ slack[rows], (N, N), order="F")
             con = (M + M.T) / 2 >> 0
             cons.append(con)
@@ -98,12 +118,24 @@ class CvxpyBackend:
         try:
             self.problem.solve(solver=self.solver, verbose=self.verbose, **self.options)
         except cp.error.SolverError as exc:
-            return RawSolution(status="error", x=None, z=None, solve_time=time.perf_counter() - t0,
-                               setup_time=self.setup_time, info={"message": str(exc)})
+            return RawSolution(
+                status="error",
+                x=None,
+                z=None,
+                solve_time=time.perf_counter() - t0,
+                setup_time=self.setup_time,
+                info={"message": str(exc)},
+            )
         status = _STATUS.get(self.problem.status, "error")
         if status not in ("optimal", "optimal_inaccurate"):
-            return RawSolution(status=status, x=None, z=None, solve_time=time.perf_counter() - t0,
-                               setup_time=self.setup_time, info={"cvxpy_status": self.problem.status})
+            return RawSolution(
+                status=status,
+                x=None,
+                z=None,
+                solve_time=time.perf_counter() - t0,
+                setup_time=self.setup_time,
+                info={"cvxpy_status": self.problem.status},
+            )
         rel = self.relaxation
         z = np.zeros(rel.n_rows)
         for blk, con in zip(rel.blocks, self.psd_constraints, strict=True):
@@ -117,7 +149,12 @@ class CvxpyBackend:
             target = -rel.p[1:] - F[nz:, 1:].T.dot(z[nz:])
             z[:nz] = lsqr(F[:nz, 1:].T, target, atol=1e-14, btol=1e-14, iter_lim=20000)[0]
         stats = self.problem.solver_stats
-        return RawSolution(status=status, x=np.asarray(self.x.value, dtype=float), z=z,
-                           iterations=int(stats.num_iters or 0) if stats else 0,
-                           solve_time=time.perf_counter() - t0, setup_time=self.setup_time,
-                           info={"cvxpy_status": self.problem.status, "solver": self.solver})
+        return RawSolution(
+            status=status,
+            x=np.asarray(self.x.value, dtype=float),
+            z=z,
+            iterations=int(stats.num_iters or 0) if stats else 0,
+            solve_time=time.perf_counter() - t0,
+            setup_time=self.setup_time,
+            info={"cvxpy_status": self.problem.status, "solver": self.solver},
+        )

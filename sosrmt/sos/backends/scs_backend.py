@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 
 __all__ = ["ScsBackend"]
 
-_STATUS = {"solved": "optimal", "solved_inaccurate": "optimal_inaccurate",
-           "infeasible": "infeasible", "infeasible_inaccurate": "infeasible",
-           "unbounded": "unbounded", "unbounded_inaccurate": "unbounded"}
+_STATUS = {
+    "solved": "optimal",
+    "solved_inaccurate": "optimal_inaccurate",
+    "infeasible": "infeasible",
+    "infeasible_inaccurate": "infeasible",
+    "unbounded": "unbounded",
+    "unbounded_inaccurate": "unbounded",
+}
 
 
 class ScsBackend:
@@ -45,17 +50,25 @@ class ScsBackend:
 
     name = "scs"
 
-    def __init__(self, relaxation: MomentRelaxation, *, eps: float = 1e-7,
-                 max_iters: int = 200_000, chunk: int = 400, verbose: bool = False,
-                 **settings: Any) -> None:
+    def __init__(
+        self,
+        relaxation: MomentRelaxation,
+        *,
+        eps: float = 1e-7,
+        max_iters: int = 200_000,
+        chunk: int = 400,
+        verbose: bool = False,
+        **settings: Any,
+    ) -> None:
         if not eps > 0:
             raise ValueError(f"eps: expected a positive tolerance, got {eps!r}")
         self.max_iters = int(max_iters)
         self.chunk = int(min(chunk, max_iters))
         t0 = time.perf_counter()
         data, cone = relaxation.scs_data()
-        self._solver = scs.SCS(data, cone, eps_abs=eps, eps_rel=eps, max_iters=self.chunk,
-                               verbose=verbose, **settings)
+        self._solver = scs.SCS(
+            data, cone, eps_abs=eps, eps_rel=eps, max_iters=self.chunk, verbose=verbose, **settings
+        )
         self.setup_time = time.perf_counter() - t0
         self._solved_once = False
 
@@ -91,8 +104,16 @@ class ScsBackend:
                 break
             if total >= self.max_iters:
                 status = "optimal_inaccurate" if raw == "solved_inaccurate" else "max_iters"
-        return RawSolution(status=status, x=np.asarray(sol.get("x")), z=np.asarray(sol.get("y")),
-                           iterations=total, solve_time=time.perf_counter() - t0,
-                           setup_time=self.setup_time, stopped_early=stopped,
-                           info={k: info.get(k) for k in ("status", "pobj", "dobj", "res_pri",
-                                                          "res_dual", "gap", "iter")})
+        return RawSolution(
+            status=status,
+            x=np.asarray(sol.get("x")),
+            z=np.asarray(sol.get("y")),
+            iterations=total,
+            solve_time=time.perf_counter() - t0,
+            setup_time=self.setup_time,
+            stopped_early=stopped,
+            info={
+                k: info.get(k)
+                for k in ("status", "pobj", "dobj", "res_pri", "res_dual", "gap", "iter")
+            },
+        )

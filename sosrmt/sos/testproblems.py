@@ -1,0 +1,223 @@
+"""A library of named polynomial programs with known answers.
+
+Every backend must pass all of them (as SumOfSquares.jl and cvxpy keep shared suites).
+Each :class:`TestProblem` carries the relaxation value it must reach and, where
+different, the true optimum that any certificate must bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sosrmt.poly import Polynomial, variables
+from sosrmt.sos.domains import Boolean, Domain, Hypercube, Semialgebraic, Sphere
+
+__all__ = ["TestProblem", "named_problem", "named_problems"]
+
+
+@dataclass(frozen=True)
+class TestProblem:
+    """A named program: ``sense`` ``objective`` over ``domain`` at ``degree``.
+
+    Attributes
+    ----------
+    relaxation_value : float or None
+        The exact value of the relaxation (None when it is unbounded / not SoS).
+    optimum : float
+        The true optimum of the original problem.
+    tol : float
+        Absolute accuracy (relative to max(1, |optimum|)) expected of the value.
+    scs_options : tuple of (name, value)
+        SCS settings this problem needs (first-order methods are slow on it).
+    expect_status : str
+        ``"optimal"``, or ``"no_certificate"`` when a correct backend must not return a
+        certificate (any non-optimal status).
+    """
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    objective: Polynomial
+    domain: Domain
+    degree: int
+    sense: str
+    relaxation_value: float | None
+    optimum: float
+    expect_status: str = "optimal"
+    note: str = ""
+    tol: float = 2e-5
+    scs_options: tuple[tuple[str, float], ...] = ()
+
+
+def _cut(n: int, edges: list[tuple[int, int]]) -> Polynomial:
+    x = variables(n, "hypercube")
+    return sum(((1 - x[i] * x[j]) * 0.5 for i, j in edges), Polynomial.constant(0, n, "hypercube"))
+
+
+def _c5(degree: int) -> TestProblem:
+    edges = [(i, (i + 1) % 5) for i in range(5)]
+    gw = 2.5 * (1 - np.cos(4 * np.pi / 5))
+    return TestProblem(
+        f"maxcut_c5_deg{degree}",
+        _cut(5, edges),
+        Hypercube(5),
+        degree,
+        "max",
+        gw if degree == 2 else 4.0,
+        4.0,
+        note="degree 2 is the Goemans-Williamson value 5/2 (1 - cos 4pi/5); "
+        "degree 4 implies the triangle inequalities, which cut out the "
+        "cut polytope of the K5-minor-free C5 (Barahona), so it is exact",
+    )
+
+
+def _triangle(degree: int) -> TestProblem:
+    return TestProblem(
+        f"maxcut_triangle_deg{degree}",
+        _cut(3, [(0, 1), (1, 2), (0, 2)]),
+        Hypercube(3),
+        degree,
+        "max",
+        2.25 if degree == 2 else 2.0,
+        2.0,
+    )
+
+
+def _univariate() -> TestProblem:
+    x = variables(1)[0]
+    p = x**4 - 3 * x**2 + x
+    crit = np.roots([4, 0, -6, 1]).real
+    opt = float(min(c**4 - 3 * c**2 + c for c in crit))
+    return TestProblem(
+        "univariate_quartic_min",
+        p,
+        Semialgebraic(1),
+        4,
+        "min",
+        opt,
+        opt,
+        note="nonnegative univariate polynomials are SoS, so degree 4 is exact",
+    )
+
+
+def _motzkin_times() -> TestProblem:
+    x, y = variables(2)
+    motzkin = x**4 * y**2 + x**2 * y**4 - 3 * x**2 * y**2 + 1
+    return TestProblem(
+        "motzkin_times_x2_y2_1",
+        motzkin * (x * x + y * y + 1),
+        Semialgebraic(2),
+        8,
+        "min",
+        0.0,
+        0.0,
+        note="(x^2+y^2+1) M is SoS (Motzkin's M is not), minimum 0 at |x|=|y|=1; "
+        "ill-conditioned (the optimal Gram matrix is singular), so SCS is "
+        "run at eps 1e-6 and the value checked to 1e-4",
+        tol=1e-4,
+        scs_options=(("eps", 1e-6), ("max_iters", 60000)),
+    )
+
+
+def _motzkin() -> TestProblem:
+    x, y = variables(2)
+    motzkin = x**4 * y**2 + x**2 * y**4 - 3 * x**2 * y**2 + 1
+    return TestProblem(
+        "motzkin_not_sos",
+        motzkin,
+        Semialgebraic(2),
+        6,
+        "min",
+        None,
+        0.0,
+        expect_status="no_certificate",
+        scs_options=(("max_iters", 4000),),
+        note="M - gamma is SoS for no gamma, so no solver may return a "
+        "certificate; first-order solvers may only run out of iterations "
+        "(the infeasibility of the SoS side is weak)",
+    )
+
+
+def _sphere_quadratic() -> TestProblem:
+    A = np.array([[2.0, 1.0, 0.0], [1.0, 0.0, -1.0], [0.0, -1.0, 1.0]])
+    p = Polynomial.quadratic_form(A, ring="general")
+    lam = float(np.linalg.eigvalsh(A)[-1])
+    return TestProblem(
+        "sphere_quadratic_max",
+        p,
+        Sphere(3),
+        2,
+        "max",
+        lam,
+        lam,
+        note="max of x^T A x on the unit sphere is lambda_max(A)",
+    )
+
+
+def _box_constrained() -> TestProblem:
+    x, y = variables(2)
+    p = x + y
+    # max x + y on the unit disc: sqrt 2 (degree 2 exact: convex quadratic constraint)
+    disc = 1 - x * x - y * y
+    return TestProblem(
+        "disc_linear_max",
+        p,
+        Semialgebraic(2, inequalities=[disc], bound=1.0),
+        2,
+        "max",
+        float(np.sqrt(2)),
+        float(np.sqrt(2)),
+    )
+
+
+def _boolean_independent_set() -> TestProblem:
+    # maximum independent set of C5 via max sum x_i - sum_{edges} x_i x_j on {0,1}^5: alpha = 2
+    x = variables(5, "boolean")
+    p = sum(x, Polynomial.constant(0, 5, "boolean"))
+    for i in range(5):
+        p = p - x[i] * x[(i + 1) % 5]
+    return TestProblem(
+        "boolean_c5_independent_deg4",
+        p,
+        Boolean(5),
+        4,
+        "max",
+        None,
+        2.0,
+        note="relaxation value not asserted, only bounded below by alpha(C5)=2",
+    )
+
+
+_FACTORIES: dict[str, Callable[[], TestProblem]] = {
+    "maxcut_triangle_deg2": lambda: _triangle(2),
+    "maxcut_triangle_deg4": lambda: _triangle(4),
+    "maxcut_c5_deg2": lambda: _c5(2),
+    "maxcut_c5_deg4": lambda: _c5(4),
+    "univariate_quartic_min": _univariate,
+    "motzkin_times_x2_y2_1": _motzkin_times,
+    "motzkin_not_sos": _motzkin,
+    "sphere_quadratic_max": _sphere_quadratic,
+    "disc_linear_max": _box_constrained,
+    "boolean_c5_independent_deg4": _boolean_independent_set,
+}
+
+
+def named_problems() -> list[str]:
+    """Names of the library's problems."""
+    return sorted(_FACTORIES)
+
+
+def named_problem(name: str) -> TestProblem:
+    """Build the named problem.
+
+    Examples
+    --------
+    >>> named_problem("maxcut_triangle_deg2").relaxation_value
+    2.25
+    """
+    if name not in _FACTORIES:
+        raise ValueError(f"name: expected one of {named_problems()}, got {name!r}")
+    return _FACTORIES[name]()
