@@ -14,7 +14,15 @@ Inputs
     ``"pbiased"`` with ``p=``; ``rng=``) returning a :class:`GraphInput` (``.G`` is the
     symmetric zero-diagonal variable matrix), :func:`character` (orthonormal characters).
 Matrices
-    :func:`graph_matrix` (exact dense; ``index="tuple"`` default or ``"set"``).
+    :func:`graph_matrix` (exact dense; ``index="tuple"`` default or ``"set"``),
+    :func:`graph_operator` (matrix-free ``scipy.sparse.linalg.LinearOperator`` by Möbius
+    inversion; :func:`mobius_partitions` lists its terms).  Spectral norms:
+    :func:`sosrmt.linalg.spectral_norm`.
+Separators and predictions
+    :func:`min_vertex_separator` (max-flow, optional vertex weights), :func:`is_separator`,
+    :func:`kappa`, :func:`log_norm_exponent` (multi-type), :func:`sparse_norm_bound`.
+Enumeration
+    :func:`enumerate_shapes`, :func:`count_shapes`.
 
 Conventions: rows are ordered ``a``-tuples in C order (``n^a`` rows; tuples with repeated
 entries give zero rows), so ``M.reshape((n,)*a + (n,)*b)[I + J]`` is the entry
@@ -23,7 +31,17 @@ entries give zero rows), so ``M.reshape((n,)*a + (n,)*b)[I + J]`` is the entry
 """
 
 from sosrmt.graphs.dense import graph_matrix
+from sosrmt.graphs.enumerate import count_shapes, enumerate_shapes
 from sosrmt.graphs.inputs import MODELS, GraphInput, as_graph_input, character, sample_input
+from sosrmt.graphs.operator import GraphOperator, graph_operator, mobius_partitions
+from sosrmt.graphs.separators import (
+    SparseBound,
+    is_separator,
+    kappa,
+    log_norm_exponent,
+    min_vertex_separator,
+    sparse_norm_bound,
+)
 from sosrmt.graphs.shape import DEFAULT_TYPE, NAMED_SHAPES, Shape, named_shape, parse_shape
 
 __all__ = [
@@ -31,11 +49,22 @@ __all__ = [
     "MODELS",
     "NAMED_SHAPES",
     "GraphInput",
+    "GraphOperator",
     "Shape",
+    "SparseBound",
     "as_graph_input",
     "character",
+    "count_shapes",
+    "enumerate_shapes",
     "graph_matrix",
+    "graph_operator",
+    "is_separator",
+    "kappa",
+    "log_norm_exponent",
+    "min_vertex_separator",
+    "mobius_partitions",
     "named_shape",
     "parse_shape",
     "sample_input",
+    "sparse_norm_bound",
 ]

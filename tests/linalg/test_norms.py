@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from scipy.sparse.linalg import aslinearoperator
+
+from sosrmt.linalg import NormResult, spectral_norm
+
+
+def test_dense_exact_and_residual():
+    A = np.array([[3.0, 0.0], [4.0, 0.0]])
+    r = spectral_norm(A)
+    assert isinstance(r, NormResult) and r.method == "dense" and r.matvecs == 0
+    assert r.value == pytest.approx(5.0, abs=1e-14) and r.residual < 1e-13
+    assert r.relative_residual < 1e-13
+
+
+def test_svds_matches_dense_on_random_rectangular():
+    A = np.random.default_rng(0).standard_normal((120, 80))
+    exact = np.linalg.norm(A, 2)
+    r = spectral_norm(aslinearoperator(A), method="svds", rng=1, tol=1e-10)
+    assert r.method == "svds" and r.matvecs > 0
+    assert r.value == pytest.approx(exact, rel=1e-9) and r.relative_residual < 1e-6
+    r2 = spectral_norm(aslinearoperator(A), method="svds", rng=1, tol=1e-10)
+    assert r2.value == r.value and r2.matvecs == r.matvecs  # reproducible with rng
+
+
+def test_operator_dense_path_forms_matrix():
+    A = np.random.default_rng(2).standard_normal((30, 7))
+    r = spectral_norm(aslinearoperator(A))
+    assert r.method == "dense" and r.value == pytest.approx(np.linalg.norm(A, 2), rel=1e-12)
+    assert spectral_norm(aslinearoperator(A.T)).value == pytest.approx(r.value, rel=1e-12)
+
+
+def test_zero_matrix():
+    r = spectral_norm(np.zeros((3, 3)))
+    assert r.value == 0 and r.relative_residual == 0
+
+
+@pytest.mark.parametrize("A, kw, exc, match", [
+    (np.ones((2, 2)), {"method": "power"}, ValueError, "method"),
+    (np.ones((2, 2)), {"tol": -1}, ValueError, "tol"),
+    (np.ones(3), {}, ValueError, "2-dimensional"),
+    (np.array([[np.nan]]), {}, ValueError, "NaN"),
+    (np.ones((0, 3)), {}, ValueError, "non-empty"),
+    (np.ones((2, 2)), {"method": "svds"}, ValueError, "dense"),
+    ("A", {}, TypeError, "numeric"),
+])
+def test_bad_input(A, kw, exc, match):
+    with pytest.raises(exc, match=match):
+        spectral_norm(A, **kw)
