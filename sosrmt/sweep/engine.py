@@ -328,6 +328,13 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
     the sweep again skips the finished cells. For durability through power loss too,
     pass ``store=Store(path, synchronous="FULL")``.
 
+    The local pool starts its workers with ``forkserver`` (safe with threads), so a
+    script that calls ``run_sweep`` needs the usual ``if __name__ == "__main__":``
+    guard, and a job defined in a notebook runs only with ``executor="serial"`` or a
+    thread pool. A worker that dies (segfault, OOM killer) breaks the pool: the cells it
+    took down are stored as ``"executor failure"`` errors and a RuntimeError ends the
+    sweep; running it again resumes.
+
     Examples
     --------
     >>> from sosrmt.sweep import Grid, run_sweep
@@ -449,7 +456,8 @@ def _run_cells(st: Store, name: str, todo: list[tuple[Cell, str]], run_id: str, 
             else:
                 ex = executor
                 width = _executor_width(executor)
-            window = 2 * width + 2
+            # enough cells in flight to hide the round trip of remote executors (Dask)
+            window = max(4 * width, 16)
             queue = iter(todo)
             exhausted = False
             while True:
