@@ -45,6 +45,7 @@ __all__ = [
     "pseudo_calibration",
     "sample_null",
     "sample_planted",
+    "shape_report",
     "sos_value",
     "spectral_statistic",
 ]
@@ -257,9 +258,37 @@ def calibration_report(G: object, k: int, q: float, *, tau: int | None = None,
                      target=planted_value(n, k, q, prior=prior) or None)
 
 
+def shape_report(G: object, k: int, q: float, *, tau: int = 4, prior: str = "bernoulli",
+                 degree: int = 4) -> CalibrationReport:
+    """Diagnostics of the **shape form** (vertex truncation only), which reaches
+    :math:`n\\ge40`; same fields as :func:`calibration_report`.
+
+    Examples
+    --------
+    >>> G, _ = sample_planted(6, 3, 0.25, rng=0)
+    >>> a, b = shape_report(G, 3, 0.25, tau=4), calibration_report(G, 3, 0.25, tau=4)
+    >>> bool(abs(a.mu_min - b.mu_min) < 1e-9 and abs(a.residual - b.residual) < 1e-9)
+    True
+    """
+    from sosrmt.calibration.shapes import (
+        dense_subgraph_shape_form,
+        dense_subgraph_shape_objective,
+        dense_subgraph_shape_residual,
+    )
+
+    G = _check_graph(G)
+    n, k = _check_nk(G.shape[0], k)
+    q = _check_q(q)
+    sf = dense_subgraph_shape_form(G, q, tau=tau, degree=degree, **_prior_args(n, k, prior))
+    return sf.report(degree, residuals={"cardinality": dense_subgraph_shape_residual(sf, k,
+                                                                                     degree)},
+                     objective=dense_subgraph_shape_objective(sf, G),
+                     target=planted_value(n, k, q, prior=prior) or None)
+
+
 def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int | None = None,
                     truncation: str = "vertex", prior: str = "bernoulli",
-                    degree: int = 4) -> dict[str, Any]:
+                    degree: int = 4, form: str = "auto") -> dict[str, Any]:
     """One phase-diagram cell (sweep job): :math:`k = \\lceil\\sqrt n\\rceil` by default and
     :math:`q = \\mathrm{ratio}\\cdot\\sqrt n/k` (``ratio`` = :math:`kq/\\sqrt n`); ``trunc`` is
     :math:`\\tau` (``truncation="vertex"``) or :math:`D` (``"degree"``).
@@ -279,12 +308,22 @@ def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int
         raise ValueError(f"ratio: gives q = ratio*sqrt(n)/k = {q:.3g}, expected q in (0, 1/2]")
     if truncation not in ("vertex", "degree"):
         raise ValueError(f"truncation: expected 'vertex' or 'degree', got {truncation!r}")
-    kw = {"tau": trunc} if truncation == "vertex" else {"trunc": trunc}
+    if form == "auto":
+        form = "signed" if (n <= 16 or truncation == "degree") else "shape"
+    if form not in ("signed", "shape"):
+        raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
+    if form == "shape" and truncation != "vertex":
+        raise ValueError("form: the shape form needs the vertex truncation (truncation='vertex')")
     G = sample_null(n, rng=gen)
     Gp, _ = sample_planted(n, k, q, prior=prior, rng=gen)
-    null = calibration_report(G, k, q, prior=prior, degree=degree, **kw)
-    planted = calibration_report(Gp, k, q, prior=prior, degree=degree, **kw)
-    return {"n": n, "k": k, "q": q, "ratio": float(ratio), "trunc": trunc,
+    if form == "shape":
+        null = shape_report(G, k, q, tau=trunc, prior=prior, degree=degree)
+        planted = shape_report(Gp, k, q, tau=trunc, prior=prior, degree=degree)
+    else:
+        kw = {"tau": trunc} if truncation == "vertex" else {"trunc": trunc}
+        null = calibration_report(G, k, q, prior=prior, degree=degree, **kw)
+        planted = calibration_report(Gp, k, q, prior=prior, degree=degree, **kw)
+    return {"n": n, "k": k, "q": q, "ratio": float(ratio), "trunc": trunc, "form": form,
             "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
             "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
             "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,

@@ -49,6 +49,7 @@ __all__ = [
     "pseudo_calibration",
     "sample_null",
     "sample_planted",
+    "shape_report",
     "sos_value",
     "unfolding_bound",
 ]
@@ -305,8 +306,29 @@ def calibration_report(A: object, lam: float, trunc: int = 4, *,
                      target=float(lam) if lam > 0 else None)
 
 
+def shape_report(A: object, lam: float, trunc: int = 2, *,
+                 degree: int = 4) -> CalibrationReport:
+    """Diagnostics of the **shape form** (:func:`sosrmt.calibration.shapes.tensor_pca_shape_form`;
+    order 3 only), which reaches :math:`n \\ge 40` at ``trunc <= 2``; same fields as
+    :func:`calibration_report` (the sphere residual is 0 by construction).
+
+    Examples
+    --------
+    >>> A, _ = sample_planted(5, 3, 1.0, rng=0)
+    >>> a, b = shape_report(A, 1.0, 2), calibration_report(A, 1.0, 2)
+    >>> bool(abs(a.mu_min - b.mu_min) < 1e-9 and abs(a.objective - b.objective) < 1e-9)
+    True
+    """
+    from sosrmt.calibration.shapes import tensor_pca_shape_form, tensor_pca_shape_objective
+
+    lam = _check_lam(lam)
+    sf = tensor_pca_shape_form(_check_tensor(A), lam, trunc, degree=degree)
+    return sf.report(degree, residuals={"sphere": 0.0}, objective=tensor_pca_shape_objective(sf),
+                     target=lam if lam > 0 else None)
+
+
 def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int = 3,
-                    degree: int = 4) -> dict[str, Any]:
+                    degree: int = 4, form: str = "auto") -> dict[str, Any]:
     """One phase-diagram cell: :math:`\\lambda = \\mathrm{ratio}\\cdot n^{k/4}`, null input and
     planted control (a sweep job, ``f(*, rng, **params) -> dict``).
 
@@ -318,11 +340,18 @@ def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int
     """
     gen = as_rng(rng)
     lam = float(ratio) * n ** (k / 4)
+    if form == "auto":
+        form = "signed" if n <= 16 else "shape"
+    if form not in ("signed", "shape"):
+        raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
+    if form == "shape" and k != 3:
+        raise ValueError(f"k: the shape form is implemented for k = 3, got k={k}")
     A = sample_null(n, k, rng=gen)
     Ap, _ = sample_planted(n, k, lam, rng=gen)
-    null = calibration_report(A, lam, trunc, degree=degree)
-    planted = calibration_report(Ap, lam, trunc, degree=degree)
-    return {"n": n, "ratio": float(ratio), "lam": lam, "trunc": trunc, "k": k,
+    make = calibration_report if form == "signed" else shape_report
+    null = make(A, lam, trunc, degree=degree)
+    planted = make(Ap, lam, trunc, degree=degree)
+    return {"n": n, "ratio": float(ratio), "lam": lam, "trunc": trunc, "k": k, "form": form,
             "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
             "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
             "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,
