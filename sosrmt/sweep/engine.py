@@ -300,7 +300,8 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
         skipped like finished cells.
     blas_threads : int or None
         BLAS/OpenMP threads per worker process (None: leave as is). Not applied in
-        serial mode.
+        serial mode nor with a ``ThreadPoolExecutor`` (that would change the calling
+        process for good).
     argv : sequence of str, optional
         Command line recorded with the run (provenance).
 
@@ -456,6 +457,8 @@ def _run_cells(st: Store, name: str, todo: list[tuple[Cell, str]], run_id: str, 
             else:
                 ex = executor
                 width = _executor_width(executor)
+                if isinstance(executor, cf.ThreadPoolExecutor):
+                    blas_threads = None
             # enough cells in flight to hide the round trip of remote executors (Dask)
             window = max(4 * width, 16)
             queue = iter(todo)

@@ -15,7 +15,7 @@ import numpy as np
 
 from sosrmt._validation import as_rng, check_int, check_memory
 
-__all__ = ["demo_sweep", "faulty", "goe_norm", "numpy_work", "sleepy"]
+__all__ = ["demo_sweep", "faulty", "goe_norm", "numpy_work", "sleepy", "worker_info"]
 
 
 def goe_norm(*, n: int, rng: np.random.Generator | int | None = None) -> dict[str, float]:
@@ -112,6 +112,24 @@ def faulty(*, x: int, fail_on: int = -1, exit_on: int = -1,
     if x == exit_on:
         os._exit(3)
     return {"y": x + 1, "z": float(as_rng(rng).standard_normal()), "label": f"x{x}"}
+
+
+def worker_info(*, rng: np.random.Generator | int | None = None) -> dict[str, Any]:
+    """Describe the process that runs the job: BLAS threads and OpenMP setting.
+
+    A diagnostic job: ``blas_threads`` is the largest thread count threadpoolctl reports
+    for the BLAS libraries loaded in the worker.
+
+    Examples
+    --------
+    >>> sorted(worker_info())
+    ['blas_threads', 'omp_num_threads']
+    """
+    from threadpoolctl import threadpool_info
+
+    blas = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
+    return {"blas_threads": max(blas) if blas else None,
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
 
 
 def demo_sweep(out_dir: str | Path = "sosrmt-out/sweep-demo", *, seed: int = 0,

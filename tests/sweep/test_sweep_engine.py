@@ -26,7 +26,7 @@ def test_rows_identical_across_executors(tmp_path):
     serial = run_sweep(GOE, grid, executor="serial", quiet=True)
     pool = run_sweep(goe_norm, grid, store=tmp_path / "p.sqlite", jobs=2, quiet=True)
     with cf.ThreadPoolExecutor(3) as ex:
-        threads = run_sweep(GOE, grid, executor=ex, quiet=True, blas_threads=None)
+        threads = run_sweep(GOE, grid, executor=ex, quiet=True)
     assert len(serial) == len(grid)
     assert _essence(serial) == _essence(pool) == _essence(threads)
     assert [r["cell"] for r in pool] == list(range(len(grid)))
@@ -165,3 +165,13 @@ def test_readonly_store_object_refused(tmp_path):
     run_sweep(GOE, Grid({"n": [2]}, seeds=1), store=path, executor="serial", quiet=True)
     with Store(path, readonly=True) as st, pytest.raises(ValueError, match="read-only"):
         run_sweep(GOE, Grid({"n": [3]}, seeds=1), store=st, executor="serial", quiet=True)
+
+
+def test_local_pool_workers_use_one_blas_thread():
+    rows = run_sweep("sosrmt.sweep.examples:worker_info", Grid({}, seeds=2), jobs=2,
+                     quiet=True)
+    assert [r["blas_threads"] for r in rows] == [1, 1]
+    assert [r["omp_num_threads"] for r in rows] == ["1", "1"]
+    two = run_sweep("sosrmt.sweep.examples:worker_info", Grid({}, seeds=1), jobs=1,
+                    blas_threads=2, quiet=True)
+    assert two[0]["blas_threads"] == 2

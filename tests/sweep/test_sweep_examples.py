@@ -71,11 +71,12 @@ def test_demo_sweep_small_and_resumable(tmp_path):
 def test_demo_sweep_default_slope(tmp_path):
     """The default demo (n = 25..400, 4 seeds, 2 workers): slope of E||W|| against n.
 
-    Tolerance: E||W|| = 2 sqrt(n) - c n^{-1/6} (c ~ 1) has local log-log slope
-    0.5 + (5c/12) n^{-2/3} <= 0.53 for n >= 50, so |slope - 0.5| < 0.03 + 4 se.
+    Tolerance: E||W|| = 2 sqrt(n) - c n^{-1/6} with 0 < c <= 1.21 (minus the Tracy-Widom
+    mean) has local log-log slope 0.5 + (5c/12) n^{-2/3} <= 0.54 for n >= 50; the fit
+    over n = 50..400 averages these, so |slope - 0.5| < 0.04 + 4 se.
     """
     out = demo_sweep(tmp_path, quiet=True)
-    assert abs(out["slope"] - 0.5) < 0.03 + 4 * out["slope_se"]
+    assert abs(out["slope"] - 0.5) < 0.04 + 4 * out["slope_se"]
     assert (tmp_path / "goe_norm.png").exists() and (tmp_path / "results.sqlite").exists()
     table = out["table"]
     assert table[-1]["n"] == 400 and abs(table[-1]["norm_over_sqrt_n_mean"] - 2) < 0.1
