@@ -10,6 +10,7 @@ to its variable (Hermite degree for Gaussian input).
 
 from __future__ import annotations
 
+import itertools
 import json
 import numbers
 import re
@@ -193,6 +194,42 @@ class Shape:
         """The shape with ``U`` and ``V`` swapped; its matrix is the transpose."""
         name = None if self.name is None else f"{self.name}^T"
         return Shape(self.k, self.V, self.U, self.edges, self.labels, self.types, name)
+
+    def is_transpose_symmetric(self) -> bool:
+        """True if some vertex relabelling maps the shape onto its transpose.
+
+        Then :math:`M_\alpha = M_\alpha^\top` for every input (e.g. ``wigner``, ``path2``),
+        so symmetric eigensolvers apply.  Brute force over permutations of the vertices
+        outside ``U`` and ``V`` (``k <= 10``).
+
+        Examples
+        --------
+        >>> named_shape("path2").is_transpose_symmetric(), named_shape("Z").is_transpose_symmetric()
+        (True, False)
+        """
+        if len(self.U) != len(self.V):
+            return False
+        base: dict[int, int] = {}
+        for a, b in (*zip(self.U, self.V, strict=True), *zip(self.V, self.U, strict=True)):
+            if base.setdefault(a, b) != b:
+                return False
+        if len(set(base.values())) != len(base):
+            return False
+        rest = [v for v in range(self.k) if v not in base]
+        free = [v for v in range(self.k) if v not in set(base.values())]
+        if len(rest) > 8:
+            raise ValueError("shape: too many middle vertices for the brute-force symmetry test")
+        target = self.edge_multiset()
+        for images in itertools.permutations(free):
+            perm = dict(base)
+            perm.update(zip(rest, images, strict=True))
+            if any(self.types[v] != self.types[perm[v]] for v in range(self.k)):
+                continue
+            mapped = Counter((tuple(sorted(perm[v] for v in e)), lab)
+                             for e, lab in zip(self.edges, self.labels, strict=True))
+            if mapped == target:
+                return True
+        return False
 
     # --------------------------------------------------------------- identity
     def _key(self) -> tuple:

@@ -34,3 +34,12 @@ def brute_graph_matrix(shape, inputs) -> np.ndarray:
 @pytest.fixture
 def brute():
     return brute_graph_matrix
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread():
+    """Single-threaded BLAS: the test machine's 2 cores are shared (COMMON.md)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield

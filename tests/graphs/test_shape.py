@@ -102,3 +102,10 @@ def test_bad_named_and_dict():
         Shape.from_dict({"k": 2})
     with pytest.raises(TypeError):
         Shape.from_dict([1])
+
+
+def test_transpose_symmetry():
+    sym = {name for name, s in NAMED_SHAPES.items() if s.is_transpose_symmetric()}
+    assert sym == {"wigner", "path2", "iso", "degdiag", "JminusI", "nI", "K22", "wishart",
+                   "tensor_hsss"}
+    assert not Shape(3, (0,), (1,), [(0, 2)]).is_transpose_symmetric()
