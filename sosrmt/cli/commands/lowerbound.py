@@ -1,0 +1,228 @@
+"""``sosrmt lowerbound <problem>``: phase diagrams of pseudo-calibrated SoS lower bounds.
+
+For each cell of the grid n x ratio x truncation x seeds, one null instance and one planted
+control are drawn, pseudo-calibrated (signed-measure form at small n, shape form beyond),
+and the diagnostics of spec §1.8 are recorded: E~[1], the relative minimum eigenvalue
+``mu_min`` of the degree-``--degree`` moment matrix, the largest relative constraint
+residual and the objective ratio. The cells run through the sweep engine (``sosrmt.sweep``;
+serial by default, ``--jobs N`` for a process pool, ``--store`` to keep and resume).
+
+At toy sizes the truncated pseudo-calibration is typically *not* PSD even where the
+theorems hold asymptotically (spec §1.8, §2.5, §3.4): read the output as trends in the ratio
+and in n, never as a PSD verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sosrmt.cli._common import add_common_arguments, emit, format_table
+
+PROBLEMS: dict[str, dict[str, Any]] = {
+    "tensor-pca": {"job": "sosrmt.cli.commands.lowerbound:tensor_pca_job",
+                   "ratio": "lambda / n^(k/4)"},
+    "sparse-pca": {"job": "sosrmt.cli.commands.lowerbound:sparse_pca_job",
+                   "ratio": "m Delta^2 / k^2 (--regime k2) or m Delta^2 / d (--regime d)"},
+    "dense-subgraph": {"job": "sosrmt.cli.commands.lowerbound:dense_subgraph_job",
+                       "ratio": "k q / sqrt(n)"},
+    "pap": {"job": "sosrmt.cli.commands.lowerbound:pap_job", "ratio": "m / n^(3/2)"},
+}
+
+
+def _results_only(row: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k not in params}
+    if "form" in row:
+        out["form_used"] = row["form"]
+    return out
+
+
+def tensor_pca_job(*, rng: Any, **params: Any) -> dict[str, Any]:
+    """Sweep job: :func:`sosrmt.problems.tensor_pca.lowerbound_cell` without the parameters."""
+    from sosrmt.problems.tensor_pca import lowerbound_cell
+
+    return _results_only(lowerbound_cell(rng=rng, **params), params)
+
+
+def sparse_pca_job(*, rng: Any, **params: Any) -> dict[str, Any]:
+    """Sweep job: :func:`sosrmt.problems.sparse_pca.lowerbound_cell` without the parameters."""
+    from sosrmt.problems.sparse_pca import lowerbound_cell
+
+    return _results_only(lowerbound_cell(rng=rng, **params), params)
+
+
+def dense_subgraph_job(*, rng: Any, **params: Any) -> dict[str, Any]:
+    """Sweep job: :func:`sosrmt.problems.dense_subgraph.lowerbound_cell` without the
+    parameters."""
+    from sosrmt.problems.dense_subgraph import lowerbound_cell
+
+    return _results_only(lowerbound_cell(rng=rng, **params), params)
+
+
+def pap_job(*, rng: Any, **params: Any) -> dict[str, Any]:
+    """Sweep job: :func:`sosrmt.problems.planted_affine_planes.lowerbound_cell` without the
+    parameters."""
+    from sosrmt.problems.planted_affine_planes import lowerbound_cell
+
+    return _results_only(lowerbound_cell(rng=rng, **params), params)
+
+COLUMNS = ["n", "ratio", "trunc", "mu_min", "residual", "objective_ratio", "e1",
+           "planted_mu_min"]
+METRICS = ["mu_min", "residual", "objective_ratio", "e1", "negative_mass", "planted_mu_min",
+           "planted_e1"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lowerbound", help="phase diagrams of pseudo-calibrated SoS lower bounds",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("problem", choices=sorted(PROBLEMS),
+                        help="; ".join(f"{k}: ratio = {v['ratio']}" for k, v in PROBLEMS.items()))
+    parser.add_argument("--n", type=int, nargs="+", default=[8, 10, 12],
+                        help="sizes (dimension; d for sparse-pca)")
+    parser.add_argument("--ratio", type=float, nargs="+", default=[0.1, 0.25, 0.5, 1.0],
+                        help="regime parameter (see the problem list)")
+    parser.add_argument("--trunc", type=int, nargs="+", default=None,
+                        help="truncations: Hermite degree D (tensor, sparse, pap), vertex "
+                             "count tau (dense-subgraph); default 4 (pap: 8)")
+    parser.add_argument("--degree", type=int, default=4, help="SoS degree (default 4)")
+    parser.add_argument("--k", type=int, default=None,
+                        help="tensor order (tensor-pca, default 3), sparsity (sparse-pca, "
+                             "default 2) or planted size (dense-subgraph, default ceil sqrt n)")
+    parser.add_argument("--delta", type=float, default=1.0, help="sparse-pca spike strength")
+    parser.add_argument("--regime", choices=["k2", "d"], default="k2",
+                        help="sparse-pca: which ratio sets the sample count")
+    parser.add_argument("--prior", choices=["bernoulli", "exact"], default=None,
+                        help="prior (sparse-pca default exact, dense-subgraph default bernoulli)")
+    parser.add_argument("--truncation", choices=["vertex", "degree"], default="vertex",
+                        help="dense-subgraph truncation (T2 vertex count or T1 degree)")
+    parser.add_argument("--form", choices=["auto", "signed", "shape"], default="auto",
+                        help="tensor-pca / dense-subgraph: signed-measure form (small n) or "
+                             "shape form (n >= 17 under auto)")
+    parser.add_argument("--seeds", type=int, default=1, help="replicates per cell (default 1)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="worker processes (default 1: run serially)")
+    parser.add_argument("--store", default=None, help="SQLite file to store and resume cells")
+    parser.add_argument("--plot", default=None, help="write heat maps to this PNG file")
+    add_common_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def _params(args: argparse.Namespace) -> dict[str, list[Any]]:
+    trunc = args.trunc or ([8] if args.problem == "pap" else [4])
+    params: dict[str, list[Any]] = {"n": list(args.n), "ratio": list(args.ratio),
+                                    "trunc": list(trunc), "degree": [args.degree]}
+    if args.problem == "tensor-pca":
+        params["k"] = [args.k or 3]
+        params["form"] = [args.form]
+    elif args.problem == "sparse-pca":
+        params.update(k=[args.k or 2], delta=[args.delta], regime=[args.regime],
+                      prior=[args.prior or "exact"])
+    elif args.problem == "dense-subgraph":
+        params.update(truncation=[args.truncation], prior=[args.prior or "bernoulli"],
+                      form=[args.form])
+        if args.k is not None:
+            params["k"] = [args.k]
+    return params
+
+
+def _check(args: argparse.Namespace) -> None:
+    for n in args.n:
+        if n < 2:
+            raise ValueError(f"--n: expected sizes >= 2, got {n}")
+    for r in args.ratio:
+        if not r > 0:
+            raise ValueError(f"--ratio: expected positive ratios, got {r}")
+    if args.degree < 2 or args.degree % 2:
+        raise ValueError(f"--degree: expected an even degree >= 2, got {args.degree}")
+    if args.seeds < 1 or args.jobs < 1:
+        raise ValueError("--seeds, --jobs: expected positive integers")
+    if args.problem == "sparse-pca" and args.k is not None and any(args.k > n for n in args.n):
+        raise ValueError(f"--k: expected a sparsity k <= n for every n, got k={args.k}")
+
+
+def heatmaps(rows: list[dict[str, Any]], path: str, *, title: str = "") -> str:
+    """Heat maps of mu_min, objective ratio and residual over (ratio, n), one column per
+    truncation; writes ``path`` (PNG) and returns it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import SymLogNorm
+
+    truncs = sorted({r["trunc"] for r in rows})
+    ns = sorted({r["n"] for r in rows})
+    ratios = sorted({r["ratio"] for r in rows})
+    metrics = [("mu_min", "relative min eigenvalue"), ("objective_ratio", "objective ratio"),
+               ("residual", "constraint residual")]
+    fig, axes = plt.subplots(len(metrics), len(truncs), squeeze=False,
+                             figsize=(3.6 * len(truncs) + 1, 2.8 * len(metrics)))
+    for col, t in enumerate(truncs):
+        for row_i, (m, label) in enumerate(metrics):
+            grid = np.full((len(ns), len(ratios)), np.nan)
+            for r in rows:
+                if r["trunc"] == t and r.get(m) is not None:
+                    grid[ns.index(r["n"]), ratios.index(r["ratio"])] = r[m]
+            ax = axes[row_i][col]
+            norm = SymLogNorm(linthresh=0.1) if m == "mu_min" else None
+            cmap = "RdBu" if m == "mu_min" else "viridis"
+            im = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap, norm=norm)
+            for (a, b), v in np.ndenumerate(grid):
+                if np.isfinite(v):
+                    ax.text(b, a, f"{v:.2g}", ha="center", va="center", fontsize=7)
+            ax.set_xticks(range(len(ratios)), [f"{x:g}" for x in ratios])
+            ax.set_yticks(range(len(ns)), [str(x) for x in ns])
+            ax.set_xlabel("ratio")
+            ax.set_ylabel("n")
+            ax.set_title(f"{label}, trunc={t}", fontsize=9)
+            fig.colorbar(im, ax=ax)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from sosrmt.sweep import Grid, aggregate, run_sweep
+
+    _check(args)
+    spec = PROBLEMS[args.problem]
+    params = _params(args)
+    grid = Grid(params, seeds=args.seeds, seed=args.seed)
+    executor = "serial" if args.jobs == 1 else "process"
+    rows = run_sweep(spec["job"], grid, store=args.store, jobs=args.jobs, executor=executor,
+                     quiet=args.json, progress=None if not args.json else False,
+                     argv=sys.argv)
+    ok = [r for r in rows if r.get("status", "ok") == "ok"]
+    failed = [{"params": dict(r.params), "error": r.get("error")} for r in rows
+              if r.get("status", "ok") != "ok"]
+    metrics = [m for m in METRICS if any(m in r for r in ok)]
+    table = []
+    if ok:
+        for entry in aggregate(ok, by=["n", "ratio", "trunc"], metrics=metrics):
+            out = {"n": entry["n"], "ratio": entry["ratio"], "trunc": entry["trunc"],
+                   "seeds": entry["count"]}
+            for m in metrics:
+                out[m] = entry[f"{m}_mean"]
+                out[f"{m}_se"] = entry[f"{m}_se"]
+            table.append(out)
+    table.sort(key=lambda r: (r["trunc"], r["n"], r["ratio"]))
+    plot = heatmaps(table, args.plot, title=f"{args.problem}: ratio = {spec['ratio']}") \
+        if args.plot and table else None
+    payload = {"problem": args.problem, "ratio_definition": spec["ratio"],
+               "degree": args.degree, "seeds": args.seeds, "seed": args.seed,
+               "engine": "sosrmt.sweep", "rows": table, "failed": failed, "plot": plot,
+               "note": "trends only: PSD failure at toy sizes is expected (spec 1.8)"}
+    text = format_table(table, [c for c in COLUMNS if not table or c in table[0]])
+    text = (f"{args.problem}: ratio = {spec['ratio']}; degree {args.degree}; "
+            f"{args.seeds} seed(s) per cell\n" + text)
+    if failed:
+        text += f"\n{len(failed)} cell(s) failed, e.g. {failed[0]['error']}"
+    if plot:
+        text += f"\nwrote {plot}"
+    emit(args, payload, text)
+    return 0 if not failed else 1
