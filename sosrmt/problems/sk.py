@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-import scipy.optimize
 
 from sosrmt._validation import as_rng, check_int, check_symmetric_matrix
 from sosrmt.poly import Polynomial
@@ -193,7 +192,7 @@ def dual_certificate_bound(W: np.ndarray, y: np.ndarray) -> float:
 
 
 def burer_monteiro(
-    W: Any, rank: int | None = None, *, rng: Any = None, tol: float = 1e-7, maxiter: int = 3000
+    W: Any, rank: int | None = None, *, rng: Any = None, tol: float = 1e-7, maxiter: int = 5000
 ) -> BurerMonteiroResult:
     """Solve :math:`\\max\\langle W,X\\rangle`, :math:`X\\succeq0`, :math:`X_{ii}=1` by low rank.
 
@@ -207,15 +206,19 @@ def burer_monteiro(
     rng : seed or Generator
         Random initial factor.
     tol : float
-        Gradient tolerance of L-BFGS.
+        Stop when the Riemannian gradient norm is below ``tol`` times :math:`\\|WV\\|_F`.
     maxiter : int
 
     Notes
     -----
-    :math:`X = VV^\\top` with unit rows :math:`v_i=u_i/\\|u_i\\|`; L-BFGS
-    (:func:`scipy.optimize.minimize`) runs on the unconstrained :math:`U`. The dual
-    certificate :math:`y_i=(WVV^\\top)_{ii}` is exact at the optimum and gives a rigorous
-    bound (:func:`dual_certificate_bound`) at any point.
+    :math:`X = VV^\\top` with unit rows :math:`v_i` (a product of spheres). Riemannian
+    gradient ascent with Barzilai--Borwein steps: the gradient
+    :math:`2(I-v_iv_i^\\top)(WV)_i` row by row, a step, and renormalisation of the rows (the
+    retraction). One iteration is one product :math:`WV`. Hand-written because scipy's
+    L-BFGS-B spends more time in its own bookkeeping than in :math:`WV` at this size and
+    knows no manifold (measured: 0.2 s per iteration at n = 400 against 1 ms for the product).
+    The dual certificate :math:`y_i=(WVV^\\top)_{ii}` is exact at the optimum and gives a
+    rigorous bound (:func:`dual_certificate_bound`) at any point, converged or not.
 
     Examples
     --------
@@ -227,41 +230,37 @@ def burer_monteiro(
     W = validate_coupling(W)
     n = W.shape[0]
     k = check_int(rank, "rank", minimum=1) if rank is not None else int(np.ceil(np.sqrt(2 * n))) + 1
-    gen = as_rng(rng)
-    U0 = gen.standard_normal((n, k))
+    maxiter = check_int(maxiter, "maxiter", minimum=1)
+    V = as_rng(rng).standard_normal((n, k))
+    V /= np.linalg.norm(V, axis=1, keepdims=True)
 
-    def fg(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        U = flat.reshape(n, k)
-        norms = np.linalg.norm(U, axis=1, keepdims=True)
-        V = U / norms
+    def grad(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         WV = W @ V
-        f = float(np.sum(V * WV))
-        gV = 2 * WV
-        # gradient through the row normalisation: (I - v v^T) gV / |u|
-        gU = (gV - V * np.sum(gV * V, axis=1, keepdims=True)) / norms
-        return -f, -gU.ravel()
+        G = 2.0 * WV
+        G -= V * np.sum(G * V, axis=1, keepdims=True)
+        return WV, G
 
-    opt = scipy.optimize.minimize(
-        fg,
-        U0.ravel(),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": maxiter, "gtol": tol, "ftol": 1e-15, "maxcor": 20},
-    )
-    U = opt.x.reshape(n, k)
-    V = U / np.linalg.norm(U, axis=1, keepdims=True)
-    WV = W @ V
+    WV, G = grad(V)
+    step = 1.0 / max(float(np.abs(W).sum(axis=1).max()), 1e-300)
+    converged = False
+    it = 0
+    for it in range(1, maxiter + 1):  # noqa: B007
+        V_new = V + step * G
+        V_new /= np.linalg.norm(V_new, axis=1, keepdims=True)
+        WV_new, G_new = grad(V_new)
+        S, Y = V_new - V, G_new - G
+        sy = abs(float(np.sum(S * Y)))
+        if sy > 0:
+            step = float(np.sum(S * S)) / sy
+        V, WV, G = V_new, WV_new, G_new
+        if np.linalg.norm(G) <= tol * max(np.linalg.norm(WV), 1e-300):
+            converged = True
+            break
     value = float(np.sum(V * WV))
     y = np.sum(V * WV, axis=1)
     bound = dual_certificate_bound(W, y)
     return BurerMonteiroResult(
-        value=value,
-        bound=bound,
-        y=y,
-        V=V,
-        rank=k,
-        iterations=int(opt.nit),
-        converged=bool(opt.success),
+        value=value, bound=bound, y=y, V=V, rank=k, iterations=it, converged=converged
     )
 
 
@@ -328,3 +327,71 @@ def value_chain(
         ok &= out[f"sos{min(degrees)}"] <= out["spectral"] + 1e-6 * abs(out["spectral"])
     out["chain_ok"] = bool(ok)
     return out
+
+
+def chain_job(*, n: int, rng: np.random.Generator, degree: int = 4) -> dict[str, Any]:
+    """Sweep job: the value chain of one random SK instance of size ``n``, divided by n^{3/2}.
+
+    The instance's :math:`G` is drawn from ``rng`` (so the sweep's seed tree fixes it).
+    Returns a flat dict for :func:`sosrmt.sweep.run_sweep`.
+    """
+    n = check_int(n, "n", minimum=2, maximum=24)
+    G = as_rng(rng).standard_normal((n, n))
+    W = (G + G.T) / np.sqrt(2.0)
+    np.fill_diagonal(W, 0.0)
+    degrees = (2, 4) if degree == 4 else (2,)
+    row = value_chain(W, degrees=degrees)
+    scale = n**1.5
+    out: dict[str, Any] = {"chain_ok": row["chain_ok"], "tight": row["tight"]}
+    for key in ("opt", "sos2", "sos2_bound", "sos4", "sos4_bound", "spectral"):
+        value = row.get(key)
+        out[key] = None if value is None else float(value) / scale
+    return out
+
+
+def plot_value_chain(table: list[dict[str, Any]], path: Any) -> Any:
+    """Plot mean OPT, SOS_4, SOS_2 and spectral values (over n^{3/2}) against n as a PNG.
+
+    ``table`` holds one dict per n with ``n`` and ``<key>_mean`` / ``<key>_se`` entries
+    (the output of :func:`sosrmt.sweep.aggregate` over :func:`chain_job` rows).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ns = np.array([r["n"] for r in table], dtype=float)
+    labels = {
+        "opt": "OPT (brute force)",
+        "sos4": "SOS$_4$",
+        "sos2": "SOS$_2$ (GW)",
+        "spectral": r"$n\lambda_{\max}(W)$",
+    }
+    for key, label in labels.items():
+        mean = np.array(
+            [np.nan if r.get(f"{key}_mean") is None else r[f"{key}_mean"] for r in table],
+            dtype=float,
+        )
+        err = np.array(
+            [
+                0.0
+                if r.get(f"{key}_se") is None or r[f"{key}_se"] != r[f"{key}_se"]
+                else r[f"{key}_se"]
+                for r in table
+            ],
+            dtype=float,
+        )
+        if np.all(np.isnan(mean)):
+            continue
+        ax.errorbar(ns, mean, yerr=err, marker="o", capsize=3, label=label)
+    ax.axhline(2 * 0.7632, color="gray", ls=":", label="Parisi limit of OPT, 1.526")
+    ax.axhline(2.0, color="gray", ls="--", label="spectral / SOS$_2$ limit, 2")
+    ax.set_xlabel("n")
+    ax.set_ylabel(r"value / $n^{3/2}$")
+    ax.set_title("SK value chain: OPT <= SOS$_4$ <= SOS$_2$ <= n$\\lambda_{max}$")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
