@@ -8,8 +8,8 @@
    worker-seconds per job (start-up excluded, reported apart), also shown relative to a
    50 ms job. Each is timed after a warm-up call, best of two.
 2. Throughput. A 200-cell sweep of ~50 ms numpy jobs (``numpy_work``, one BLAS thread)
-   on 2 workers, start-up included, against a serial loop of the same jobs; the goal is
-   at least 1.7x.
+   on 2 workers, start-up included, against a serial loop of the same jobs, in alternating
+   rounds (median ratio reported); the goal is at least 1.7x.
 
 The table goes to stdout and JSON to ``benchmarks/results/bench_sweep.json``.
 Usage: ``python benchmarks/bench_sweep.py [--quick] [--workers 2] [--no-dask]``.
@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,10 +52,12 @@ def calibrate(target: float = 0.05) -> tuple[int, int, float]:
     size = 200
     with threadpool_limits(1):
         numpy_work(size=size, rng=0)
-        t, _ = _timed(lambda: [numpy_work(size=size, rng=s) for s in range(5)])
-        repeats = max(1, round(target / (t / 5)))
-        t, _ = _timed(lambda: [numpy_work(size=size, repeats=repeats, rng=s) for s in range(5)])
-    return size, repeats, t / 5
+        per = statistics.median(_timed(lambda s=s: numpy_work(size=size, repeats=5, rng=s))[0]
+                                for s in range(5)) / 5
+        repeats = max(1, round(target / per))
+        t = statistics.median(_timed(lambda s=s: numpy_work(size=size, repeats=repeats,
+                                                            rng=s))[0] for s in range(5))
+    return size, repeats, t
 
 
 def main() -> None:
@@ -62,8 +65,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer cells (smoke run)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster rows")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="alternating serial/parallel rounds (default 3, quick 1)")
     args = ap.parse_args()
     w = args.workers
+    args.rounds = args.rounds or (1 if args.quick else 3)
     n_big = 100 if args.quick else 400
     n_small = 2 * w
     n_work = 40 if args.quick else 200
@@ -122,20 +128,33 @@ def main() -> None:
     size, repeats, t_job = calibrate()
     res["work_job"] = {"size": size, "repeats": repeats, "seconds": t_job}
     g_work = Grid({"size": [size], "repeats": [repeats]}, seeds=n_work)
-    with threadpool_limits(1):
-        t_serial, _ = _timed(lambda: [numpy_work(size=size, repeats=repeats, rng=i)
-                                      for i in range(n_work)])
+    def serial() -> None:
+        with threadpool_limits(1):
+            for i in range(n_work):
+                numpy_work(size=size, repeats=repeats, rng=i)
+
     runs = [(f"run_sweep local pool ({w}) + store",
              lambda: run_sweep(WORK, g_work, store=store(), jobs=w, quiet=True))]
     if ex is not None:
         runs.append((f"run_sweep Dask LocalCluster ({w}) + store",
                      lambda: run_sweep(WORK, g_work, store=store(), executor=ex, quiet=True)))
+    # serial and parallel runs alternate, so that a change of machine load hits both;
+    # the reported speedup is the median of the per-round ratios
     for method, fn in runs:
-        t_par, rows = _timed(fn)
-        assert all(r["status"] == "ok" for r in rows)
+        ratios, walls, serials, busy = [], [], [], []
+        for _ in range(args.rounds):
+            t_serial, _ = _timed(serial)
+            t_par, rows = _timed(fn)
+            assert all(r["status"] == "ok" for r in rows)
+            ratios.append(t_serial / t_par)
+            walls.append(t_par)
+            serials.append(t_serial)
+            # share of the workers' time spent inside jobs (1.0: the engine never idles them)
+            busy.append(sum(r["wall_time"] for r in rows) / (t_par * w))
         res["throughput"].append({"method": method, "baseline": "serial loop, 1 BLAS thread",
-                                  "cells": n_work, "wall_s": t_par, "serial_s": t_serial,
-                                  "speedup": t_serial / t_par})
+                                  "cells": n_work, "wall_s": walls, "serial_s": serials,
+                                  "speedups": ratios, "speedup": statistics.median(ratios),
+                                  "worker_busy_fraction": busy})
     stack.close()
     res["load_avg_end"] = os.getloadavg()[0]
 
@@ -157,8 +176,11 @@ def main() -> None:
     hdr = f"{'method':42s} {'baseline':28s} {'ours s':>7s} {'serial s':>8s} {'speedup':>8s}"
     print(hdr + "\n" + "-" * len(hdr))
     for r in res["throughput"]:
-        print(f"{r['method']:42s} {r['baseline']:28s} {r['wall_s']:7.2f} "
-              f"{r['serial_s']:8.2f} {r['speedup']:7.2f}x")
+        print(f"{r['method']:42s} {r['baseline']:28s} "
+              f"{statistics.median(r['wall_s']):7.2f} {statistics.median(r['serial_s']):8.2f} "
+              f"{r['speedup']:7.2f}x  (rounds: "
+              f"{', '.join(f'{x:.2f}' for x in r['speedups'])}; workers busy "
+              f"{', '.join(f'{x:.0%}' for x in r['worker_busy_fraction'])})")
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_sweep.json").write_text(json.dumps(res, indent=2))
