@@ -43,6 +43,7 @@ __all__ = [
     "planted_value",
     "program",
     "pseudo_calibration",
+    "pseudo_expectation",
     "sample_null",
     "sample_planted",
     "shape_report",
@@ -225,6 +226,16 @@ def pseudo_calibration(G: object, k: int, q: float, *, tau: int | None = None,
         tau = 4
     return dense_subgraph_measure(G, _check_q(q), tau=tau, trunc=trunc,
                                   **_prior_args(n, k, prior))
+
+
+def pseudo_expectation(G: object, k: int, q: float, *, tau: int | None = None,
+                       trunc: int | None = None, prior: str = "bernoulli",
+                       degree: int = 4) -> Any:
+    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
+    ``Semialgebraic`` domain of :func:`program` (:math:`x_i^2 = x_i`, :math:`\\sum x_i = k`)."""
+    _, domain = program(G, k)
+    mu = pseudo_calibration(G, k, q, tau=tau, trunc=trunc, prior=prior)
+    return mu.to_pseudo_expectation(domain, degree)
 
 
 def low_degree_norm(n: int, k: int, q: float, trunc: int, *, prior: str = "bernoulli") -> float:

@@ -44,6 +44,7 @@ __all__ = [
     "lowerbound_cell",
     "program",
     "pseudo_calibration",
+    "pseudo_expectation",
     "sample_null",
     "sample_planted",
     "sos_feasibility",
@@ -183,6 +184,12 @@ def pseudo_calibration(d: object, trunc: int = 8) -> SignedMeasure:
     """Pseudo-calibrated signed measure (spec §2.2), see
     :func:`sosrmt.calibration.pap_measure`."""
     return pap_measure(d, trunc)
+
+
+def pseudo_expectation(d: object, trunc: int = 8, *, degree: int = 4) -> Any:
+    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
+    domain of :func:`program` (its ``check()`` reports the plane-constraint residuals)."""
+    return pseudo_calibration(d, trunc).to_pseudo_expectation(program(d), degree)
 
 
 def low_degree_norm(n: int, m: int, trunc: int) -> float:

@@ -46,6 +46,7 @@ __all__ = [
     "planted_value",
     "program",
     "pseudo_calibration",
+    "pseudo_expectation",
     "sample_null",
     "sample_planted",
     "sos_value",
@@ -252,6 +253,16 @@ def pseudo_calibration(V: object, k: int, delta: float, trunc: int = 4, *,
     """Pseudo-calibrated signed measure (spec §4.2), see
     :func:`sosrmt.calibration.sparse_pca_measure`."""
     return sparse_pca_measure(V, _check_delta(delta), k, trunc, exact=_check_prior(prior))
+
+
+def pseudo_expectation(V: object, k: int, delta: float, trunc: int = 4, *,
+                       prior: str = "exact", degree: int = 4) -> Any:
+    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
+    ``Semialgebraic`` domain of :func:`program` (its ``check()`` reports the residuals of
+    :math:`\\sum x_i^2 = 1` and :math:`x_i^3 = x_i/k`)."""
+    _, domain = program(V, k)
+    return pseudo_calibration(V, k, delta, trunc, prior=prior).to_pseudo_expectation(domain,
+                                                                                   degree)
 
 
 def low_degree_norm(d: int, k: int, m: int, delta: float, trunc: int, *,

@@ -47,6 +47,7 @@ __all__ = [
     "power_iteration",
     "program",
     "pseudo_calibration",
+    "pseudo_expectation",
     "sample_null",
     "sample_planted",
     "shape_report",
@@ -275,6 +276,21 @@ def pseudo_calibration(A: object, lam: float, trunc: int = 4) -> SignedMeasure:
     """Pseudo-calibrated signed measure (spec §3.2), see
     :func:`sosrmt.calibration.tensor_pca_measure`."""
     return tensor_pca_measure(_check_tensor(A), _check_lam(lam), trunc)
+
+
+def pseudo_expectation(A: object, lam: float, trunc: int = 4, *, degree: int = 4,
+                       variant: str = "boolean_sphere") -> Any:
+    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
+    domain of :func:`program` (so ``.check()`` and every engine tool apply).
+
+    Examples
+    --------
+    >>> E = pseudo_expectation(sample_null(4, 3, rng=0), 0.5, 2)
+    >>> round(E.moment(0), 12)
+    1.0
+    """
+    _, domain = program(A, variant)
+    return pseudo_calibration(A, lam, trunc).to_pseudo_expectation(domain, degree)
 
 
 def low_degree_norm(n: int, k: int, lam: float, trunc: int) -> float:

@@ -77,3 +77,11 @@ def test_bad_input():
         ds.lowerbound_cell(rng=0, n=4, ratio=5.0)
     with pytest.raises(ValueError, match="trunc"):
         ds.pseudo_calibration(ds.sample_null(4, rng=0), 2, 0.2, tau=1)
+
+
+def test_engine_pseudo_expectation_residuals():
+    # exact-k prior with tau >= degree: x_i^2 = x_i and sum x_i = k hold exactly
+    G = ds.sample_null(6, rng=6)
+    rep = ds.pseudo_expectation(G, 3, 0.3, tau=4, prior="exact").check()
+    assert max(rep.equality_residuals) < 1e-12
+    assert rep.normalisation == pytest.approx(1.0)

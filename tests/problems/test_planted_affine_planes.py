@@ -58,3 +58,15 @@ def test_bad_input():
         pap.pseudo_calibration(np.zeros(3), 4)
     with pytest.raises(ValueError, match="n"):
         pap.sample_null(3, 0)
+
+
+def test_engine_pseudo_expectation_reports_plane_residuals():
+    d = pap.sample_null(5, 3, rng=9)
+    E = pap.pseudo_expectation(d, 6)
+    rep = E.check()
+    assert len(rep.equality_residuals) == 5
+    # the engine's residual of constraint u is max_J |E~[h_u x^J]| >= |E~[h_u]|
+    mu = pap.pseudo_calibration(d, 6)
+    z2 = (mu.prior.points @ d.T) ** 2 - 1
+    direct = np.abs(mu.weights @ z2) / mu.e1
+    assert np.all(np.array(rep.equality_residuals) >= direct - 1e-12)

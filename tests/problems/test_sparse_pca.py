@@ -70,3 +70,12 @@ def test_bad_input():
         sp.lowerbound_cell(rng=0, n=4, ratio=1.0, regime="x")
     with pytest.raises(ValueError, match="2\\^22"):
         sp.brute_force(np.zeros((1, 40)), 8)
+
+
+def test_engine_pseudo_expectation_satisfies_the_program_constraints():
+    # the exact-k prior satisfies sum x_i^2 = 1 and x_i^3 = x_i / k on its support, so the
+    # engine's residuals vanish (prior constraints hold exactly, spec §8 A6)
+    V = sp.sample_null(3, 4, rng=5)
+    rep = sp.pseudo_expectation(V, 2, 1.0).check()
+    assert rep.normalisation == pytest.approx(1.0)
+    assert max(rep.equality_residuals) < 1e-12
