@@ -141,7 +141,7 @@ def main() -> None:
     # serial and parallel runs alternate, so that a change of machine load hits both;
     # the reported speedup is the median of the per-round ratios
     for method, fn in runs:
-        ratios, walls, serials, busy = [], [], [], []
+        ratios, walls, serials, busy, cpu_share = [], [], [], [], []
         for _ in range(args.rounds):
             t_serial, _ = _timed(serial)
             t_par, rows = _timed(fn)
@@ -150,11 +150,14 @@ def main() -> None:
             walls.append(t_par)
             serials.append(t_serial)
             # share of the workers' time spent inside jobs (1.0: the engine never idles them)
+            # and CPU time / wall time of the jobs (below 1: the cores are shared)
             busy.append(sum(r["wall_time"] for r in rows) / (t_par * w))
+            cpu_share.append(sum(r["cpu_time"] for r in rows) / sum(r["wall_time"] for r in rows))
         res["throughput"].append({"method": method, "baseline": "serial loop, 1 BLAS thread",
                                   "cells": n_work, "wall_s": walls, "serial_s": serials,
                                   "speedups": ratios, "speedup": statistics.median(ratios),
-                                  "worker_busy_fraction": busy})
+                                  "worker_busy_fraction": busy,
+                                  "job_cpu_over_wall": cpu_share})
     stack.close()
     res["load_avg_end"] = os.getloadavg()[0]
 
@@ -180,7 +183,8 @@ def main() -> None:
               f"{statistics.median(r['wall_s']):7.2f} {statistics.median(r['serial_s']):8.2f} "
               f"{r['speedup']:7.2f}x  (rounds: "
               f"{', '.join(f'{x:.2f}' for x in r['speedups'])}; workers busy "
-              f"{', '.join(f'{x:.0%}' for x in r['worker_busy_fraction'])})")
+              f"{', '.join(f'{x:.0%}' for x in r['worker_busy_fraction'])}; job CPU/wall "
+              f"{', '.join(f'{x:.0%}' for x in r['job_cpu_over_wall'])})")
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_sweep.json").write_text(json.dumps(res, indent=2))

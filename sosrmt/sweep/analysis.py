@@ -283,16 +283,17 @@ def parse_expression(expr: str, variable: str) -> Callable[[np.ndarray], np.ndar
 # --------------------------------------------------------------------------- export
 
 _EXPORT_META = ("row_id", "run_id", "job", "cell", "seed", "replicate", "status", "wall_time",
-                "started_at", "finished_at", "host", "pid")
+                "cpu_time", "started_at", "finished_at", "host", "pid")
 _EXPORT_TAIL = ("error", "spawn_key", "versions", "traceback")
 
 
 def export_rows(rows: RowsLike, path: str | Path, *, status: str | None = None) -> Path:
     """Write rows to CSV, or parquet when ``path`` ends in ``.parquet`` (needs pyarrow).
 
-    Columns: bookkeeping (row id, run, job, cell, seed, replicate, status, wall time,
-    times, host, pid), the parameters, the results, then error, spawn key, versions
-    (JSON) and traceback. ``status=None`` exports every row, ``"ok"`` only finished ones.
+    Columns: bookkeeping (row id, run, job, cell, seed, replicate, status, wall and CPU
+    time, start and finish times, host, pid), the parameters, the results, then error,
+    spawn key, versions (JSON) and traceback. ``status=None`` exports every row,
+    ``"ok"`` only the finished ones.
 
     Examples
     --------

@@ -141,6 +141,7 @@ def _execute(job: str, params: dict[str, Any], seed: int, spawn_key: tuple[int, 
     _limit_blas(blas_threads)
     started = datetime.now(UTC).isoformat()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     try:
         fn = _job_function(job)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=tuple(spawn_key)))
@@ -151,8 +152,9 @@ def _execute(job: str, params: dict[str, Any], seed: int, spawn_key: tuple[int, 
         error = f"{type(exc).__name__}: {exc}"
         tb = traceback.format_exc()
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     return {"results": results, "status": status, "error": error, "traceback": tb,
-            "wall_time": wall, "started_at": started,
+            "wall_time": wall, "cpu_time": cpu, "started_at": started,
             "finished_at": datetime.now(UTC).isoformat(), "host": socket.gethostname(),
             "pid": os.getpid(), "versions": environment_versions()}
 
@@ -421,6 +423,7 @@ def _executor_failure(exc: BaseException) -> dict[str, Any]:
     return {"results": None, "status": "error",
             "error": f"executor failure: {type(exc).__name__}: {exc}",
             "traceback": "".join(traceback.format_exception(exc)), "wall_time": None,
+            "cpu_time": None,
             "started_at": None, "finished_at": now, "host": None, "pid": None,
             "versions": None}
 

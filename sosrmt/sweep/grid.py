@@ -42,7 +42,8 @@ __all__ = [
 #: Column names a row uses for its bookkeeping; parameters and results may not use them.
 META_COLUMNS: tuple[str, ...] = (
     "cell", "key", "job", "seed", "replicate", "spawn_key", "status", "error", "traceback",
-    "wall_time", "started_at", "finished_at", "host", "pid", "versions", "run_id", "row_id",
+    "wall_time", "cpu_time", "started_at", "finished_at", "host", "pid", "versions", "run_id",
+    "row_id",
 )
 
 _SCALAR_TYPES = (str, bool, int, float, type(None))

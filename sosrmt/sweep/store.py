@@ -2,7 +2,7 @@
 
 One file, WAL journal, one transaction per finished cell. A row holds the cell's
 parameters and results (JSON), its status (``"ok"`` or ``"error"``), the error message
-and traceback of a failed job, wall time, start/finish times, host, process id and the
+and traceback of a failed job, wall and CPU time, start/finish times, host, process id and the
 versions of sosrmt, Python, numpy, scipy and the solvers on the worker that ran it.
 
 The file is identified by SQLite's ``application_id`` and carries a schema version in
@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS rows (
     error TEXT,
     traceback TEXT,
     wall_time REAL,
+    cpu_time REAL,
     started_at TEXT,
     finished_at TEXT,
     host TEXT,
@@ -65,7 +66,7 @@ CREATE INDEX IF NOT EXISTS rows_key ON rows(key);
 """
 
 _ROW_COLUMNS = ("row_id", "key", "run_id", "job", "cell", "seed", "replicate", "spawn_key",
-                "params", "results", "status", "error", "traceback", "wall_time",
+                "params", "results", "status", "error", "traceback", "wall_time", "cpu_time",
                 "started_at", "finished_at", "host", "pid", "versions")
 
 
@@ -307,13 +308,14 @@ class Store:
             row["replicate"], json.dumps(list(row["spawn_key"])), json.dumps(row["params"]),
             None if row.get("results") is None else json.dumps(row["results"]),
             row["status"], row.get("error"), row.get("traceback"), row.get("wall_time"),
+            row.get("cpu_time"),
             row.get("started_at"), row.get("finished_at"), row.get("host"), row.get("pid"),
             json.dumps(row.get("versions") or {}),
         )
         sql = ("INSERT OR IGNORE INTO rows (key, run_id, job, cell, seed, replicate, spawn_key,"
-               " params, results, status, error, traceback, wall_time, started_at,"
+               " params, results, status, error, traceback, wall_time, cpu_time, started_at,"
                " finished_at, host, pid, versions) VALUES"
-               " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+               " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         # isolation_level=None: this single statement is its own transaction, committed
         # (and, with synchronous=FULL, synced) before execute() returns.
         cur = self._retry(lambda: self.conn.execute(sql, values))

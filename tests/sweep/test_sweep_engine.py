@@ -32,6 +32,7 @@ def test_rows_identical_across_executors(tmp_path):
     assert [r["cell"] for r in pool] == list(range(len(grid)))
     assert {r["pid"] for r in pool} != {r["pid"] for r in serial}  # really other processes
     assert all(r["versions"]["numpy"] == np.__version__ for r in pool)
+    assert all(r["wall_time"] > 0 and r["cpu_time"] >= 0 for r in pool)
 
 
 def test_row_is_the_job_on_the_stored_stream():
