@@ -123,7 +123,8 @@ class TwoPointModel:
     @property
     def chi_gap(self) -> float:
         """chi(v1) - chi(v0): 2 for Rademacher, 1/sqrt(p(1-p)) for p-biased."""
-        return float(self.chi(np.array([self.values[1]]))[0] - self.chi(np.array([self.values[0]]))[0])
+        lo, hi = self.chi(np.array(self.values))
+        return float(hi - lo)
 
     def sample(self, num_vars: int, rng: np.random.Generator) -> np.ndarray:
         hit = rng.random(num_vars) < self.p
@@ -256,7 +257,7 @@ def stacked_derivatives(func: MatrixFunction, x: object, *, model: str = "radema
 
 def variance_proxies(func: MatrixFunction, x: object, *, model: str = "rademacher",
                      p: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    r"""Variance proxies :math:`V_C(x)=D_{\rm col}D_{\rm col}^\top`, :math:`V_R(x)=D_{\rm row}^\top D_{\rm row}`.
+    r"""Proxies :math:`V_C=D_{\rm col}D_{\rm col}^\top`, :math:`V_R=D_{\rm row}^\top D_{\rm row}`.
 
     With the weights of spec §4.6 (trivial for Rademacher inputs) these are the two diagonal
     blocks of the PMT variance proxy of the Hermitian dilation of ``F`` (Lemma 4.2).
@@ -324,7 +325,7 @@ class SchattenNorms:
 
 
 def schatten_norms(a: object, q: object, *, dense_limit: int = DENSE_BLOCK_LIMIT) -> SchattenNorms:
-    r"""Schatten-:math:`2q` norms of a (sparse) matrix for every ``q``, from one eigen-decomposition.
+    r"""Schatten-:math:`2q` norms of a (sparse) matrix for all ``q`` from one eigen-decomposition.
 
     Parameters
     ----------
@@ -432,7 +433,8 @@ class Level1Result:
     q : numpy.ndarray
         Moment orders.
     l1 : numpy.ndarray
-        :math:`L_1(q)=\sqrt{4q-2}\,2^{-1/2q}(\widehat{\mathbb E}[\operatorname{tr}V_C^q+\operatorname{tr}V_R^q])^{1/2q}`.
+        :math:`L_1(q)=\sqrt{4q-2}\,2^{-1/2q}
+        (\widehat{\mathbb E}[\operatorname{tr}V_C^q+\operatorname{tr}V_R^q])^{1/2q}`.
     moment : numpy.ndarray
         :math:`(\widehat{\mathbb E}\|F-\mathbb EF\|_{S_{2q}}^{2q})^{1/2q}` on the same samples.
     empirical_norm, empirical_se : float
@@ -499,8 +501,10 @@ def level1_bound(func: MatrixFunction, num_vars: int, *, q: object = None, trial
     Notes
     -----
     Lemma 4.2 (from PMT Theorem 4.2 applied to the Hermitian dilation):
-    :math:`|||F-\mathbb EF|||_{2q}\le\sqrt{4q-2}\,2^{-1/2q}\,(\mathbb E[\operatorname{tr}V_C^q+\operatorname{tr}V_R^q])^{1/2q}`
-    with :math:`V_C=\sum_iw_i^2\partial_iF\partial_iF^\top`, :math:`V_R=\sum_iw_i^2\partial_iF^\top\partial_iF`.
+    :math:`|||F-\mathbb EF|||_{2q}\le\sqrt{4q-2}\,2^{-1/2q}\,
+    (\mathbb E[\operatorname{tr}V_C^q+\operatorname{tr}V_R^q])^{1/2q}`
+    with :math:`V_C=\sum_iw_i^2\partial_iF\partial_iF^\top`,
+    :math:`V_R=\sum_iw_i^2\partial_iF^\top\partial_iF`.
     The weights :math:`w_i^2=(\chi(x_i)^2+1)/2=\tfrac12\mathbb E'(\chi_i-\chi_i')^2` are 1 for
     Rademacher inputs. Each sample costs ``N + 1`` evaluations of ``func``.
 
@@ -533,7 +537,8 @@ def level1_bound(func: MatrixFunction, num_vars: int, *, q: object = None, trial
     log_mom = []
     norms = []
     for x in points:
-        vc, vr = variance_proxies(func, x, model=mod.name, p=mod.p if mod.name == "pbiased" else None)
+        vc, vr = variance_proxies(func, x, model=mod.name,
+                                  p=mod.p if mod.name == "pbiased" else None)
         ev = np.concatenate([np.linalg.eigvalsh(vc), np.linalg.eigvalsh(vr)])
         log_tr.append(_log_power_sums(ev, qs))
         dev = _eval(func, x) - mu
@@ -576,7 +581,7 @@ def _fwht(vals: np.ndarray) -> np.ndarray:
 
 
 class MatrixPolynomial:
-    r"""A multilinear matrix polynomial :math:`F(x)=\sum_{S}\chi_S(x)\,C_S` of ``N`` two-point inputs.
+    r"""A multilinear matrix polynomial :math:`F(x)=\sum_{S}\chi_S(x)\,C_S` of ``N`` inputs.
 
     Parameters
     ----------
@@ -590,7 +595,8 @@ class MatrixPolynomial:
     -----
     For Rademacher inputs :math:`\chi_S(x)=\prod_{i\in S}x_i`; every function on
     :math:`\{\pm1\}^N` has exactly one such expansion (:meth:`from_function` computes it with
-    a fast Walsh–Hadamard transform). Then :math:`\mathbb E\,\partial_{i_1}\cdots\partial_{i_t}F=C_{\{i_1..i_t\}}`
+    a fast Walsh–Hadamard transform). Then
+    :math:`\mathbb E\,\partial_{i_1}\cdots\partial_{i_t}F=C_{\{i_1..i_t\}}`
     for distinct indices and 0 otherwise, which gives the deterministic matrices
     :math:`\mathbb E\,\partial^\pi F` of the recursion (spec §4.4).
 
@@ -624,6 +630,12 @@ class MatrixPolynomial:
             coeffs[fs] = coeffs.get(fs, 0.0) + arr
         self.coefficients = {k: v for k, v in coeffs.items() if np.any(v != 0)}
         self.shape: tuple[int, int] = tuple(shape)  # type: ignore[assignment]
+        keys = list(self.coefficients)
+        self._mask = np.zeros((len(keys), self.num_vars), dtype=bool)
+        for row, key in enumerate(keys):
+            self._mask[row, list(key)] = True
+        self._stack = (np.stack([self.coefficients[k] for k in keys]) if keys
+                       else np.zeros((0, *self.shape)))
 
     @classmethod
     def from_function(cls, func: MatrixFunction, num_vars: int, *,
@@ -661,10 +673,8 @@ class MatrixPolynomial:
         xx = check_finite_array(x, "x", ndim=1)
         if xx.size != self.num_vars:
             raise ValueError(f"x: expected length {self.num_vars}, got {xx.size}")
-        out = np.zeros(self.shape)
-        for s, c in self.coefficients.items():
-            out += np.prod(xx[list(s)]) * c
-        return out
+        chi = np.prod(np.where(self._mask, xx[None, :], 1.0), axis=1)
+        return np.tensordot(chi, self._stack, axes=(0, 0)) if chi.size else np.zeros(self.shape)
 
     def mean(self) -> np.ndarray:
         """:math:`\\mathbb EF=C_\\emptyset`."""
@@ -788,7 +798,7 @@ def combine_levels(norm_values: Mapping[tuple[int, int], np.ndarray], degree: in
 
 def recursive_bound(poly: MatrixPolynomial, q: object = None, *,
                     dense_limit: int = DENSE_BLOCK_LIMIT) -> RecursiveBound:
-    r"""Recursive matrix Efron–Stein bound for a Rademacher matrix polynomial, flattened and tree form.
+    r"""Recursive matrix Efron–Stein bound of a Rademacher matrix polynomial (flattened and tree).
 
     Parameters
     ----------
@@ -805,12 +815,15 @@ def recursive_bound(poly: MatrixPolynomial, q: object = None, *,
 
     Notes
     -----
-    Theorem 4.3 (spec; derived from Lemma 4.2 by :math:`|||G|||\le\|\mathbb EG\|_{S_{2q}}+|||G-\mathbb EG|||`
-    and :math:`D(G-\mathbb EG)=DG`): with :math:`c_q=\sqrt{4q-2}\,2^{-1/2q}`,
+    Theorem 4.3 (spec; derived from Lemma 4.2 by
+    :math:`|||G|||\le\|\mathbb EG\|_{S_{2q}}+|||G-\mathbb EG|||` and :math:`D(G-\mathbb EG)=DG`):
+    with :math:`c_q=\sqrt{4q-2}\,2^{-1/2q}`,
 
-    * tree form :math:`B(\pi)=\|\mathbb E\partial^\pi F\|_{S_{2q}}+c_q(B(\pi C)^{2q}+B(\pi R)^{2q})^{1/2q}`,
-      :math:`B(\pi)=\|\partial^\pi F\|_{S_{2q}}` at :math:`|\pi|=d`, and :math:`|||F|||_{2q}\le B(\emptyset)`;
-    * flattened form (4.1) :math:`\sum_t(4q-2)^{t/2}\sum_{\pi\in\{R,C\}^t}\|\mathbb E\partial^\pi F\|_{S_{2q}}`,
+    * tree form :math:`B(\pi)=\|\mathbb E\partial^\pi F\|_{S_{2q}}
+      +c_q(B(\pi C)^{2q}+B(\pi R)^{2q})^{1/2q}`, with :math:`B(\pi)=\|\partial^\pi F\|_{S_{2q}}`
+      at :math:`|\pi|=d`, and :math:`|||F|||_{2q}\le B(\emptyset)`;
+    * flattened form (4.1)
+      :math:`\sum_t(4q-2)^{t/2}\sum_{\pi\in\{R,C\}^t}\|\mathbb E\partial^\pi F\|_{S_{2q}}`,
       an upper bound on the tree form.
 
     Only the ``t + 1`` words :math:`R^rC^{t-r}` per level are built; the others are index

@@ -279,7 +279,7 @@ class GraphBound:
 def exact_bound(shape: Shape, n: int, q: object = None, *, model: str = "rademacher",
                 dense_limit: int = DENSE_BLOCK_LIMIT,
                 max_pairs: int = EXACT_MAX_PAIRS) -> GraphBound:
-    r"""Exact recursive matrix Efron–Stein bound (4.3) on :math:`\mathbb E\|M_\alpha\|` (small ``n``).
+    r"""Exact recursive Efron–Stein bound (4.3) on :math:`\mathbb E\|M_\alpha\|` (small ``n``).
 
     Parameters
     ----------
@@ -347,7 +347,9 @@ class Assignment:
 
 
 def assignments(shape: Shape) -> list[Assignment]:
-    r"""All :math:`2^t` assignments with :math:`A_a=U\cup\bigcup_{a(e)=R}e`, :math:`B_a=V\cup\bigcup_{a(e)=C}e`.
+    r"""All :math:`2^t` edge assignments ``a: E -> {R, C}`` with their sets ``A_a``, ``B_a``.
+
+    :math:`A_a=U\cup\bigcup_{a(e)=R}e` and :math:`B_a=V\cup\bigcup_{a(e)=C}e`.
 
     ``exponent`` is :math:`|W_{\rm iso}|+|A_a\triangle B_a|/2`, the power of ``n`` in the Schur
     bound of one trivial-shape term.
@@ -374,7 +376,7 @@ def assignments(shape: Shape) -> list[Assignment]:
 
 
 def es_kappa(shape: Shape) -> tuple[float, int]:
-    r"""The exponent :math:`\max_a` of the assignment rule and the matching :math:`\min_a|A_a\cap B_a|`.
+    r"""Largest exponent of the assignment rule and :math:`\min_a|A_a\cap B_a|`.
 
     Equals :math:`(\kappa(\alpha), |S_{\min}|)` of (3.1): each :math:`A_a\cap B_a` is a
     separator, and a minimum separator is attained by assigning the edges on the ``U``
@@ -433,8 +435,10 @@ def closed_form_bound(shape: Shape, n: int, q: object = None) -> ClosedFormBound
     per assignment :math:`a` with :math:`|a^{-1}(R)|=r`. The Schur test gives
     :math:`\|T_{a,\beta}\|\le\sqrt{\prod_e|e|!}\;n^{|W_{\rm iso}|+|A_a\triangle B_a|/2}`
     (:math:`2^{t/2}` for graphs), and a row of :math:`T_{a,\beta}` is fixed by
-    :math:`\sigma|_{A_a}`, so :math:`\operatorname{rank}\le r_a:=\min(n^{\underline{|A_a|}},n^{\underline{|B_a|}})`.
-    With the triangle inequality for :math:`S_{2q}` and :math:`\|T\|_{S_{2q}}\le\operatorname{rank}^{1/2q}\|T\|`,
+    :math:`\sigma|_{A_a}`, so
+    :math:`\operatorname{rank}\le r_a:=\min(n^{\underline{|A_a|}},n^{\underline{|B_a|}})`.
+    With the triangle inequality for :math:`S_{2q}` and
+    :math:`\|T\|_{S_{2q}}\le\operatorname{rank}^{1/2q}\|T\|`,
 
     .. math:: \mathbb E\|M_\alpha\|\le(4q-2)^{t/2}\,t!\,\sqrt{\textstyle\prod_e|e|!}
               \sum_a r_a^{1/2q}\,n^{|W_{\rm iso}|+|A_a\triangle B_a|/2},
@@ -456,8 +460,10 @@ def closed_form_bound(shape: Shape, n: int, q: object = None) -> ClosedFormBound
     lognf = 0.5 * sum(math.lgamma(len(e) + 1) for e in shape.edges)
     terms = []
     for a in assignments(shape):
-        log_rank = min(math.lgamma(n + 1) - math.lgamma(n - len(a.A) + 1),
-                       math.lgamma(n + 1) - math.lgamma(n - len(a.B) + 1))
+        # log of the falling factorials, summed term by term (lgamma differences lose all
+        # precision for huge n)
+        log_rank = min(sum(math.log(n - i) for i in range(len(a.A))),
+                       sum(math.log(n - i) for i in range(len(a.B))))
         terms.append(log_rank / (2.0 * qs) + a.exponent * math.log(n))
     log_sum = np.logaddexp.reduce(np.vstack(terms), axis=0)
     log_val = (t / 2.0) * np.log(4.0 * qs - 2.0) + math.lgamma(t + 1) + lognf + log_sum
@@ -536,7 +542,7 @@ def graph_level1_bound(shape: Shape, n: int, *, model: str = "rademacher",
 
 @dataclass(frozen=True)
 class TensorNetworkBound:
-    r"""Exact recursive bound for :math:`M=\sum_iT_{i\cdot\cdot}\otimes T_{i\cdot\cdot}-\mathbb EM`."""
+    r"""Exact recursive bound for :math:`M=\sum_iT_i\otimes T_i-\mathbb EM`."""
 
     n: int
     q: np.ndarray
@@ -556,15 +562,18 @@ class TensorNetworkBound:
 def tensor_network_matrix(t: np.ndarray) -> np.ndarray:
     r""":math:`M[(a,b),(c,d)]=\sum_iT_{iac}T_{ibd}-n\,\mathbb 1[a=b,c=d]` for a ``±1`` tensor.
 
+    The subtracted term is the mean :math:`\mathbb EM=n\,\mathrm{vec}(I)\mathrm{vec}(I)^\top`.
+
     Examples
     --------
     >>> T = np.ones((2, 2, 2))
     >>> tensor_network_matrix(T)[0].tolist()
-    [0.0, 2.0, 2.0, 2.0]
+    [0.0, 2.0, 2.0, 0.0]
     """
     n = t.shape[0]
     m = np.einsum("iac,ibd->abcd", t, t).reshape(n * n, n * n)
-    return m - n * np.eye(n * n)
+    vec = np.eye(n).ravel()
+    return m - n * np.outer(vec, vec)
 
 
 def tensor_network_bound(n: int, q: object = None, *,
@@ -597,7 +606,7 @@ def tensor_network_bound(n: int, q: object = None, *,
     Examples
     --------
     >>> b = tensor_network_bound(3, q=[1])
-    >>> round(float(b.flattened[0]) ** 2 / (2 * 3 * (3**4 - 3**2)), 9)  # (4q-2) * 4 * sqrt(.) at q=1
+    >>> round(float(b.flattened[0]) ** 2 / (2 * 3 * (3**4 - 3**2)), 9)  # ((4q-2) * 4)^2 at q=1
     64.0
     """
     n = check_int(n, "n", minimum=2)
@@ -617,8 +626,8 @@ def tensor_network_bound(n: int, q: object = None, *,
         rows_parts, cols_parts = [], []
         for first, second in ((e1, e2), (e2, e1)):
             slots = [first, second]
-            rkey = [row_idx] + slots[:r]
-            ckey = [col_idx] + slots[r:]
+            rkey = [row_idx, *slots[:r]]
+            ckey = [col_idx, *slots[r:]]
             rows_parts.append(np.stack(rkey, axis=1))
             cols_parts.append(np.stack(ckey, axis=1))
         rows_all = np.vstack(rows_parts)
