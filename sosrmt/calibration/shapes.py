@@ -229,6 +229,24 @@ class ShapeForm:
         exps = exponents(keys, self.n, self.ring)
         return [np.flatnonzero(row) for row in exps]
 
+    def moments_of_keys(self, keys: object) -> np.ndarray:
+        """:math:`\\tilde{\\mathbb E}[x^S]` for multilinear monomial keys (bitmasks), vectorised."""
+        keys = np.asarray(keys)
+        exps = exponents(keys, self.n, self.ring)
+        deg = exps.sum(axis=1)
+        out = np.zeros(keys.shape[0])
+        for j in np.unique(deg):
+            sel = deg == j
+            if j == 0:
+                out[sel] = self.e1
+                continue
+            if j >= len(self.moments):
+                raise ValueError(f"keys: need moments of degree {j}, the shape form holds "
+                                 f"degree <= {len(self.moments) - 1}")
+            idx = np.nonzero(exps[sel])[1].reshape(-1, int(j))   # sorted indices per row
+            out[sel] = self.moments[int(j)][tuple(idx.T)]
+        return out
+
     def moment_matrix(self, degree: int = 4) -> np.ndarray:
         """:math:`\\Lambda` over the multilinear basis of degree ``<= degree // 2``."""
         degree = check_int(degree, "degree", minimum=0)
@@ -236,27 +254,33 @@ class ShapeForm:
             raise ValueError(f"degree: the shape form holds moments up to degree "
                              f"{len(self.moments) - 1}, got {degree}")
         keys = self.basis(degree // 2)
-        sets = self._sets(keys)
-        r = len(sets)
-        check_memory(8.0 * r * r, "the moment matrix")
-        lam = np.empty((r, r))
-        for a in range(r):
-            Sa = set(sets[a].tolist())
-            for b in range(a, r):
-                Sb = set(sets[b].tolist())
-                if self.ring == "hypercube":
-                    val = self.square ** len(Sa & Sb) * self.moment(tuple(Sa ^ Sb))
-                else:
-                    val = self.moment(tuple(Sa | Sb))
-                lam[a, b] = lam[b, a] = val
-        return lam
+        r = keys.shape[0]
+        check_memory(24.0 * r * r, "the moment matrix")
+        if keys.dtype == object:
+            raise ValueError(f"n: the shape-form moment matrix supports n <= 62, got {self.n}")
+        if self.ring == "hypercube":
+            prod = np.bitwise_xor(keys[:, None], keys[None, :])
+            factor = self.square ** np.bitwise_count(np.bitwise_and(keys[:, None],
+                                                                    keys[None, :]))
+        else:
+            prod = np.bitwise_or(keys[:, None], keys[None, :])
+            factor = 1.0
+        uniq, inv = np.unique(prod, return_inverse=True)
+        return self.moments_of_keys(uniq)[inv].reshape(r, r) * factor
 
     def prior_moment_matrix(self, degree: int = 4) -> np.ndarray:
         """:math:`\\Lambda_0 = \\mathbb E_\\pi[\\varphi\\varphi^\\top]` (analytic)."""
         keys = self.basis(check_int(degree, "degree", minimum=0) // 2)
-        sets = [set(s.tolist()) for s in self._sets(keys)]
-        return np.array([[self.prior_moment(len(a | b), len(a & b)) for b in sets]
-                         for a in sets])
+        if keys.dtype == object:
+            raise ValueError(f"n: the shape-form moment matrix supports n <= 62, got {self.n}")
+        su = np.bitwise_count(np.bitwise_or(keys[:, None], keys[None, :])).astype(int)
+        si = np.bitwise_count(np.bitwise_and(keys[:, None], keys[None, :])).astype(int)
+        table = {(a, b): self.prior_moment(a, b)
+                 for a, b in set(zip(su.ravel().tolist(), si.ravel().tolist(), strict=True))}
+        lut = np.zeros((su.max() + 1, si.max() + 1))
+        for (a, b), v in table.items():
+            lut[a, b] = v
+        return lut[su, si]
 
     def report(self, degree: int = 4, *, residuals: dict | None = None,
                objective: float | None = None, target: float | None = None) -> CalibrationReport:
