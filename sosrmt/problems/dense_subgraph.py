@@ -260,6 +260,10 @@ def calibration_report(G: object, k: int, q: float, *, tau: int | None = None,
     """
     G = _check_graph(G)
     n = G.shape[0]
+    degree = check_int(degree, "degree", minimum=2)
+    if tau is not None and tau < degree:
+        raise ValueError(f"tau: the vertex-truncated measure is exact only for moments of "
+                         f"degree <= tau; expected tau >= degree = {degree}, got {tau}")
     mu = pseudo_calibration(G, k, q, tau=tau, trunc=trunc, prior=prior)
     pts = mu.prior.points
     card = pts.sum(axis=1) - k

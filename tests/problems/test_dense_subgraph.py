@@ -77,6 +77,8 @@ def test_bad_input():
         ds.lowerbound_cell(rng=0, n=4, ratio=5.0)
     with pytest.raises(ValueError, match="trunc"):
         ds.pseudo_calibration(ds.sample_null(4, rng=0), 2, 0.2, tau=1)
+    with pytest.raises(ValueError, match="tau"):
+        ds.calibration_report(ds.sample_null(5, rng=0), 2, 0.2, tau=3, degree=4)
 
 
 def test_engine_pseudo_expectation_residuals():
