@@ -361,10 +361,11 @@ def schatten_norms(a: object, q: object, *, dense_limit: int = DENSE_BLOCK_LIMIT
     mat.eliminate_zeros()
     shape = (int(mat.shape[0]), int(mat.shape[1]))
     rows = np.flatnonzero(np.diff(mat.indptr))
-    cols = np.unique(mat.indices)
+    cols = np.flatnonzero(np.bincount(mat.indices, minlength=mat.shape[1]))
     if rows.size == 0:
         return SchattenNorms(qs, np.zeros(qs.size), 0.0, 0.0, shape, 0, 0, True, 0)
-    mat = mat[rows][:, cols].tocsr()
+    if rows.size < mat.shape[0] or cols.size < mat.shape[1]:
+        mat = mat[rows][:, cols].tocsr()
     m, k = mat.shape
     adj = sp.bmat([[None, mat], [mat.T, None]], format="csr")
     ncomp, labels = connected_components(adj, directed=False)
@@ -386,9 +387,15 @@ def schatten_norms(a: object, q: object, *, dense_limit: int = DENSE_BLOCK_LIMIT
     log_sums: list[np.ndarray] = []
     smax = 0.0
     exact = True
-    shapes = np.stack([rcount, ccount], axis=1)
-    uniq_shapes, shape_id = np.unique(shapes, axis=0, return_inverse=True)
-    shape_id = np.asarray(shape_id).ravel()
+    code = rcount.astype(np.int64) * (int(ccount.max()) + 1) + ccount
+    order_c = np.argsort(code, kind="stable")
+    first = np.ones(ncomp, dtype=bool)
+    first[1:] = code[order_c][1:] != code[order_c][:-1]
+    shape_id = np.empty(ncomp, dtype=np.int64)
+    shape_id[order_c] = np.cumsum(first) - 1
+    uniq_codes = code[order_c][first]
+    uniq_shapes = np.stack([uniq_codes // (int(ccount.max()) + 1),
+                            uniq_codes % (int(ccount.max()) + 1)], axis=1)
     nnz_shape = shape_id[comp_of_nnz]
     order = np.argsort(nnz_shape, kind="stable")
     bounds = np.searchsorted(nnz_shape[order], np.arange(uniq_shapes.shape[0] + 1))
