@@ -217,6 +217,14 @@ class Grid:
         """JSON-compatible description (``Grid(**d)`` rebuilds it)."""
         return {"params": self.params, "seeds": self.seeds, "seed": self.seed}
 
+    def __hash__(self) -> int:
+        return hash(canonical_json(self.to_dict()))
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Grid:
+        """The grid of a TOML sweep spec (see :func:`load_spec` for the whole spec)."""
+        return load_spec(path).grid
+
 
 # --------------------------------------------------------------------------- jobs
 

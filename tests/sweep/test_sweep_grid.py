@@ -151,3 +151,12 @@ def test_bad_specs(tmp_path, text, match):
 def test_missing_spec_file(tmp_path):
     with pytest.raises(ValueError, match="cannot read"):
         load_spec(tmp_path / "nope.toml")
+
+
+def test_grid_equality_hash_round_trip_and_from_toml(tmp_path):
+    g = Grid({"n": [1, 2], "p": 0.5}, seeds=2, seed=4)
+    assert Grid(**g.to_dict()) == g and hash(Grid(**g.to_dict())) == hash(g)
+    assert g != Grid({"n": [1, 2], "p": 0.5}, seeds=2, seed=5)
+    spec = tmp_path / "g.toml"
+    spec.write_text('job = "m:f"\nseed = 4\nseeds = 2\n[params]\nn = [1, 2]\np = 0.5\n')
+    assert Grid.from_toml(spec) == g
