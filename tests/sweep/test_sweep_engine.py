@@ -140,6 +140,7 @@ def test_progress_and_quiet(capsys):
     run_sweep(GOE, Grid({"n": [2]}, seeds=3), executor="serial", progress=True)
     err = capsys.readouterr().err
     assert "3/3" in err and "3 cells run, 0 failed" in err  # tqdm bar and summary
+    assert "<00:00" in err  # elapsed<remaining: the ETA
     run_sweep(GOE, Grid({"n": [2]}, seeds=3), executor="serial")  # stderr not a TTY: no bar
     err = capsys.readouterr().err
     assert "3/3" not in err and "3 to run" in err

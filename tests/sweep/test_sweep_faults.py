@@ -56,6 +56,19 @@ def _wait_for_rows(path, proc, k):
     pytest.fail("the sweep stored no rows in 120 s")
 
 
+def _wait_group_gone(pgid):
+    """Poll until no process of the group is left (a guard, not a timing assertion)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.killpg(pgid, signal.SIGKILL)
+    pytest.fail("worker processes survived the interrupted sweep")
+
+
 def _check_resume(spec, path, seen_before, total):
     kept = {r["key"]: r["row_id"] for r in read_rows(path)}
     assert len(kept) >= seen_before  # no finished row was lost
@@ -94,4 +107,5 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path):
     assert proc.returncode == 130, err
     assert b"interrupted" in err and b"run it again to resume" in err
     assert b"Traceback" not in err
+    _wait_group_gone(proc.pid)  # the workers were stopped, not left running
     _check_resume(spec, path, seen, 12)
