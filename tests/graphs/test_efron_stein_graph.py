@@ -223,11 +223,16 @@ def _brute_min_separator(shape):
     return shape.k
 
 
-@pytest.mark.parametrize("shape", random_shapes(12, 13), ids=lambda s: "random")
-def test_assignment_rule_matches_brute_force_separator(shape):
-    kappa, smin = es_kappa(shape)
-    assert smin == _brute_min_separator(shape)
-    assert kappa == (shape.k - smin + len(shape.W_iso)) / 2
+@pytest.mark.parametrize("shape", [*random_shapes(12, 13), named_shape("tensor_hsss")],
+                         ids=lambda s: s.name or "random")
+def test_assignment_rule_matches_brute_force_and_max_flow_separator(shape):
+    from sosrmt.graphs import kappa, min_vertex_separator
+
+    es_k, smin = es_kappa(shape)
+    if shape.max_arity == 2:
+        assert smin == _brute_min_separator(shape)
+    assert smin == len(min_vertex_separator(shape))
+    assert es_k == kappa(shape) == (shape.k - smin + len(shape.W_iso)) / 2
 
 
 @pytest.mark.parametrize("name", ["wigner", "path2", "cherry", "Z", "K22", "iso"])
