@@ -118,7 +118,7 @@ def main() -> None:
     if args.quick:
         cases = [("path2", 8), ("cherry", 8), ("Z", 7)]
     else:
-        cases = [("path2", 12), ("cherry", 12), ("Z", 8), ("Z", 9), ("K22", 8)]
+        cases = [("path2", 12), ("cherry", 12), ("Z", 8), ("Z", 9), ("K22", 6)]
     with threadpool_limits(1):
         print("Part 1: derivative matrices + all Schatten norms (q = 1..8), ours vs baseline")
         p1 = part1(cases, qs)
