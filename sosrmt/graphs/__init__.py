@@ -21,8 +21,13 @@ Matrices
 Separators and predictions
     :func:`min_vertex_separator` (max-flow, optional vertex weights), :func:`is_separator`,
     :func:`kappa`, :func:`log_norm_exponent` (multi-type), :func:`sparse_norm_bound`.
-Enumeration
-    :func:`enumerate_shapes`, :func:`count_shapes`.
+Enumeration and drawing
+    :func:`enumerate_shapes`, :func:`count_shapes`, :func:`draw_shape` (PNG; ``U`` left,
+    ``V`` right, middle vertices between).
+Other modules
+    :mod:`sosrmt.graphs.jobs` (``norm_job(*, shape, model, n, rng)`` for
+    :mod:`sosrmt.sweep`), :mod:`sosrmt.graphs.tensor` (the HSSS tensor network
+    :math:`\sum_i T_i \otimes T_i - \mathbb E`, dense and matrix-free).
 
 Conventions: rows are ordered ``a``-tuples in C order (``n^a`` rows; tuples with repeated
 entries give zero rows), so ``M.reshape((n,)*a + (n,)*b)[I + J]`` is the entry
@@ -31,6 +36,7 @@ entries give zero rows), so ``M.reshape((n,)*a + (n,)*b)[I + J]`` is the entry
 """
 
 from sosrmt.graphs.dense import graph_matrix
+from sosrmt.graphs.draw import draw_shape
 from sosrmt.graphs.enumerate import count_shapes, enumerate_shapes
 from sosrmt.graphs.inputs import MODELS, GraphInput, as_graph_input, character, sample_input
 from sosrmt.graphs.operator import GraphOperator, graph_operator, mobius_partitions
@@ -55,6 +61,7 @@ __all__ = [
     "as_graph_input",
     "character",
     "count_shapes",
+    "draw_shape",
     "enumerate_shapes",
     "graph_matrix",
     "graph_operator",
