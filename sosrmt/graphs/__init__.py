@@ -27,7 +27,7 @@ Enumeration and drawing
 Other modules
     :mod:`sosrmt.graphs.jobs` (``norm_job(*, shape, model, n, rng)`` for
     :mod:`sosrmt.sweep`), :mod:`sosrmt.graphs.tensor` (the HSSS tensor network
-    :math:`\sum_i T_i \otimes T_i - \mathbb E`, dense and matrix-free).
+    sum_i T_i (x) T_i - E, dense and matrix-free).
 
 Conventions: rows are ordered ``a``-tuples in C order (``n^a`` rows; tuples with repeated
 entries give zero rows), so ``M.reshape((n,)*a + (n,)*b)[I + J]`` is the entry
