@@ -240,11 +240,14 @@ def train_bilinear_batch(datas: Sequence[LCMData], init_scales: Sequence[float],
         mom = [np.zeros_like(f), np.zeros_like(g)]
         sec = [np.zeros_like(f), np.zeros_like(g)]
     losses = []
-    with threadpool_limits(1):
+    with threadpool_limits(1), np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps):
             loss, R = _softmax_residual(f, g, y0, y1, p, q)
             grads = [R @ g, R.transpose(0, 2, 1) @ f]
-            if step % 500 == 0:
+            if step % 500 == 0 or step == steps - 1:
+                if not np.all(np.isfinite(loss)):
+                    raise ValueError(f"lr: training diverged (non-finite loss at step {step}); "
+                                     f"use a learning rate below {lr}")
                 losses.append(loss)
             if optimizer == "gd":
                 f -= lr * grads[0]
@@ -594,7 +597,8 @@ def _figures(sim: dict[str, Any], geo: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def run_linear_representations(quick: bool = True, seed: int = 0, encoder: bool = True,
-                               word_pairs: str = "", plots: bool = True) -> StudyResult:
+                               word_pairs: str = "", steps: int = 0,
+                               plots: bool = True) -> StudyResult:
     """Run the linear-representation study.
 
     Parameters
@@ -608,13 +612,18 @@ def run_linear_representations(quick: bool = True, seed: int = 0, encoder: bool 
         Also run the MiniLM word-pair check.
     word_pairs : str
         Local directory of ``[a - b].txt`` files (default: the shipped pairs).
+    steps : int
+        If positive, overrides the number of GD (and Adam) steps.
     plots : bool
     """
     seed = check_int(seed, "seed", minimum=0)
+    steps_arg = steps
     if quick:
         m, d, n_seeds, steps, adam_steps = 6, 64, 3, 20000, 4000
     else:
         m, d, n_seeds, steps, adam_steps = 8, 128, 5, 50000, 20000
+    if check_int(steps_override := steps_arg, "steps", minimum=0) > 0:
+        steps = adam_steps = steps_override
     seeds = list(range(seed, seed + n_seeds))
     with one_thread():
         sim = simulate(m=m, d=d, seeds=seeds, steps=steps, adam_steps=adam_steps)
@@ -647,6 +656,7 @@ STUDY = Study(
             "(Jiang et al., ICML 2024)",
     run=run_linear_representations,
     options={"encoder": (bool, True, "also run the MiniLM word-pair check"),
-             "word_pairs": (str, "", "local directory of '[a - b].txt' word-pair files")},
+             "word_pairs": (str, "", "local directory of '[a - b].txt' word-pair files"),
+             "steps": (int, 0, "override the number of training steps (0: mode default)")},
 )
 
