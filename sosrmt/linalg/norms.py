@@ -72,7 +72,7 @@ class _Counting(LinearOperator):
         return np.column_stack([self._rmatvec(X[:, j]) for j in range(X.shape[1])])
 
 
-def spectral_norm(A: object, *, tol: float = 1e-7, dense_threshold: int = 1500,
+def spectral_norm(A: object, *, tol: float = 1e-6, dense_threshold: int = 1500,
                   method: str = "auto", hermitian: bool = False, rng: object = None,
                   maxiter: int | None = None, ncv: int | None = None) -> NormResult:
     """Largest singular value of a matrix or a ``LinearOperator``.
