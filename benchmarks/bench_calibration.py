@@ -12,7 +12,8 @@ records peak traced memory (tracemalloc), checks that both agree where both run,
 reports where each form stops within the time budget (default 60 s per build). Writes
 JSON to benchmarks/results/bench_calibration.json.
 
-Usage: python benchmarks/bench_calibration.py [--quick] [--budget SECONDS] [--nmax N]
+Usage: python benchmarks/bench_calibration.py [--quick] [--budget SECONDS] [--nmin N] [--nmax N]
+       [--problems tensor-pca dense-subgraph]
 """
 
 from __future__ import annotations
@@ -72,14 +73,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="n <= 14 and a 10 s budget")
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per build (default 60)")
     ap.add_argument("--nmax", type=int, default=48, help="largest n tried (default 48)")
+    ap.add_argument("--nmin", type=int, default=10, help="smallest n tried (default 10)")
+    ap.add_argument("--problems", nargs="+", default=["tensor-pca", "dense-subgraph"],
+                    choices=["tensor-pca", "dense-subgraph"])
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     budget = 10.0 if args.quick else args.budget
     nmax = min(args.nmax, 14) if args.quick else args.nmax
-    sizes = list(range(10, nmax + 1, 2))
+    sizes = list(range(args.nmin, nmax + 1, 2))
     results = []
     with threadpool_limits(1):
-        for problem in ("tensor-pca", "dense-subgraph"):
+        for problem in args.problems:
             stopped = {"signed": None, "shape": None}
             for n in sizes:
                 row = {"problem": problem, "n": n}
@@ -117,7 +121,9 @@ def main() -> None:
                             "shape_stops_at": stopped["shape"], "budget_s": budget})
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    path = out / "bench_calibration.json"
+    path = out / ("bench_calibration.json" if args.problems == ["tensor-pca", "dense-subgraph"]
+                  and args.nmin == 10 else f"bench_calibration_{'_'.join(args.problems)}"
+                  f"_n{args.nmin}-{nmax}.json")
     path.write_text(json.dumps({"quick": args.quick, "rows": results}, indent=1, default=str))
     print(f"wrote {path}")
 
