@@ -37,6 +37,11 @@ from sosrmt.calibration.priors import (
     sparse_ternary,
     subset_prior,
 )
+from sosrmt.calibration.shapes import (
+    ShapeForm,
+    dense_subgraph_shape_form,
+    tensor_pca_shape_form,
+)
 from sosrmt.calibration.signed_measure import (
     CalibrationReport,
     SignedMeasure,
@@ -46,10 +51,12 @@ from sosrmt.calibration.signed_measure import (
 __all__ = [
     "CalibrationReport",
     "EnumeratedPrior",
+    "ShapeForm",
     "SignedMeasure",
     "boolean_sphere",
     "dense_subgraph_low_degree_norm",
     "dense_subgraph_measure",
+    "dense_subgraph_shape_form",
     "gaussian_hermite_moment",
     "hermite_e",
     "hermite_e_table",
@@ -65,4 +72,5 @@ __all__ = [
     "subset_prior",
     "tensor_pca_low_degree_norm",
     "tensor_pca_measure",
+    "tensor_pca_shape_form",
 ]
