@@ -102,3 +102,14 @@ def test_set_partitions_are_all_visited_once():
     seen = {tuple(sorted(b)) for b, _ in mobius_partitions(s)}
     assert len(seen) == 52  # Bell number B_5
     assert all(sorted(itertools.chain(*b)) == list(range(5)) for b in seen)
+
+
+@pytest.mark.parametrize("shape", [Shape(2, (), (0,), [(0, 1)]),
+                                   Shape(3, (), (), [(0, 1), (1, 2)]),
+                                   Shape(2, (0,), (), [])])
+def test_empty_boundary_tuples(shape):
+    x = sample_input("gaussian", 6, rng=0)
+    M = graph_matrix(shape, x)
+    fwd, bwd = _dense_of(graph_operator(shape, x))
+    np.testing.assert_allclose(fwd, M, atol=1e-12)
+    np.testing.assert_allclose(bwd, M, atol=1e-12)
