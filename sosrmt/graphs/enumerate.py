@@ -52,9 +52,12 @@ def _symmetries(k: int, U: tuple[int, ...], V: tuple[int, ...], index: str
 
 def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
                      max_edges: int | None = None, index: str = "tuple",
-                     connected: bool = False, no_isolated_middle: bool = False
-                     ) -> Iterator[Shape]:
-    """All proper shapes with ``k`` vertices, ``|U| = a``, ``|V| = b``, up to isomorphism.
+                     connected: bool = False, no_isolated_middle: bool = False,
+                     max_label: int = 1) -> Iterator[Shape]:
+    """All shapes with ``k`` vertices, ``|U| = a``, ``|V| = b``, up to isomorphism.
+
+    Proper shapes by default; with ``max_label > 1``, each pair carries a label
+    (Hermite degree) in ``1..max_label`` when present (Gaussian shapes).
 
     Parameters
     ----------
@@ -72,6 +75,8 @@ def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
         Keep only shapes whose graph is connected.
     no_isolated_middle : bool
         Drop shapes with an isolated middle vertex.
+    max_label : int
+        Largest edge label (default 1: proper shapes).
 
     Yields
     ------
@@ -81,8 +86,9 @@ def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
 
     Notes
     -----
-    Canonical form: the minimum, over the symmetry group, of the bitmask of the edge set
-    (vectorised over all :math:`2^{\\binom k2}` edge sets, ``k <= 7``).  Counts for
+    Canonical form: the minimum, over the symmetry group, of the base-``(max_label+1)``
+    code of the labelled edge set (vectorised over all
+    :math:`(L+1)^{\\binom k2}` configurations).  Counts for
     ``overlap=0``, tuple convention: ``k=3,4,5`` with ``a=b=1`` give 8, 40, 240 and
     ``k=4, a=b=2`` gives 64 (Burnside, spec §6.2).
 
@@ -91,6 +97,8 @@ def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
     >>> sum(1 for _ in enumerate_shapes(4, 1, 1))
     40
     >>> sum(1 for _ in enumerate_shapes(3, 1, 1, max_edges=1))
+    4
+    >>> sum(1 for _ in enumerate_shapes(2, 1, 1, max_label=3))  # no edge, or labels 1..3
     4
     """
     k = check_int(k, "k", minimum=1, maximum=7)
@@ -102,12 +110,18 @@ def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
         overlap = check_int(overlap, "overlap", minimum=0, maximum=min(a, b))
     if max_edges is not None:
         max_edges = check_int(max_edges, "max_edges", minimum=0)
+    max_label = check_int(max_label, "max_label", minimum=1)
     pairs = list(itertools.combinations(range(k), 2))
     m = len(pairs)
-    check_memory(8.0 * 2**m * 4, f"enumeration over 2^{m} edge sets")
-    masks = np.arange(2**m, dtype=np.int64)
-    bits = ((masks[:, None] >> np.arange(m)) & 1).astype(np.int64)
-    popcount = bits.sum(1)
+    base = max_label + 1
+    total = base**m
+    check_memory(8.0 * total * (m + 4), f"enumeration over {base}^{m} labelled edge sets",
+                 hint="lower k or max_label")
+    if total > 2**40:
+        raise ValueError(f"k, max_label: {base}^{m} configurations are too many to enumerate")
+    masks = np.arange(total, dtype=np.int64)
+    digits = (masks[:, None] // (np.int64(base) ** np.arange(m))) % base
+    popcount = (digits > 0).sum(1)
     seen: set[tuple] = set()
     for V in _overlap_patterns(a, b, overlap):
         U = tuple(range(a))
@@ -123,13 +137,15 @@ def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
         canon = masks.copy()
         for perm in _symmetries(k, U, V, index):
             img = np.array([pairs.index(tuple(sorted((perm[x], perm[y])))) for x, y in pairs])
-            canon = np.minimum(canon, bits @ (np.int64(1) << img))
+            canon = np.minimum(canon, digits @ (np.int64(base) ** img))
         keep = canon == masks
         if max_edges is not None:
             keep &= popcount <= max_edges
         for mask in masks[keep]:
-            edges = [pairs[i] for i in range(m) if (int(mask) >> i) & 1]
-            shape = Shape(k, U, V, edges)
+            code = [(int(mask) // base**i) % base for i in range(m)]
+            edges = [pairs[i] for i in range(m) if code[i]]
+            labels = [code[i] for i in range(m) if code[i]]
+            shape = Shape(k, U, V, edges, labels)
             if no_isolated_middle and shape.W_iso:
                 continue
             if connected and k > 1:

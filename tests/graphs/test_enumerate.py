@@ -53,7 +53,18 @@ def test_filters():
 @pytest.mark.parametrize("args, kw, match", [
     ((8, 1, 1), {}, "k:"), ((3, 4, 1), {}, "a:"), ((3, 1, 1), {"overlap": 2}, "overlap"),
     ((3, 1, 1), {"index": "bag"}, "index"), ((3, 1, 1), {"max_edges": -1}, "max_edges"),
+    ((3, 1, 1), {"max_label": 0}, "max_label"),
 ])
 def test_bad_enumeration_args(args, kw, match):
     with pytest.raises(ValueError, match=match):
         list(enumerate_shapes(*args, **kw))
+
+
+def test_labelled_enumeration_burnside():
+    # k=3, U=(0), V=(1): pairs 01, 02, 12 with labels 0..2; swapping nothing (W={2}): 27
+    assert count_shapes(3, 1, 1, max_label=2) == 27
+    # k=4, W={2,3}: orbits under the swap; Burnside (3^6 + 3^4) / 2 = 405
+    shapes = list(enumerate_shapes(4, 1, 1, max_label=2))
+    assert len(shapes) == 405
+    assert {lab for s in shapes for lab in s.labels} == {1, 2}
+    assert count_shapes(4, 1, 1, max_label=1) == 40

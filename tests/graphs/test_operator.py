@@ -113,3 +113,15 @@ def test_empty_boundary_tuples(shape):
     fwd, bwd = _dense_of(graph_operator(shape, x))
     np.testing.assert_allclose(fwd, M, atol=1e-12)
     np.testing.assert_allclose(bwd, M, atol=1e-12)
+
+
+def test_operator_matches_dense_on_labelled_gaussian_shapes():
+    rng = np.random.default_rng(4)
+    pool = list(enumerate_shapes(4, 1, 2, max_label=3, max_edges=4))
+    x = sample_input("gaussian", 6, rng=2)
+    for i in rng.choice(len(pool), size=8, replace=False):
+        shape = pool[i]
+        M = graph_matrix(shape, x)
+        fwd, bwd = _dense_of(graph_operator(shape, x))
+        np.testing.assert_allclose(fwd, M, atol=1e-11, rtol=0, err_msg=repr(shape))
+        np.testing.assert_allclose(bwd, M, atol=1e-11, rtol=0, err_msg=repr(shape))
