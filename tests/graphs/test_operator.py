@@ -123,5 +123,5 @@ def test_operator_matches_dense_on_labelled_gaussian_shapes():
         shape = pool[i]
         M = graph_matrix(shape, x)
         fwd, bwd = _dense_of(graph_operator(shape, x))
-        np.testing.assert_allclose(fwd, M, atol=1e-11, rtol=0, err_msg=repr(shape))
-        np.testing.assert_allclose(bwd, M, atol=1e-11, rtol=0, err_msg=repr(shape))
+        np.testing.assert_allclose(fwd, M, atol=1e-12, rtol=0, err_msg=repr(shape))
+        np.testing.assert_allclose(bwd, M, atol=1e-12, rtol=0, err_msg=repr(shape))
