@@ -40,6 +40,7 @@ from sosrmt.calibration.models import tensor_contract
 __all__ = [
     "brute_force",
     "calibration_report",
+    "hss_bound",
     "low_degree_norm",
     "lowerbound_cell",
     "objective_polynomial",
@@ -219,6 +220,42 @@ def unfolding_bound(A: object) -> float:
     a = k // 2
     M = S.reshape(n**a, n ** (k - a))
     return float(np.linalg.norm(M, 2))
+
+
+def hss_bound(A: object) -> float:
+    """Hopkins–Shi–Steurer spectral certificate for order 3 (spec §3.3): an upper bound on
+    :math:`\\langle A,x^{\\otimes3}\\rangle` over the unit sphere, of order
+    :math:`n^{3/4}` for i.i.d. noise (against :math:`n` for the unfolding), asymptotically.
+
+    Notes
+    -----
+    With slices :math:`A_i = A[i,:,:]`, Cauchy–Schwarz gives
+    :math:`\\langle A,x^{\\otimes3}\\rangle^2 \\le \\sum_i (x^\\top A_ix)^2 =
+    (x\\otimes x)^\\top M(x\\otimes x)` with :math:`M = \\sum_iA_i\\otimes A_i`. Since
+    :math:`(x\\otimes x)^\\top\\mathrm{vec}(I) = \\|x\\|^2 = 1`, subtracting the null
+    expectation :math:`n\\,\\mathrm{vec}(I)\\mathrm{vec}(I)^\\top` gives the bound
+    :math:`\\sqrt{n + \\lambda_{\\max}(\\mathrm{sym}(M - n\\,\\mathrm{vec}(I)
+    \\mathrm{vec}(I)^\\top))}`, valid for every :math:`A`. Measured: at :math:`n\\le30` it is
+    still about 5-20% above :func:`unfolding_bound` (the :math:`n^{3/4}` advantage is
+    asymptotic).
+
+    Examples
+    --------
+    >>> A = sample_null(6, 3, rng=0)
+    >>> bool(hss_bound(A) >= brute_force(A)[0])
+    True
+    """
+    A = _check_tensor(A)
+    if A.ndim != 3:
+        raise ValueError(f"A: expected an order-3 tensor, got order {A.ndim}")
+    n = A.shape[0]
+    check_memory(8.0 * n**4 * 3, f"the n^2 x n^2 HSS matrix at n={n}")
+    M = np.einsum("ijk,ilm->jlkm", A, A).reshape(n * n, n * n)   # sum_i kron(A_i, A_i)
+    vec_i = np.eye(n).reshape(-1)
+    M = M - n * np.outer(vec_i, vec_i)
+    M = 0.5 * (M + M.T)
+    top = float(np.linalg.eigvalsh(M)[-1])
+    return float(np.sqrt(max(n + top, 0.0)))
 
 
 def power_iteration(A: object, *, restarts: int = 20, iters: int = 200,

@@ -49,6 +49,8 @@ def test_brute_force_against_enumeration_and_baseline_order():
     low, _ = tp.power_iteration(A, rng=6)
     assert val <= tp.unfolding_bound(A) + 1e-12
     assert low <= tp.unfolding_bound(A) + 1e-9
+    # the HSS certificate is valid too (an upper bound over the unit sphere)
+    assert low <= tp.hss_bound(A) + 1e-9 and val <= tp.hss_bound(A) + 1e-9
 
 
 def test_sos_value_chain():
