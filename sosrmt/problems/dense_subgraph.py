@@ -11,7 +11,10 @@ Formulation (spec §5; Potechin–Rajendran "Machinery", arXiv 2011.04253; BHKKM
   :math:`\\sum_{i<j}G_{ij}x_ix_j`, whose planted value is :math:`2q\\binom k2` (exact prior).
 
 Where this differs from the paper: PR's exact program and (k, q) regime could not be read
-(full text not available to the search tools here). Both truncations of the spec are
+(full text not available to the search tools here). For planted clique, BHKKMP relax the
+size constraint to the inequality :math:`\\sum_i x_i \\ge k` (the "soft" version; Pang,
+CCC 2021, abstract, proves the equality version): the residual reported here is that of the
+equality, so it over-states the violation of the soft program. Both truncations of the spec are
 implemented: T2 (vertex count :math:`|V(T)\\cup I|\\le\\tau`, BHKKMP style, the default) and
 T1 (Fourier degree). The phase-diagram ratio is :math:`kq/\\sqrt n` (the spectral threshold;
 edge counting needs :math:`k^2q \\gg n`).
