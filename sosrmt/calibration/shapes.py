@@ -435,13 +435,18 @@ def tensor_pca_shape_form(A: object, lam: float, trunc: int, *, degree: int = 4)
         raise ValueError(f"lam: expected a non-negative signal strength, got {lam}")
     trunc = check_int(trunc, "trunc", minimum=1)
     degree = check_int(degree, "degree", minimum=2)
+    if trunc > 4:
+        raise ValueError(f"trunc: the shape enumeration is implemented for D <= 4 (the number "
+                         f"of shapes grows super-exponentially), got {trunc}; use the "
+                         "signed-measure form for larger D at small n")
     c = math.sqrt(3 * n - 2) / n
     inputs = GraphInput(model="gaussian", sizes={"n": n, "o": 1},
                         tensors={("n", "n", "n"): Z3, ("n", "o"): Z1[:, None]})
-    classes = [tensor_pca_shapes(j, trunc) for j in range(degree + 1)]
-    biggest = max((cl.j + cl.w for cs in classes for cl in cs), default=0)
+    # largest shape: |U| = j odd-degree vertices plus (3D - j)/2 middle vertices
+    biggest = min(max(j + (3 * trunc - j) // 2 for j in range(degree + 1)), n)
     check_memory(8.0 * float(n) ** biggest, f"graph matrices with {biggest} vertices at n={n}",
-                 hint="lower trunc or n")
+                 hint="lower trunc (D <= 2 reaches n >= 40) or n")
+    classes = [tensor_pca_shapes(j, trunc) for j in range(degree + 1)]
 
     def coef(cls: ShapeClass) -> float:
         l3 = sum(lab for e, lab in cls.edges if -1 not in e)

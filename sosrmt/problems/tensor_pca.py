@@ -394,7 +394,7 @@ def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int
     gen = as_rng(rng)
     lam = float(ratio) * n ** (k / 4)
     if form == "auto":
-        form = "signed" if n <= 16 else "shape"
+        form = "signed" if n <= 18 else "shape"
     if form not in ("signed", "shape"):
         raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
     if form == "shape" and k != 3:

@@ -110,5 +110,9 @@ def test_bad_input():
         tensor_pca_shape_form(np.zeros((3, 3)), 1.0, 2)
     with pytest.raises(ValueError, match="trunc"):
         tensor_pca_shape_form(np.zeros((3, 3, 3)), 1.0, 0)
+    with pytest.raises(ValueError, match="trunc"):
+        tensor_pca_shape_form(np.zeros((3, 3, 3)), 1.0, 6)
+    with pytest.raises(ValueError, match="memory"):
+        tensor_pca_shape_form(np.zeros((40, 40, 40)), 1.0, 4)
     with pytest.raises(ValueError, match="degree"):
         tensor_pca_shape_form(np.zeros((4, 4, 4)), 1.0, 1, degree=2).moment_matrix(4)

@@ -99,7 +99,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="dense-subgraph truncation (T2 vertex count or T1 degree)")
     parser.add_argument("--form", choices=["auto", "signed", "shape"], default="auto",
                         help="tensor-pca / dense-subgraph: signed-measure form (small n) or "
-                             "shape form (n >= 17 under auto)")
+                             "shape form (auto: shape beyond n = 18 for tensor-pca, n = 16 for "
+                             "dense-subgraph; tensor-pca shape form needs --trunc <= 2 at "
+                             "n >= 20)")
     parser.add_argument("--seeds", type=int, default=1, help="replicates per cell (default 1)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="worker processes (default 1: run serially)")
