@@ -374,3 +374,28 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="pbiased"):
         # a repeated edge is not proper for the p-biased model
         graph_level1_bound(Shape(2, (0,), (1,), [(0, 1), (0, 1)]), 6, model="pbiased", p=0.3)
+
+
+def _enumerated_sample():
+    from sosrmt.graphs import enumerate_shapes
+
+    shapes = list(enumerate_shapes(3, 1, 1))  # all 8 classes (spec §6.2)
+    pool = [s for s in enumerate_shapes(4, 2, 2, overlap=None) if s.edges]
+    rng = np.random.default_rng(21)
+    shapes += [pool[i] for i in rng.choice(len(pool), size=6, replace=False)]
+    return shapes
+
+
+@pytest.mark.parametrize("shape", _enumerated_sample(), ids=lambda s: repr(s.edges))
+def test_ordering_on_enumerated_shapes_exhaustive(shape):
+    """Row 18 with exact expectations (all 2^6 inputs at n = 4) on enumerated shapes."""
+    n, nv = 4, 6
+    poly = MatrixPolynomial.from_function(graph_func(shape, n), nv)
+    qs = [1, 2, 3, 4]
+    ex = exact_bound(shape, n, q=qs)
+    l1 = level1_bound(poly, nv, q=qs, exhaustive=True, mean=poly.mean())
+    assert np.all(l1.l1 >= l1.moment * (1 - 1e-12))
+    raw = level1_bound(poly, nv, q=qs, exhaustive=True)  # moments of M itself
+    assert np.all(ex.tree >= raw.moment * (1 - 1e-12))
+    assert np.all(raw.moment >= raw.empirical_norm * (1 - 1e-12))
+    assert np.all(closed_form_bound(shape, n, q=qs).values >= ex.flattened * (1 - 1e-12))
