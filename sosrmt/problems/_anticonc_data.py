@@ -292,7 +292,7 @@ def check_isotropic(X: object, *, tol: float = 1e-6) -> np.ndarray:
     >>> try:
     ...     check_isotropic(2 * whiten(sample_gaussian(20, 2, rng=0)))
     ... except ValueError as err:
-    ...     print(str(err).split(";")[0][-5:])
+    ...     print(str(err).split(";")[0][-7:])
     _op = 3
     """
     X = check_finite_array(X, "X", ndim=2)
