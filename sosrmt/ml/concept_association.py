@@ -676,7 +676,12 @@ def train_toy_fact_lm(records: Sequence[CounterfactRecord], save_dir: str | Path
     for _ in range(steps):
         idx = gen.integers(len(docs), size=batch)
         enc = tok([docs[i] for i in idx], padding=True, return_tensors="pt")
-        labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
+        # loss on the answer token only (the one before the final "."): the template words
+        # carry no signal and slow the escape from the uniform-answer plateau
+        labels = torch.full_like(enc["input_ids"], -100)
+        ans = enc["attention_mask"].sum(1) - 2
+        rows = torch.arange(labels.shape[0])
+        labels[rows, ans] = enc["input_ids"][rows, ans]
         out = lm(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], labels=labels)
         opt.zero_grad()
         out.loss.backward()
@@ -786,7 +791,8 @@ def run_concept_association(quick: bool = True, seed: int = 0, hijack: bool = Tr
     ----------
     quick : bool
         Quick settings (m = 6, 600 steps; under a minute on one thread) or the full ones
-        (m = 8, d = 32, 1500 steps, contexts 4..64, toy LM with 200 subjects).
+        (m = 8, d = 32, 1500 steps, contexts 4..64, toy LM with 120 subjects and 1000
+        steps; quick: 60 subjects, 400 steps).
     seed : int
     hijack : bool
         Also run the context-hijacking pipeline.
@@ -804,10 +810,10 @@ def run_concept_association(quick: bool = True, seed: int = 0, hijack: bool = Tr
     ss = np.random.SeedSequence(seed)
     if quick:
         m, d, steps, Ls, prepends = 6, 24, 600, [4, 8, 16], [0, 1, 2, 3]
-        n_subj, lm_steps = 120, 300
+        n_subj, lm_steps = 60, 400
     else:
         m, d, steps, Ls, prepends = 8, 32, 1500, [4, 8, 16, 32, 64], [0, 1, 2, 3, 4, 5]
-        n_subj, lm_steps = 200, 600
+        n_subj, lm_steps = 120, 1000
     res: dict[str, Any] = {"context_lengths": Ls, "acc_trained_value": [],
                            "acc_identity_value": [], "acc_bayes": []}
     runs = {}

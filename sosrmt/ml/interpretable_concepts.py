@@ -731,7 +731,8 @@ def run_interpretable_concepts(quick: bool = True, seed: int = 0, base: str = "g
                 "max_row_norm_error": float(max(np.abs(np.linalg.norm(M, axis=1) - 1).max()
                                                 for M in mats)),
                 "prompt_embedding_anisotropy": float(
-                    np.linalg.svd(embs, compute_uv=False)[0] ** 2 / np.sum(embs**2))}
+                    np.linalg.svd(embs, compute_uv=False)[0] ** 2 / np.sum(embs**2)),
+                "row_recovery_cos_minilm": _row_recovery(embs, seed)}
             notes.append("Steering matrices built on a random tiny GPT-2: mechanics only, no "
                          "TruthfulQA claim.")
     settings = dict(settings=[r[0] for r in runs], encoders=[r[1] for r in runs], seeds=seeds,
@@ -740,6 +741,15 @@ def run_interpretable_concepts(quick: bool = True, seed: int = 0, base: str = "g
     figs = _figures(metrics, [r[0] for r in runs]) if plots else {}
     return StudyResult(name="interpretable_concepts", quick=quick, seed=seed, metrics=metrics,
                        settings=settings, figures=figs, notes=notes)
+
+
+def _row_recovery(embs: np.ndarray, seed: int, d_head: int = 16) -> float:
+    """Mean cosine between the rows of a planted :math:`M_0` and of the steering matrix
+    built from :math:`\\delta_i = M_0 s(q_i)` with the given prompt embeddings (1 for
+    isotropic prompts; lower for the anisotropic real ones, see :func:`steering_matrix`)."""
+    M0 = as_rng(seed).standard_normal((d_head, embs.shape[1]))
+    M = steering_matrix(embs @ M0.T, embs)
+    return float(np.mean(np.sum(M * M0, axis=1) / np.linalg.norm(M0, axis=1)))
 
 
 def _figures(metrics: dict[str, Any], names: list[str]) -> dict[str, Any]:

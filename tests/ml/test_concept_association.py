@@ -326,18 +326,26 @@ def test_attention_scores_select_same_cluster(lca_runs):
 @pytest.mark.slow
 def test_toy_lm_hijacking_pipeline(tmp_path):
     pytest.importorskip("transformers")
-    recs = ca.toy_fact_records(100, rng=1)
-    ca.train_toy_fact_lm(recs, tmp_path, steps=300, rng=2)
-    assert (tmp_path / "config.json").is_file()
-    lm, tok = ca.load_local_lm(tmp_path)
-    curve = ca.hijack_curve(lm, tok, recs, [0, 1, 2, 3], "do not think of {} .")
-    assert all(0.0 <= v <= 1.0 for v in curve["es"] + curve["es_reverse"])
-    # the spec's assertable toy claims: ES(0) <= 0.1 and mean_k P(false | k) >= 1.3 P(false | 0)
-    assert curve["es"][0] <= 0.1
-    assert np.mean(curve["p_false"][1:]) >= 1.3 * curve["p_false"][0]
-    # reverse scheme: naming the true target hijacks less than naming the false one
-    assert np.mean(curve["es_reverse"][1:]) < np.mean(curve["es"][1:])
-    assert np.mean(curve["p_false_reverse"][1:]) < np.mean(curve["p_false"][1:])
+    curves = []
+    for seed in (0, 1):
+        rec_rng, lm_rng = np.random.SeedSequence(seed).spawn(2)
+        recs = ca.toy_fact_records(60, rng=rec_rng)
+        ca.train_toy_fact_lm(recs, tmp_path / str(seed), steps=400, rng=lm_rng)
+        assert (tmp_path / str(seed) / "config.json").is_file()
+        lm, tok = ca.load_local_lm(tmp_path / str(seed))
+        curve = ca.hijack_curve(lm, tok, recs, [0, 1, 2, 3], "do not think of {} .")
+        assert all(0.0 <= v <= 1.0 for v in curve["es"] + curve["es_reverse"])
+        # the spec's assertable toy claims, per seed: ES(0) <= 0.1 and
+        # mean_k P(false | k prepends) >= 1.3 P(false | 0)
+        assert curve["es"][0] <= 0.1
+        assert np.mean(curve["p_false"][1:]) >= 1.3 * curve["p_false"][0]
+        curves.append(curve)
+    # reverse scheme (naming the true target) hijacks less, averaged over both seeds
+    es = np.mean([c["es"][1:] for c in curves])
+    es_rev = np.mean([c["es_reverse"][1:] for c in curves])
+    assert es_rev < es
+    assert np.mean([c["p_false_reverse"][1:] for c in curves]) < np.mean(
+        [c["p_false"][1:] for c in curves])
     # the same code path runs on the shipped COUNTERFACT-style fixture (unknown words -> UNK)
     out = ca.context_hijack_efficacy(lm, tok, ca.load_counterfact(), 2)
     assert 0.0 <= out["es"] <= 1.0 and out["p_false"] > 0
