@@ -369,7 +369,7 @@ def embedding_hamming_profile(E: Tensor | np.ndarray, m: int) -> list[float]:
 
     Examples
     --------
-    >>> E = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [-1.0, 0.0]])
+    >>> E = torch.tensor([[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]])  # +-1 bits
     >>> [round(v, 3) for v in embedding_hamming_profile(E, 2)]
     [1.0, 0.0, -1.0]
     """
@@ -745,7 +745,9 @@ def _figures(res: dict[str, Any], m: int) -> dict[str, Any]:
     ax[0].plot(Ls, res["acc_trained_value"], "o-", label="trained $W_V$")
     ax[0].plot(Ls, res["acc_identity_value"], "s-", label="$W_V=I$")
     ax[0].plot(Ls, res["acc_bayes"], "k:", label="Bayes ceiling")
-    ax[0].set(xlabel="context length L", ylabel="accuracy", xscale="log", title="(a) value matrix")
+    ax[0].set_xscale("log", base=2)
+    ax[0].set_xticks(Ls, [str(v) for v in Ls])
+    ax[0].set(xlabel="context length L", ylabel="accuracy", title="(a) value matrix")
     ax[0].legend()
     ax[1].plot(range(m + 1), res["hamming_profile_trained"], "o-", label="trained")
     ax[1].plot(range(m + 1), res["hamming_profile_init"], "x--", label="init")

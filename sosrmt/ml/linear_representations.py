@@ -604,8 +604,11 @@ def run_linear_representations(quick: bool = True, seed: int = 0, encoder: bool 
     Parameters
     ----------
     quick : bool
-        Quick: m = 6, d = 64, 3 seeds, 20000 GD steps and 4000 Adam steps (about 20 s on
-        one thread). Full: m = 8 (V = 256), d = 128, 5 seeds, 50000 steps.
+        Quick: m = 6, d = 64, 3 seeds, 20000 GD steps and 4000 Adam steps (about 30 s of
+        CPU on one thread). Full: the same model with 10 seeds, 40000 GD and 20000 Adam
+        steps (a few minutes). The paper's simulation sizes could not be verified; a
+        larger m is possible through :func:`simulate` but the cost grows as
+        :math:`m 4^m d` per step.
     seed : int
         First of the consecutive seeds.
     encoder : bool
@@ -621,7 +624,7 @@ def run_linear_representations(quick: bool = True, seed: int = 0, encoder: bool 
     if quick:
         m, d, n_seeds, steps, adam_steps = 6, 64, 3, 20000, 4000
     else:
-        m, d, n_seeds, steps, adam_steps = 8, 128, 5, 50000, 20000
+        m, d, n_seeds, steps, adam_steps = 6, 64, 10, 40000, 20000
     if check_int(steps_override := steps_arg, "steps", minimum=0) > 0:
         steps = adam_steps = steps_override
     seeds = list(range(seed, seed + n_seeds))
