@@ -134,12 +134,27 @@ class RelaxationSolver:
         found: dict[str, Any] = {}
 
         def stop(x: np.ndarray, z: np.ndarray) -> bool:
+            y = np.concatenate([[1.0], x])
+            point = extract_point(rel, y)
+            if point is None:
+                return False
+            val = float(rel.objective.evaluate(point))
+            internal = val if rel.sense == "max" else -val
             cert = SosCertificate(rel, z)
-            bound = cert.rigorous_bound()
-            tight, point, gap = self._tightness(np.concatenate([[1.0], x]), cert, bound)
-            if tight:
-                found.update(point=point, gap=gap, bound=bound)
-            return tight
+            # polish only when the candidate is close to the current dual value
+            if abs(cert.lam - internal) > 0.05 * max(1.0, abs(internal)):
+                return False
+            slack = 0.1 * self.gap_tol * max(1.0, abs(internal))
+            polished = cert.polish(internal + slack, point=point)
+            for candidate in (polished, cert):
+                if candidate is None:
+                    continue
+                bound = candidate.rigorous_bound()
+                tight, point, gap = self._tightness(y, candidate, bound)
+                if tight:
+                    found.update(point=point, gap=gap, bound=bound, certificate=candidate)
+                    return True
+            return False
 
         use_stop = self.early_stop and rel.domain.coordinate_bound is not None
         raw = self.backend.solve(stop if use_stop else None)
@@ -164,7 +179,7 @@ class RelaxationSolver:
                 relaxation=rel,
             )
         y = np.concatenate([[1.0], raw.x])
-        cert = SosCertificate(rel, raw.z)
+        cert = found.get("certificate") or SosCertificate(rel, raw.z)
         bound = found.get("bound", cert.rigorous_bound())
         pe = PseudoExpectation(
             rel.domain, rel.degree, rel.moment_keys, y, odd_moments_zero=rel.symmetric
