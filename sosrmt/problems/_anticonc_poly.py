@@ -263,7 +263,7 @@ def _engine_sphere_bound(form_terms: dict, d: int, r: int) -> tuple[float | None
 
 
 def poly_certificate(X: np.ndarray, delta: float, *, degree: int = 8, reference: str = "joint",
-                     engine: bool = True, n_grid: int = 20_000,
+                     engine: bool = True, n_grid: int = 4096,
                      rng: object = None) -> PolyCertificate:
     """Compute the polynomial-approximation certificate (see the module docstring).
 
@@ -343,8 +343,9 @@ def poly_certificate(X: np.ndarray, delta: float, *, degree: int = 8, reference:
     else:
         V = gen.standard_normal((n_grid, d))
         V /= np.linalg.norm(V, axis=1)[:, None]
-    S = V @ Y.T
-    grid = float(np.max(np.polynomial.polynomial.polyval(S, qv).mean(axis=1)))
+    step = max(1, int(4e6 // Y.shape[0]))  # chunks of directions: ~32 MB at a time
+    grid = max(float(np.max(np.polynomial.polynomial.polyval(V[s:s + step] @ Y.T, qv)
+                            .mean(axis=1))) for s in range(0, V.shape[0], step))
     # back to the variable z: p(z) = q(z / c)
     coefs_z = qv / c ** np.arange(deg + 1)
     return PolyCertificate(

@@ -296,7 +296,7 @@ def poly_certificate(X: object, delta: float, *, degree: int = 12, reference: st
         raise ValueError(f"reference: expected 'joint' or 'gaussian', got {reference!r}")
     n, d = X.shape
     terms = math.comb(d + degree - 1, degree)
-    check_memory(8.0 * n * terms * 2 + 8.0 * 20_000 * n,
+    check_memory(8.0 * n * (terms + 2 * d) + 8.0 * 4e6,
                  f"the degree-{degree} polynomial certificate (n={n}, d={d})")
     return _poly_certificate(X, delta, degree=degree, reference=reference,
                              engine=engine or reference == "gaussian", rng=rng)
