@@ -1,0 +1,706 @@
+"""Robustness of end-to-end ASR models to waveform and hidden-layer noise (Rajendran and Zou, 2022).
+
+Rajendran and Zou, *Analyzing Robustness of End-to-End Neural Models for Automatic Speech
+Recognition*, arXiv 2208.08509 (code github.com/weizou52/Robustness_Analysis_ASR at f18f71a).
+
+The paper measures (E1) the word error rate of wav2vec2 / HuBERT under white noise, speed
+perturbation and dropped chunks of the waveform, (E2A) the WER when Gaussian noise is added to
+(additive, ``h + sigma eps``) or multiplied into (``h + h sigma eps``) the output of one encoder
+layer, and (E2B) how an input perturbation propagates through the layers
+(``||h_i(noisy) - h_i(clean)||_2 / sqrt(numel)``).
+
+No hub weights or corpora may be downloaded at run time, so this study keeps the pipeline and
+substitutes the models and data (spec section 4.5):
+
+* speech is synthesised with Debian's ``espeak-ng`` (a subprocess; tests skip without it);
+* E1 runs on the pretrained recogniser that ships inside the ``pocketsphinx`` wheel (its en-us
+  acoustic model), with the noise families re-implemented in numpy exactly as speechbrain
+  parametrises them (``AddNoise`` white noise at an SNR with a mix probability,
+  ``SpeedPerturb`` by polyphase resampling, ``DropChunk`` zeroing ``count`` chunks of
+  ``length`` samples);
+* E2A/E2B run on a small post-LayerNorm Transformer-CTC recogniser (the block type of
+  wav2vec2-base) trained in the study on espeak-ng digit strings, with noise injected by forward
+  hooks at the same places as the authors' ``custom_wav2vec2.py``: "layer 0" after the
+  convolutional front end's LayerNorm, "layer k" after Transformer layer k.
+
+``load_wav2vec2_local`` / ``load_audio_folder`` accept a local wav2vec2 / HuBERT checkpoint
+directory and a local folder of ``.wav`` + ``.txt`` files, so users who have LibriSpeech or TIMIT
+and the checkpoints can run the same sweeps (no download is attempted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.io import wavfile
+from scipy.signal import resample_poly
+from torch import nn
+
+from sosrmt._validation import as_rng, check_finite_array, check_int
+from sosrmt.ml._part2_common import new_figure
+from sosrmt.ml.study import Study, StudyResult
+
+__all__ = [
+    "DIGITS",
+    "STUDY",
+    "PocketSphinxASR",
+    "TinyCTC",
+    "add_white_noise",
+    "drop_chunks",
+    "espeak_available",
+    "inject_noise",
+    "layerwise_error_propagation",
+    "layerwise_wer_grid",
+    "load_audio_folder",
+    "run_asr_robustness",
+    "run_waveform_noise_sweep",
+    "speed_perturb",
+    "synthesize",
+    "train_tiny_ctc",
+    "wer",
+]
+
+SR = 16000
+DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+SENTENCES = (
+    "the quick brown fox jumps over the lazy dog",
+    "please call me back in ten minutes",
+    "the weather is nice today",
+    "open the door and turn on the light",
+    "she sells sea shells by the sea shore",
+    "we need more time to finish the project",
+    "my phone number is five five five one two three four",
+    "turn left at the next corner",
+)
+
+
+# ------------------------------------------------------------------ audio and noise
+
+
+def espeak_available() -> bool:
+    """Whether the ``espeak-ng`` executable is on the PATH."""
+    return shutil.which("espeak-ng") is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _espeak(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise RuntimeError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "a.wav"
+        subprocess.run([exe, "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(path),
+                        text], check=True, capture_output=True)
+        sr, a = wavfile.read(path)
+    a = a.astype(np.float32) / 32768.0
+    if sr != SR:
+        g = np.gcd(SR, sr)
+        a = resample_poly(a, SR // g, sr // g).astype(np.float32)
+    return a
+
+
+def synthesize(texts: Sequence[str], voice: str = "en-us", speed: int = 150,
+               pitch: int = 50) -> list[np.ndarray]:
+    """Synthesise ``texts`` with espeak-ng, resampled to 16 kHz float32 in [-1, 1].
+
+    Examples
+    --------
+    >>> if espeak_available():  # doctest: +SKIP
+    ...     a, = synthesize(["hello"]); a.dtype
+    dtype('float32')
+    """
+    speed = check_int(speed, "speed", minimum=80, maximum=500)
+    pitch = check_int(pitch, "pitch", minimum=0, maximum=99)
+    if isinstance(texts, str) or not all(isinstance(t, str) and t.strip() for t in texts):
+        raise TypeError("texts: expected a sequence of non-empty strings")
+    return [_espeak(t, voice, speed, pitch).copy() for t in texts]
+
+
+def add_white_noise(a: np.ndarray, snr_db: float, mix_prob: float = 1.0,
+                    rng=None) -> np.ndarray:
+    """White Gaussian noise at ``snr_db`` dB, applied with probability ``mix_prob``.
+
+    Notes
+    -----
+    As speechbrain's ``AddNoise`` without a noise file: with probability ``mix_prob`` return
+    :math:`a + \\sigma\\varepsilon` with
+    :math:`\\sigma^2 = \\overline{a^2}\\,10^{-\\mathrm{SNR}/10}`.
+
+    Examples
+    --------
+    >>> a = np.sin(np.linspace(0, 100, 16000))
+    >>> n = add_white_noise(a, 10.0, rng=0) - a
+    >>> round(float(10 * np.log10(np.mean(a**2) / np.mean(n**2))), 1)
+    10.0
+    """
+    a = check_finite_array(a, "a", ndim=1)
+    if not 0 <= mix_prob <= 1:
+        raise ValueError(f"mix_prob: expected a probability in [0, 1], got {mix_prob}")
+    rng = as_rng(rng)
+    if rng.random() >= mix_prob:
+        return a.copy()
+    sigma = np.sqrt(np.mean(a**2) * 10 ** (-snr_db / 10))
+    return a + sigma * rng.standard_normal(a.shape)
+
+
+def speed_perturb(a: np.ndarray, speed_pct: int) -> np.ndarray:
+    """Play ``a`` at ``speed_pct`` percent speed (polyphase resampling, as ``SpeedPerturb``).
+
+    Examples
+    --------
+    >>> speed_perturb(np.zeros(1000), 50).shape
+    (2000,)
+    """
+    a = check_finite_array(a, "a", ndim=1)
+    speed_pct = check_int(speed_pct, "speed_pct", minimum=10, maximum=1000)
+    g = np.gcd(100, speed_pct)
+    return resample_poly(a, 100 // g, speed_pct // g)
+
+
+def drop_chunks(a: np.ndarray, length: int, count: int, rng=None) -> np.ndarray:
+    """Zero ``count`` chunks of ``length`` samples at uniform random positions (``DropChunk``).
+
+    Examples
+    --------
+    >>> int((drop_chunks(np.ones(1000), 10, 3, rng=0) == 0).sum()) <= 30
+    True
+    """
+    a = check_finite_array(a, "a", ndim=1)
+    length = check_int(length, "length", minimum=0)
+    count = check_int(count, "count", minimum=0)
+    rng = as_rng(rng)
+    out = a.copy()
+    if length == 0 or count == 0:
+        return out
+    starts = rng.integers(0, max(1, len(a) - length), count)
+    for s in starts:
+        out[s:s + length] = 0.0
+    return out
+
+
+def wer(refs: Sequence[str], hyps: Sequence[str]) -> float:
+    """Corpus word error rate (jiwer) after lower-casing and stripping.
+
+    Examples
+    --------
+    >>> wer(["one two three"], ["one too three"])
+    0.3333333333333333
+    """
+    import jiwer
+
+    if len(refs) != len(hyps) or not refs:
+        raise ValueError(f"refs, hyps: expected two non-empty lists of the same length, got "
+                         f"{len(refs)} and {len(hyps)}")
+    hyps = [h.lower().strip() or "<empty>" for h in hyps]
+    return float(jiwer.wer([r.lower().strip() for r in refs], hyps))
+
+
+# ------------------------------------------------------------------ E1: pocketsphinx
+
+
+class PocketSphinxASR:
+    """The pretrained en-us recogniser shipped inside the pocketsphinx wheel.
+
+    Parameters
+    ----------
+    **config
+        Decoder options. The default bounds the search to ``maxhmmpf=3000`` active HMMs per
+        frame, so that noisy input decodes in seconds per utterance on a loaded 2-core machine
+        instead of tens of seconds; ``maxhmmpf=-1`` restores pocketsphinx's own default, and
+        ``fwdflat=False, bestpath=False`` roughly halves the time again at a higher error.
+
+    Notes
+    -----
+    :meth:`transcribe` converts to 16-bit PCM and decodes one utterance with the full en-us
+    trigram language model; ``seconds`` accumulates the decoding wall time (reported as seconds
+    per utterance, never asserted).
+    """
+
+    def __init__(self, **config) -> None:
+        from pocketsphinx import Config, Decoder
+
+        options = {"maxhmmpf": 3000} | config
+        self.decoder = Decoder(Config(samprate=SR, loglevel="FATAL", **options))
+        self.seconds = 0.0
+        self.utterances = 0
+
+    def transcribe(self, a: np.ndarray) -> str:
+        """Decode one 16 kHz float waveform."""
+        pcm = (np.clip(np.asarray(a, float), -1, 1) * 32767).astype(np.int16).tobytes()
+        t0 = time.perf_counter()
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm, full_utt=True)
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        self.seconds += time.perf_counter() - t0
+        self.utterances += 1
+        return hyp.hypstr if hyp is not None else ""
+
+
+def run_waveform_noise_sweep(asr: Callable[[np.ndarray], str], refs: Sequence[str],
+                             audios: Sequence[np.ndarray], noise: str, levels: Sequence,
+                             *, dither_db: float = 35.0, seed: int = 0) -> list[dict]:
+    """WER and seconds per utterance of ``asr`` under one noise family at several levels.
+
+    Parameters
+    ----------
+    asr : callable
+        ``waveform -> transcript``.
+    refs, audios
+        References and clean waveforms.
+    noise : {'white', 'speed', 'drop_length', 'drop_count'}
+        White noise at SNR (dB) = level; speed in percent; dropped chunks of ``level`` samples
+        (count 5) or ``level`` chunks of 800 samples.
+    levels : sequence
+    dither_db : float
+        Faint white noise added first to every waveform (espeak-ng's digital silence decodes
+        badly, spec 4.5); ``None`` disables it.
+    seed : int
+
+    Returns
+    -------
+    list of dict
+        ``{"level", "wer", "sec_per_utt"}`` per level.
+    """
+    if noise not in {"white", "speed", "drop_length", "drop_count"}:
+        raise ValueError("noise: expected 'white', 'speed', 'drop_length' or 'drop_count', got "
+                         f"{noise!r}")
+    out = []
+    for li, level in enumerate(levels):
+        rng = np.random.default_rng([seed, li])
+        hyps, t0 = [], time.perf_counter()
+        for a in audios:
+            b = add_white_noise(a, dither_db, rng=rng) if dither_db is not None else a
+            if noise == "white":
+                b = add_white_noise(b, float(level), rng=rng)
+            elif noise == "speed":
+                b = speed_perturb(b, int(level))
+            elif noise == "drop_length":
+                b = drop_chunks(b, int(level), 5, rng=rng)
+            else:
+                b = drop_chunks(b, 800, int(level), rng=rng)
+            hyps.append(asr(b))
+        out.append({"level": level, "wer": wer(refs, hyps),
+                    "sec_per_utt": (time.perf_counter() - t0) / len(audios)})
+    return out
+
+
+# ------------------------------------------------------------------ E2: tiny Transformer-CTC
+
+
+@functools.lru_cache(maxsize=4)
+def _mel_filterbank(n_mels: int, n_fft: int, sr: int = SR) -> np.ndarray:
+    def hz2mel(f):
+        return 2595 * np.log10(1 + f / 700)
+
+    def mel2hz(m):
+        return 700 * (10 ** (m / 2595) - 1)
+
+    pts = mel2hz(np.linspace(hz2mel(60), hz2mel(sr / 2 - 200), n_mels + 2))
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    fb = np.zeros((n_mels, freqs.size))
+    for i in range(n_mels):
+        lo, c, hi = pts[i], pts[i + 1], pts[i + 2]
+        fb[i] = np.clip(np.minimum((freqs - lo) / (c - lo), (hi - freqs) / (hi - c)), 0, None)
+    return fb.astype(np.float32)
+
+
+def log_mel(a: np.ndarray, n_mels: int = 40) -> torch.Tensor:
+    """Log-mel features (25 ms window, 10 ms hop), shape (frames, n_mels).
+
+    Examples
+    --------
+    >>> log_mel(np.zeros(16000, dtype=np.float32)).shape
+    torch.Size([101, 40])
+    """
+    x = torch.as_tensor(np.asarray(a, dtype=np.float32))
+    spec = torch.stft(x, n_fft=512, hop_length=160, win_length=400,
+                      window=torch.hann_window(400), return_complex=True).abs() ** 2
+    mel = torch.as_tensor(_mel_filterbank(n_mels, 512)) @ spec
+    return torch.log(mel + 1e-6).T
+
+
+class TinyCTC(nn.Module):
+    """Conv front end, LayerNorm ("layer 0") and post-LN Transformer layers, CTC over words.
+
+    Parameters
+    ----------
+    n_layers : int
+        Transformer encoder layers.
+    d_model, n_heads : int
+    n_mels : int
+    vocab : int
+        Output classes including the CTC blank (index 0).
+
+    Examples
+    --------
+    >>> m = TinyCTC(n_layers=2)
+    >>> logits, hidden = m(torch.zeros(1, 50, 40), return_hidden=True)
+    >>> logits.shape, len(hidden)
+    (torch.Size([1, 13, 11]), 3)
+    """
+
+    def __init__(self, n_layers: int = 4, d_model: int = 64, n_heads: int = 4, n_mels: int = 40,
+                 vocab: int = len(DIGITS) + 1) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv1d(n_mels, d_model, 5, stride=2, padding=2), nn.GELU(),
+                                  nn.Conv1d(d_model, d_model, 3, stride=2, padding=1), nn.GELU())
+        self.norm0 = nn.LayerNorm(d_model)
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(d_model, n_heads, 2 * d_model, dropout=0.0,
+                                       batch_first=True, norm_first=False)
+            for _ in range(n_layers))
+        self.head = nn.Linear(d_model, vocab)
+        self.n_layers = n_layers
+
+    def hook_points(self) -> list[nn.Module]:
+        """Modules whose outputs are "layer 0..L" (the noise-injection points)."""
+        return [self.norm0, *self.layers]
+
+    def forward(self, feats: torch.Tensor, pad_mask: torch.Tensor | None = None,
+                return_hidden: bool = False):
+        """``feats`` (batch, frames, n_mels) -> CTC logits (batch, ~frames / 4, vocab)."""
+        h = self.norm0(self.conv(feats.transpose(1, 2)).transpose(1, 2))
+        hidden = [h]
+        for layer in self.layers:
+            h = layer(h, src_key_padding_mask=pad_mask)
+            hidden.append(h)
+        logits = self.head(h)
+        return (logits, hidden) if return_hidden else logits
+
+
+def _digit_corpus(n: int, rng: np.random.Generator, voices: Sequence[tuple[str, int, int]]):
+    """Utterances of 2-4 digits: per-digit espeak clips joined by random short silences."""
+    texts, audios = [], []
+    for _ in range(n):
+        k = int(rng.integers(2, 5))
+        digits = rng.integers(0, 10, k)
+        voice = voices[int(rng.integers(len(voices)))]
+        parts = [np.zeros(int(rng.integers(800, 2400)), np.float32)]
+        for dgt in digits:
+            clip = _espeak(DIGITS[dgt], *voice)
+            nz = np.flatnonzero(np.abs(clip) > 1e-3)
+            clip = clip[nz[0]:nz[-1] + 1] if nz.size else clip
+            parts += [clip, np.zeros(int(rng.integers(800, 2400)), np.float32)]
+        a = np.concatenate(parts)
+        a = add_white_noise(a, 35.0, rng=rng).astype(np.float32)
+        texts.append(" ".join(DIGITS[dgt] for dgt in digits))
+        audios.append(a)
+    return texts, audios
+
+
+def _featurise(audios: Sequence[np.ndarray]) -> list[torch.Tensor]:
+    feats = [log_mel(a) for a in audios]
+    return [(f - f.mean(0)) / (f.std(0) + 1e-5) for f in feats]
+
+
+def _pad(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    lengths = torch.tensor([f.shape[0] for f in feats])
+    x = nn.utils.rnn.pad_sequence(list(feats), batch_first=True)
+    out_len = ((lengths + 1) // 2 + 1) // 2
+    mask = torch.arange(int(out_len.max()))[None] >= out_len[:, None]
+    return x, out_len, mask
+
+
+def greedy_decode(logits: torch.Tensor, out_len: torch.Tensor) -> list[str]:
+    """Greedy CTC decoding (argmax, merge repeats, drop blanks) to digit words."""
+    best = logits.argmax(-1)
+    texts = []
+    for row, n in zip(best, out_len, strict=True):
+        prev, words = 0, []
+        for k in row[: int(n)].tolist():
+            if k != prev and k != 0:
+                words.append(DIGITS[k - 1])
+            prev = k
+        texts.append(" ".join(words))
+    return texts
+
+
+VOICES = (("en-us", 150, 50), ("en-us+f3", 170, 60), ("en+m3", 140, 40),
+          ("en-us+m7", 180, 55), ("en+f2", 160, 70), ("en-us+f4", 130, 45))
+
+
+def train_tiny_ctc(n_train: int = 240, n_test: int = 60, steps: int = 150, *, batch: int = 32,
+                   lr: float = 2e-3, n_layers: int = 4, seed: int = 0):
+    """Train :class:`TinyCTC` on synthesised digit strings; return the model and the test set.
+
+    Returns
+    -------
+    model : TinyCTC
+    test : dict
+        ``texts``, ``feats`` (list of normalised log-mel tensors) and ``audios``.
+    info : dict
+        ``wer_init``, ``wer`` (test WER before and after training), ``train_seconds``.
+    """
+    rng = np.random.default_rng([seed, 2208_08509])
+    tr_texts, tr_audio = _digit_corpus(n_train, rng, VOICES)
+    te_texts, te_audio = _digit_corpus(n_test, rng, VOICES)
+    tr_feats, te_feats = _featurise(tr_audio), _featurise(te_audio)
+    targets = [torch.tensor([DIGITS.index(w) + 1 for w in t.split()]) for t in tr_texts]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = TinyCTC(n_layers=n_layers)
+    test = {"texts": te_texts, "feats": te_feats, "audios": te_audio}
+    info = {"wer_init": transcribe_wer(model, test)}
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.15)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    gen = torch.Generator().manual_seed(seed)
+    t0 = time.perf_counter()
+    model.train()
+    for _ in range(steps):
+        idx = torch.randint(n_train, (batch,), generator=gen).tolist()
+        x, out_len, mask = _pad([tr_feats[i] for i in idx])
+        logp = model(x, mask).log_softmax(-1).transpose(0, 1)
+        tgt = [targets[i] for i in idx]
+        loss = ctc(logp, torch.cat(tgt), out_len, torch.tensor([len(t) for t in tgt]))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+    model.eval()
+    info["train_seconds"] = time.perf_counter() - t0
+    info["wer"] = transcribe_wer(model, test)
+    return model, test, info
+
+
+def transcribe_wer(model: TinyCTC, test: dict, feats: Sequence[torch.Tensor] | None = None,
+                   ) -> float:
+    """Test WER of ``model`` (greedy CTC) on ``test`` (or on replacement ``feats``)."""
+    x, out_len, mask = _pad(test["feats"] if feats is None else feats)
+    with torch.no_grad():
+        hyps = greedy_decode(model(x, mask), out_len)
+    return wer(test["texts"], hyps)
+
+
+@contextlib.contextmanager
+def inject_noise(model: TinyCTC, layer: int, sigma: float, mode: str = "add",
+                 seed: int = 0) -> Iterator[None]:
+    """Forward hook adding Gaussian noise to the output of one layer (as custom_wav2vec2.py).
+
+    ``mode="add"``: :math:`h \\leftarrow h + \\sigma\\varepsilon`; ``mode="mult"``:
+    :math:`h \\leftarrow h + h\\,\\sigma\\varepsilon`; :math:`\\varepsilon\\sim\\mathcal N(0, I)`.
+    Layer 0 is the front end's LayerNorm, layer k the k-th Transformer layer.
+
+    Examples
+    --------
+    >>> m = TinyCTC(n_layers=1).eval()
+    >>> x = torch.randn(1, 20, 40)
+    >>> with inject_noise(m, 1, 0.0):
+    ...     same = torch.equal(m(x), m(x))
+    >>> same
+    True
+    """
+    points = model.hook_points()
+    layer = check_int(layer, "layer", minimum=0, maximum=len(points) - 1)
+    if mode not in {"add", "mult"}:
+        raise ValueError(f"mode: expected 'add' or 'mult', got {mode!r}")
+    if not sigma >= 0:
+        raise ValueError(f"sigma: expected a non-negative noise level, got {sigma}")
+    gen = torch.Generator().manual_seed(seed)
+
+    def hook(_module, _inputs, output):
+        if sigma == 0:
+            return output
+        eps = torch.randn(output.shape, generator=gen, dtype=output.dtype)
+        return output + sigma * eps if mode == "add" else output + output * sigma * eps
+
+    handle = points[layer].register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def layerwise_wer_grid(model: TinyCTC, test: dict, sigmas: Sequence[float],
+                       modes: Sequence[str] = ("add", "mult"), seed: int = 0) -> np.ndarray:
+    """WER with noise injected after each layer: array (mode, layer, sigma)."""
+    L = len(model.hook_points())
+    grid = np.zeros((len(modes), L, len(sigmas)))
+    for a, mode in enumerate(modes):
+        for layer in range(L):
+            for c, s in enumerate(sigmas):
+                with inject_noise(model, layer, float(s), mode, seed=seed):
+                    grid[a, layer, c] = transcribe_wer(model, test)
+    return grid
+
+
+def layerwise_error_propagation(model: TinyCTC, test: dict, input_sigma: float,
+                                seed: int = 0) -> np.ndarray:
+    """Per-layer error ``||h_i(noisy) - h_i(clean)||_2 / sqrt(numel)``, averaged over utterances.
+
+    Gaussian noise of standard deviation ``input_sigma`` is added to the normalised input
+    features (as E2B adds it to wav2vec2's normalised ``input_values``). Returns an array of
+    length ``n_layers + 1`` (layer 0 = front end).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    errs = np.zeros(len(model.hook_points()))
+    with torch.no_grad():
+        for f in test["feats"]:
+            x = f[None]
+            _, clean = model(x, return_hidden=True)
+            _, noisy = model(x + input_sigma * torch.randn(x.shape, generator=gen),
+                             return_hidden=True)
+            errs += [float((hn - hc).norm() / np.sqrt(hc.numel()))
+                     for hn, hc in zip(noisy, clean, strict=True)]
+    return errs / len(test["feats"])
+
+
+# ------------------------------------------------------------------ local checkpoints
+
+
+def load_audio_folder(folder: str | Path, limit: int | None = None,
+                      ) -> tuple[list[str], list[np.ndarray]]:
+    """Read ``*.wav`` files with a sibling ``*.txt`` transcript (e.g. a LibriSpeech export).
+
+    Audio is converted to 16 kHz mono float32. Nothing is downloaded.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"folder: {folder} is not a directory")
+    refs, audios = [], []
+    for wav in sorted(folder.rglob("*.wav"))[:limit]:
+        txt = wav.with_suffix(".txt")
+        if not txt.exists():
+            continue
+        sr, a = wavfile.read(wav)
+        a = a.astype(np.float32)
+        if a.ndim == 2:
+            a = a.mean(1)
+        if np.abs(a).max() > 1.5:
+            a = a / 32768.0
+        if sr != SR:
+            g = np.gcd(SR, sr)
+            a = resample_poly(a, SR // g, sr // g).astype(np.float32)
+        refs.append(txt.read_text().strip().lower())
+        audios.append(a)
+    if not refs:
+        raise ValueError(f"folder: no .wav files with .txt transcripts under {folder}")
+    return refs, audios
+
+
+def load_wav2vec2_local(checkpoint: str | Path) -> Callable[[np.ndarray], str]:
+    """A transcriber from a local wav2vec2 / HuBERT CTC checkpoint directory (offline only).
+
+    Uses ``transformers`` with ``local_files_only=True`` and greedy CTC decoding, as the
+    authors' notebooks do.
+    """
+    from transformers import AutoModelForCTC, AutoProcessor
+
+    checkpoint = Path(checkpoint)
+    if not checkpoint.is_dir():
+        raise FileNotFoundError(f"checkpoint: {checkpoint} is not a local directory")
+    processor = AutoProcessor.from_pretrained(checkpoint, local_files_only=True)
+    model = AutoModelForCTC.from_pretrained(checkpoint, local_files_only=True).eval()
+
+    def transcribe(a: np.ndarray) -> str:
+        inputs = processor(a, sampling_rate=SR, return_tensors="pt")
+        with torch.no_grad():
+            ids = model(inputs.input_values).logits.argmax(-1)
+        return processor.batch_decode(ids)[0].lower()
+
+    return transcribe
+
+
+# ------------------------------------------------------------------ the study
+
+
+def run_asr_robustness(quick: bool = True, seed: int = 0, steps: int | None = None,
+                       checkpoint: str | None = None, data: str | None = None) -> StudyResult:
+    """Run E1 (waveform noise) and E2A/E2B (layer noise, error propagation).
+
+    Parameters
+    ----------
+    quick : bool
+        Quick mode: 4 sentences for pocketsphinx, white noise at {35 (dither only), 0, -5} dB
+        and speed {100, 50}; the tiny CTC model trained 150 steps on 240 utterances, tested on
+        60; sigma in {0, 0.5, 1, 2}, additive and multiplicative.
+        Full mode: 8 sentences, the four noise families on grids like the paper's (drop
+        lengths scaled to the short utterances), 600 training steps on 600 utterances.
+    seed : int
+    steps : int, optional
+        CTC training steps.
+    checkpoint, data : str, optional
+        A local wav2vec2/HuBERT checkpoint directory and a local folder of .wav/.txt files;
+        when given, E1 also runs on them (nothing is downloaded).
+    """
+    if not espeak_available():
+        raise RuntimeError("asr_robustness needs espeak-ng (Debian: apt-get install espeak-ng)")
+    seed = check_int(seed, "seed", minimum=0)
+    steps = check_int(steps, "steps", minimum=1) if steps is not None else (
+        150 if quick else 600)
+    sentences = list(SENTENCES[:4] if quick else SENTENCES)
+    audios = synthesize(sentences)
+    asr = PocketSphinxASR()
+    families = {"white": [35, 0, -5], "speed": [100, 50]} if quick else {
+        "white": [35, 20, 10, 5, 0, -5], "speed": [50, 75, 100, 125, 150, 200],
+        "drop_length": [0, 400, 800, 1600, 3200], "drop_count": [0, 5, 10, 20, 40]}
+    e1 = {fam: run_waveform_noise_sweep(asr.transcribe, sentences, audios, fam, lv, seed=seed)
+          for fam, lv in families.items()}
+    metrics: dict = {"pocketsphinx": e1}
+    if checkpoint is not None:
+        refs, auds = (load_audio_folder(data, limit=200) if data else (sentences, audios))
+        tr = load_wav2vec2_local(checkpoint)
+        metrics["local_checkpoint"] = {
+            fam: run_waveform_noise_sweep(tr, refs, auds, fam, lv, dither_db=None, seed=seed)
+            for fam, lv in families.items()}
+    model, test, info = train_tiny_ctc(240 if quick else 600, 60, steps, seed=seed)
+    sigmas = [0.0, 0.5, 1.0, 2.0]
+    grid = layerwise_wer_grid(model, test, sigmas, seed=seed)
+    prop = {str(s): layerwise_error_propagation(model, test, s, seed=seed).tolist()
+            for s in (0.1, 0.3, 0.5)}
+    metrics["tiny_ctc"] = {**info, "sigmas": sigmas,
+                           "wer_grid_add": grid[0].tolist(), "wer_grid_mult": grid[1].tolist(),
+                           "error_propagation": prop}
+    fig, axes = new_figure(3, width=3.8)
+    for fam, rows in e1.items():
+        axes[0].plot(range(len(rows)), [r["wer"] for r in rows], "o-", label=fam)
+    axes[0].set_title("pocketsphinx WER (levels left to right)")
+    axes[0].legend(fontsize=7)
+    for a, mode in enumerate(("add", "mult")):
+        for c, s in enumerate(sigmas[1:], start=1):
+            axes[1].plot(grid[a, :, c], "o-" if mode == "add" else "x--",
+                         label=f"{mode} sigma={s}")
+    axes[1].set_xlabel("layer (0 = front end)")
+    axes[1].set_ylabel("WER")
+    axes[1].legend(fontsize=6)
+    for s, errs in prop.items():
+        axes[2].plot(errs, "o-", label=f"input sigma={s}")
+    axes[2].set_xlabel("layer")
+    axes[2].set_ylabel("L2 error / sqrt(numel)")
+    axes[2].legend(fontsize=7)
+    notes = [
+        "Substitutes (no downloads): espeak-ng speech, the pocketsphinx en-us model for E1, a "
+        "tiny Transformer-CTC trained here for E2A/E2B; the paper used wav2vec2/HuBERT on "
+        "LibriSpeech/TIMIT.",
+        "Every waveform gets faint 35 dB dither first: espeak-ng's digital silence decodes badly.",
+        "Seconds per utterance are reported, never asserted.",
+        "The paper's pattern that the last wav2vec2 layer is robust to injected noise is not "
+        "expected to transfer to a 4-layer model trained for minutes; compare the grids, "
+        "do not read them as a reproduction of that finding.",
+    ]
+    return StudyResult(
+        name="asr_robustness", quick=quick, seed=seed, metrics=metrics,
+        settings={"sentences": sentences, "families": families, "ctc_steps": steps,
+                  "ctc_layers": model.n_layers, "voices": VOICES, "sigmas": sigmas},
+        figures={"asr": fig}, notes=notes)
+
+
+STUDY = Study(
+    name="asr_robustness",
+    summary="ASR robustness to waveform and hidden-layer noise (Rajendran and Zou 2022)",
+    run=run_asr_robustness,
+    options={"steps": (int, None, "training steps of the tiny CTC model"),
+             "checkpoint": (str, None, "local wav2vec2/HuBERT checkpoint directory"),
+             "data": (str, None, "local folder of .wav files with .txt transcripts")},
+)
