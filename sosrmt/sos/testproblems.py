@@ -29,7 +29,7 @@ class TestProblem:
     optimum : float
         The true optimum of the original problem.
     tol : float
-        Absolute accuracy (relative to max(1, |optimum|)) expected of the value.
+        Absolute accuracy (relative to ``max(1, |optimum|)``) expected of the value.
     scs_options : tuple of (name, value)
         SCS settings this problem needs (first-order methods are slow on it).
     expect_status : str
