@@ -29,7 +29,9 @@ optimiser) and its numeric cosines could not be read from any stored source (spe
 section 4, item 2); our Ising-type joint distribution and the settings below are our own
 calibrated choice. Our numbers (spec prototype, reproduced by the tests): small-init GD
 reaches a within-concept cosine of about 0.4--0.6, not 1, while Adam and large-init GD
-reach about 0.1 at the same (matched) loss.
+reach about 0.1 at the same (matched) loss. The orthogonality part is less robust: over
+ten seeds (full mode) small-init GD lowered the cross-concept :math:`|\\cos|` below its
+value at initialisation on 8 of 10 seeds (10-seed mean 0.076 vs about 0.10 at init).
 """
 
 from __future__ import annotations
