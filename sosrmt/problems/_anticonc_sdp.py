@@ -26,6 +26,8 @@ from sosrmt._validation import check_memory
 
 __all__ = ["IPRelaxationResult", "solve_ip_2p2"]
 
+_CLARABEL_METHOD = "faer"
+
 
 @dataclass
 class IPRelaxationResult:
@@ -39,7 +41,9 @@ class IPRelaxationResult:
         Primal value max E~[(1/n) sum_i w_i] reported by the solver (nan on failure).
     bound : float or None
         Rigorous upper bound on the relaxation value, hence on OPT(X, delta), computed from
-        the dual solution projected onto the dual cone (None if the solver failed).
+        the solver's dual vector projected onto the dual cone. It is valid for any dual
+        vector, so it is reported even when the solver stopped early (then it may be
+        loose); None only when the solver returned no finite dual vector.
     gap : float
         bound - value.
     moments : dict
@@ -237,7 +241,8 @@ def solve_ip_2p2(X: np.ndarray, delta: float, *, backend: str = "clarabel", eps:
             cs = [d2] + [-xx[i, a, b] * sym[a, b] for a, b in ix.pairs]
             rows_l.append((vs, cs, 0.0))  # E[w_j w_i g_i] >= 0
             rows_l.append((loc_vars[i] + vs, loc_coef[i] + [-c for c in cs], 0.0))
-    for i, j in itertools.combinations(range(n), 2):  # E of squared multilinear monomials
+    for i, j in itertools.combinations(range(n), 2):
+        # E of squared multilinear monomials: w_i w_j, w_i (1 - w_j), (1 - w_i)(1 - w_j)
         rows_l.append(([ix.ww(i, j)], [1.0], 0.0))
         rows_l.append(([ix.w1(i), ix.ww(i, j)], [1.0, -1.0], 0.0))
         rows_l.append(([ix.w1(j), ix.ww(i, j)], [1.0, -1.0], 0.0))
@@ -294,6 +299,10 @@ def solve_ip_2p2(X: np.ndarray, delta: float, *, backend: str = "clarabel", eps:
         settings.tol_gap_abs = settings.tol_gap_rel = eps
         settings.tol_feas = eps
         settings.max_iter = min(max_iters, 500)
+        settings.direct_solve_method = _CLARABEL_METHOD
+        # the default static regularisation (1e-8) hits NumericalError from n ~ 30 on
+        settings.static_regularization_constant = 1e-6
+        settings.dynamic_regularization_eps = 1e-10
         sol = clarabel.DefaultSolver(sp.csc_matrix((K, K)), -c_obj, A, b, cones,
                                      settings).solve()
         raw_status, iters = str(sol.status), sol.iterations
@@ -305,7 +314,9 @@ def solve_ip_2p2(X: np.ndarray, delta: float, *, backend: str = "clarabel", eps:
     ok = status in ("optimal", "optimal_inaccurate") and bool(np.all(np.isfinite(x)))
     value = float(c_obj @ x) if ok else float("nan")
     bound = None
-    if ok and np.all(np.isfinite(y)):
+    if np.all(np.isfinite(y)) and status not in ("infeasible", "unbounded"):
+        # valid for *any* dual vector (see _rigorous_bound), so it is reported even when the
+        # solver stopped early; ``status`` says how far the solver got
         bound = _rigorous_bound(A, b, c_obj, y, cone, backend)
     t3 = time.perf_counter()
     Me = _smat(blocks[0][2] - blocks[0][1] @ x, blocks[0][0], backend)
