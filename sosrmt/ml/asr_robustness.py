@@ -46,7 +46,7 @@ from scipy.signal import resample_poly
 from torch import nn
 
 from sosrmt._validation import as_rng, check_finite_array, check_int
-from sosrmt.ml._part2_common import new_figure
+from sosrmt.ml._part2_common import new_figure, single_threaded
 from sosrmt.ml.study import Study, StudyResult
 
 __all__ = [
@@ -615,6 +615,7 @@ def load_wav2vec2_local(checkpoint: str | Path) -> Callable[[np.ndarray], str]:
 # ------------------------------------------------------------------ the study
 
 
+@single_threaded
 def run_asr_robustness(quick: bool = True, seed: int = 0, steps: int | None = None,
                        checkpoint: str | None = None, data: str | None = None) -> StudyResult:
     """Run E1 (waveform noise) and E2A/E2B (layer noise, error propagation).
@@ -694,6 +695,7 @@ def run_asr_robustness(quick: bool = True, seed: int = 0, steps: int | None = No
         settings={"sentences": sentences, "families": families, "ctc_steps": steps,
                   "ctc_layers": model.n_layers, "voices": VOICES, "sigmas": sigmas},
         figures={"asr": fig}, notes=notes)
+
 
 
 STUDY = Study(

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from sosrmt._validation import as_rng, check_int, check_memory
-from sosrmt.ml._part2_common import heldout_affine_r2, new_figure
+from sosrmt.ml._part2_common import heldout_affine_r2, new_figure, single_threaded
 from sosrmt.ml.metrics import mcc, weak_mcc
 from sosrmt.ml.study import Study, StudyResult
 
@@ -359,6 +359,7 @@ def _fit_and_score(x_tr, z_tr, x_te, z_te, prior: str, d: int, K: int, steps: in
     return model, {**evaluate_latents(z_tr, zh_tr, z_te, zh_te), **info}
 
 
+@single_threaded
 def run_identifiable_vae(quick: bool = True, seed: int = 0, steps: int | None = None,
                          n_train: int | None = None) -> StudyResult:
     """Run the study: GMM-prior VAE vs vanilla VAE, affine-identifiability metrics, control.
@@ -422,6 +423,7 @@ def run_identifiable_vae(quick: bool = True, seed: int = 0, steps: int | None = 
         settings={"configs": [c[1:] for c in configs], "n_train": n_train, "n_test": n_test,
                   "steps": steps, "batch": 512, "lr": 2e-3, "hidden": 64, "noise": 0.05},
         figures={"latents": fig}, notes=notes)
+
 
 
 STUDY = Study(

@@ -39,7 +39,7 @@ import torch
 from torch import nn
 
 from sosrmt._validation import as_rng, check_int, check_memory
-from sosrmt.ml._part2_common import heldout_affine_r2, new_figure
+from sosrmt.ml._part2_common import heldout_affine_r2, new_figure, single_threaded
 from sosrmt.ml.metrics import mcc
 from sosrmt.ml.study import Study, StudyResult
 
@@ -381,6 +381,7 @@ def crl_experiment(d: int = 3, D: int = 6, *, n: int = 5000, steps: int = 1200,
     return out
 
 
+@single_threaded
 def run_interventional_crl(quick: bool = True, seed: int = 0, steps: int | None = None,
                            n: int | None = None) -> StudyResult:
     """Run the study: contrastive CRL vs PCA / FastICA, and the no-reconstruction ablation.
@@ -434,6 +435,7 @@ def run_interventional_crl(quick: bool = True, seed: int = 0, steps: int | None 
         settings={"grid": grid, "n_per_env": n, "steps": steps, "batch_per_env": 256,
                   "hidden": 64, "recon_weight": 1.0, "p_edge": 0.5, "sigma_int": (0.2, 0.4)},
         figures={"mcc": fig}, notes=notes)
+
 
 
 STUDY = Study(
