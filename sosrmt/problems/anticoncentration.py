@@ -60,9 +60,10 @@ in absolute value on the feasible set. Higher levels (``level=4``, ...) use the 
 hierarchy in :math:`(w, v)` through :func:`sosrmt.sos.solve` (tiny n only).
 
 *Measured, contrary to the spec's expectation* ([D/H] "δ-independent constant ≈ 2/3 for
-Gaussians at this level"): with the pairwise localizations above, the "2+2" value was
-within 0.005 of OPT, often equal to it, on every small instance we solved (n <= 40,
-d <= 3). The spec's :math:`1 - (1-\delta^2)^2/C_4` is an *upper* bound on this level, not
+Gaussians at this level"): with the pairwise localizations above, the "2+2" value is
+close to OPT on small instances (n <= 40, d <= 3), often equal to it, but not always
+(e.g. 16 isotropic cube points, delta = 0.05: 0.170 against OPT 0.125). The spec's
+:math:`1 - (1-\delta^2)^2/C_4` is an *upper* bound on this level, not
 its value. The constraints :math:`\tilde E[w_jw_ig_i] \ge 0` have degree 5 before the
 multilinear reduction :math:`w_j^2 = w_j`, so this level is not contained in the engine's
 general-ring degree-4 relaxation (``level=4``), which is weaker on the instances tried.
