@@ -337,6 +337,7 @@ def poly_certificate(X: np.ndarray, delta: float, *, degree: int = 8, reference:
     bound = min(cands) if (cands and verified) else None
     # grid lower bound on max_v Q(v)
     gen = as_rng(rng)
+    n_grid = int(min(n_grid, max(128, 3e7 // X.shape[0])))  # a diagnostic: cap its cost
     if d == 2:
         th = np.linspace(0, np.pi, n_grid, endpoint=False)
         V = np.c_[np.cos(th), np.sin(th)]
