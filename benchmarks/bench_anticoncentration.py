@@ -126,8 +126,8 @@ def main() -> None:
         largest_sos(2, args.limit, [8, 12], scale)
         largest_poly(2, args.limit, [1000], 8, scale)
     else:
-        largest_sos(2, args.limit, [10, 20, 30, 40, 60, 80], scale)
-        largest_sos(3, args.limit, [10, 20, 30, 40], scale)
+        largest_sos(2, args.limit, [10, 20, 30, 40, 60], scale)
+        largest_sos(3, args.limit, [10, 15, 20, 30], scale)
         largest_poly(2, args.limit, [10_000, 100_000, 1_000_000], 12, scale)
         largest_poly(3, args.limit, [1000, 10_000, 100_000], 8, scale)
     print(format_table(scale, ["certificate", "d", "n", "total_s", "build_s", "solve_s",
