@@ -145,7 +145,7 @@ def sample_lp_ball(n: int, d: int, p: float, *, isotropic: bool = True,
     Notes
     -----
     Barthe–Guédon–Mendelson–Naor: with Y_i = eps_i G_i^(1/p), G_i ~ Gamma(1/p, 1),
-    eps_i uniform signs and Z ~ Exp(1) independent, Y / (sum_i |Y_i|^p + Z)^(1/p) is
+    eps_i uniform signs and Z ~ Exp(1) independent, ``Y / (sum_i |Y_i|^p + Z)^(1/p)`` is
     uniform on the unit L_p ball. Then ||x||_p^d is uniform on [0, 1].
 
     Examples
@@ -344,7 +344,7 @@ def prepare_points(X: object, delta: object, *, whiten_input: bool = False,
 
 @dataclass
 class SlabOptimum:
-    """The maximal slab fraction max_v (1/n) #{i : |<x_i, v>| <= delta} and a maximiser.
+    """The maximal slab fraction ``max_v (1/n) #{i : |<x_i, v>| <= delta}`` and a maximiser.
 
     ``exact`` is False for d >= 4, where ``value`` is a lower bound found by search.
     """
@@ -360,7 +360,7 @@ class SlabOptimum:
 
 def slab_count(X: np.ndarray, V: np.ndarray, delta: float, *,
                rtol: float = BOUNDARY_RTOL) -> np.ndarray:
-    """Number of points with |<x_i, v>| <= delta (1 + rtol) for each row v of ``V``.
+    """Number of points with ``|<x_i, v>| <= delta (1 + rtol)`` for each row v of ``V``.
 
     Examples
     --------
@@ -377,7 +377,7 @@ def slab_count(X: np.ndarray, V: np.ndarray, delta: float, *,
 
 
 def slab_fraction(X: object, v: object, delta: float) -> float:
-    """(1/n) #{i : |<x_i, v/||v||>| <= delta} for one direction ``v``.
+    """``(1/n) #{i : |<x_i, v/||v||>| <= delta}`` for one direction ``v``.
 
     Examples
     --------
@@ -518,7 +518,7 @@ def _search_lower(X: np.ndarray, delta: float, *, n_starts: int, rng: object) ->
 def opt_exact(X: object, delta: float, *, whiten: bool = False, isotropy_tol: float = 1e-6,
               allow_duplicates: bool = False, n_starts: int = 200,
               rng: object = None) -> SlabOptimum:
-    """Ground truth OPT(X, delta) = max over unit v of (1/n) #{i : |<x_i, v>| <= delta}.
+    """Ground truth OPT(X, delta) = max over unit v of ``(1/n) #{i : |<x_i, v>| <= delta}``.
 
     Parameters
     ----------
@@ -544,13 +544,13 @@ def opt_exact(X: object, delta: float, *, whiten: bool = False, isotropy_tol: fl
     Notes
     -----
     d = 2: the directions v(theta) = (cos theta, sin theta), theta in [0, pi), that put x
-    (|x| = r > delta, angle phi) in the slab form the closed arc
+    (``|x| = r > delta``, angle phi) in the slab form the closed arc
     theta - phi in [pi/2 - asin(delta/r), pi/2 + asin(delta/r)] mod pi; a sweep over the
-    sorted arc ends finds the deepest point. Points with |x| <= delta are always inside.
+    sorted arc ends finds the deepest point. Points with ``|x| <= delta`` are always inside.
     d = 3: the slab count is upper semicontinuous and constant on the cells of the
     arrangement of the circles <x_i, v> = +-delta, so its maximum is attained at a vertex
     (two circles meet; at most 8 per pair) or, for a face bounded by vertex-free circles,
-    at any point of such a circle. Counting uses |<x_i, v>| <= delta (1 + 1e-9).
+    at any point of such a circle. Counting uses ``|<x_i, v>| <= delta (1 + 1e-9)``.
 
     Examples
     --------
@@ -573,7 +573,7 @@ def opt_exact(X: object, delta: float, *, whiten: bool = False, isotropy_tol: fl
 # ----------------------------------------------------------------------------- population
 
 def gaussian_slab_mass(delta: float) -> float:
-    """P(|g| <= delta) = erf(delta / sqrt 2) for g ~ N(0, 1) (every direction; spec row 24).
+    """``P(|g| <= delta)`` = erf(delta / sqrt 2) for g ~ N(0, 1) (every direction; spec row 24).
 
     Examples
     --------
@@ -584,11 +584,11 @@ def gaussian_slab_mass(delta: float) -> float:
 
 
 def cube_slab_mass(delta: float, v: object) -> float:
-    """P(|<x, v>| <= delta), x uniform on [-sqrt 3, sqrt 3]^d, exactly (any unit-able v).
+    """``P(|<x, v>| <= delta)``, x uniform on [-sqrt 3, sqrt 3]^d, exactly (any unit-able v).
 
     Notes
     -----
-    With b_k = sqrt 3 |v_k| > 0 and U_k uniform on [-1, 1], the CDF of sum_k b_k U_k is
+    With ``b_k = sqrt 3 |v_k| > 0`` and U_k uniform on [-1, 1], the CDF of sum_k b_k U_k is
     F(t) = sum_{eps in {+-1}^m} (prod eps) (t + sum eps_k b_k)_+^m / (2^m m! prod b_k)
     (inclusion-exclusion for sums of uniforms). Limited to m <= 12 nonzero coordinates.
 
@@ -647,12 +647,12 @@ def l2_ball_density_at_zero(d: int) -> float:
 
 
 def lp_ball_slab_mass(delta: float, d: int, p: float) -> float:
-    """P(|x_1| <= delta) for x uniform on the *isotropic* L_p ball of R^d (coordinate slab).
+    """``P(|x_1| <= delta)`` for x uniform on the *isotropic* L_p ball of R^d (coordinate slab).
 
     Notes
     -----
     The first coordinate of the unit L_p ball has density proportional to
-    (1 - |t|^p)^((d-1)/p) on [-1, 1] (the (d-1)-volume of the section). For p = 2 the mass
+    ``(1 - |t|^p)^((d-1)/p)`` on [-1, 1] (the (d-1)-volume of the section). For p = 2 the mass
     is the regularised incomplete beta I_{s^2}(1/2, (d+1)/2); otherwise a quadrature.
     By rotation invariance the p = 2 value holds in every direction.
 
@@ -679,7 +679,7 @@ def lp_ball_slab_mass(delta: float, d: int, p: float) -> float:
 
 
 def rademacher_slab_mass(delta: float, v: object) -> float:
-    """P(|<x, v/||v||>| <= delta) for x uniform on {-1, 1}^d, by enumeration (d <= 20).
+    """``P(|<x, v/||v||>| <= delta)`` for x uniform on {-1, 1}^d, by enumeration (d <= 20).
 
     Examples
     --------
@@ -696,7 +696,7 @@ def rademacher_slab_mass(delta: float, v: object) -> float:
 
 def population_opt(dist: str, d: int, delta: float, *, n_mc: int = 200_000,
                    n_dir: int = 360, rng: object = None) -> tuple[float, str]:
-    """Population value sup_v P(|<x, v>| <= delta) and how it was obtained.
+    """Population value ``sup_v P(|<x, v>| <= delta)`` and how it was obtained.
 
     Returns ``(value, kind)`` with kind one of ``"exact"`` (Gaussian; L_2 ball; cube via
     Ball's worst direction (e_1+e_2)/sqrt 2, valid for small delta; Rademacher with d = 2,

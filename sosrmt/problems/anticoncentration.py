@@ -262,7 +262,7 @@ def _ip_engine(X: np.ndarray, delta: float, degree: int, *, backend: str,
 def poly_certificate(X: object, delta: float, *, degree: int = 12, reference: str = "joint",
                      engine: bool = True, whiten: bool = False, isotropy_tol: float = 1e-6,
                      allow_duplicates: bool = False, rng: object = None) -> PolyCertificate:
-    """Polynomial-approximation certificate of max_v (1/n) #{|<x_i, v>| <= delta}.
+    """Polynomial-approximation certificate of ``max_v (1/n) #{|<x_i, v>| <= delta}``.
 
     Parameters
     ----------
