@@ -697,7 +697,6 @@ def run_asr_robustness(quick: bool = True, seed: int = 0, steps: int | None = No
         figures={"asr": fig}, notes=notes)
 
 
-
 STUDY = Study(
     name="asr_robustness",
     summary="ASR robustness to waveform and hidden-layer noise (Rajendran and Zou 2022)",

@@ -220,7 +220,7 @@ class GMPriorVAE(nn.Module):
     Examples
     --------
     >>> model = GMPriorVAE(D=5, d=2, K=3)
-    >>> float(model.neg_elbo(torch.zeros(4, 5), torch.Generator().manual_seed(0))) > 0
+    >>> float(model.neg_elbo(torch.zeros(4, 5), torch.Generator().manual_seed(0)).detach()) > 0
     True
     """
 
@@ -423,7 +423,6 @@ def run_identifiable_vae(quick: bool = True, seed: int = 0, steps: int | None = 
         settings={"configs": [c[1:] for c in configs], "n_train": n_train, "n_test": n_test,
                   "steps": steps, "batch": 512, "lr": 2e-3, "hidden": 64, "noise": 0.05},
         figures={"latents": fig}, notes=notes)
-
 
 
 STUDY = Study(

@@ -437,7 +437,6 @@ def run_interventional_crl(quick: bool = True, seed: int = 0, steps: int | None 
         figures={"mcc": fig}, notes=notes)
 
 
-
 STUDY = Study(
     name="interventional_crl",
     summary="contrastive causal representation learning from unknown interventions "
