@@ -44,6 +44,7 @@ default_role = "obj"
 rst_prolog = """
 .. |cos| replace:: \\|cos\\|
 .. |corr| replace:: \\|corr\\|
+.. |z| replace:: \\|z\\|
 """
 
 # -- autodoc / numpydoc ------------------------------------------------------------------
@@ -144,7 +145,11 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     ("calibration", "Pseudo-calibration", ["sosrmt.calibration"]),
-    ("graphs", "Graph matrices", ["sosrmt.graphs", "sosrmt.graphs.efron_stein"]),
+    (
+        "graphs",
+        "Graph matrices",
+        ["sosrmt.graphs", "sosrmt.graphs.efron_stein", "sosrmt.graphs.jobs"],
+    ),
     ("linalg", "Linear algebra", ["sosrmt.linalg"]),
     ("sweep", "Sweeps", ["sosrmt.sweep", "sosrmt.sweep.examples"]),
     (
