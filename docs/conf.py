@@ -23,7 +23,7 @@ import sosrmt  # noqa: E402
 
 project = "sosrmt"
 author = "sosrmt developers"
-copyright = "2026, sosrmt developers"  # noqa: A001
+copyright = "2026, sosrmt developers"
 release = sosrmt.__version__
 version = release
 

@@ -4,7 +4,10 @@ Anti-concentration: OPT and its certificates against delta
 
 For points :math:`x_1,\\dots,x_n\\in\\mathbb R^d` in isotropic position,
 
-.. math:: \\mathrm{OPT}(X,\\delta)=\\max_{\\|v\\|=1}\\frac1n\\#\\{i:|\\langle x_i,v\\rangle|\\le\\delta\\}
+.. math::
+
+   \\mathrm{OPT}(X,\\delta)=
+   \\max_{\\|v\\|=1}\\frac1n\\#\\{i:|\\langle x_i,v\\rangle|\\le\\delta\\}
 
 is the largest fraction of points in a slab of half-width :math:`\\delta`. Gaussian data
 are anti-concentrated (:math:`\\mathrm{OPT}\\approx\\mathrm{erf}(\\delta/\\sqrt2)=O(\\delta)`
