@@ -23,14 +23,6 @@ from sosrmt.ml import concept_association as ca  # noqa: E402
 M = 8
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 # --------------------------------------------------------------------------------------
 # exact small cases
 # --------------------------------------------------------------------------------------

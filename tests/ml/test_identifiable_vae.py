@@ -22,14 +22,6 @@ from sosrmt.ml.identifiable_vae import (  # noqa: E402
 SEEDS = (0, 1, 2)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 # ---------------------------------------------------------------- exact small cases
 
 

@@ -19,14 +19,6 @@ from sosrmt.ml import interpretable_concepts as ic  # noqa: E402
 SEEDS = (0, 1, 2)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 # --------------------------------------------------------------------------------------
 # data-generating process
 # --------------------------------------------------------------------------------------
