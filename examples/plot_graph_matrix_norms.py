@@ -28,7 +28,7 @@ from sosrmt.graphs import kappa, named_shape
 from sosrmt.sweep import Grid, aggregate, fit_loglog, run_sweep
 
 # sizes above the dense threshold (1500 rows): the matrix-free operator is used
-sizes = {"wigner": [1600, 2000, 2500], "Z": [40, 56, 80, 113]}
+sizes = {"wigner": [1600, 2000, 2500], "Z": [40, 50, 64, 80]}
 fig, ax = plt.subplots(figsize=(6, 4))
 for shape, ns in sizes.items():
     grid = Grid({"shape": [shape], "model": ["rademacher"], "n": ns}, seeds=3, seed=0)
