@@ -19,11 +19,11 @@ certificate — a rigorous upper bound on OPT.
 
 What toy sizes do not show: the certificates of BKRTV reach :math:`O(\\delta)` with a
 degree that grows with :math:`1/\\delta`. At degree 8 the polynomial certificate stays
-between 0.45 and 0.7 for every :math:`\\delta` here — valid, but far above OPT, and not
-below the Rademacher control's OPT of about 1/2, so at this degree it does not yet
-*certify* that the Gaussian or cube data are anti-concentrated. The exact OPT and the
-population value show the :math:`O(\\delta)` behaviour; the certificate's approach to it
-is a large-degree statement. See :doc:`/theory/anticoncentration`.
+between 0.44 and 0.68 for every :math:`\\delta` here — valid, but far above OPT. It
+certifies a value below the Rademacher control's OPT (about 1/2) only for the cube at
+:math:`\\delta\\le0.2`, and by a small margin; for the Gaussian data it does not. The
+exact OPT and the population value show the :math:`O(\\delta)` behaviour; the
+certificate's approach to it is a large-degree statement. See :doc:`/theory/anticoncentration`.
 """
 
 import matplotlib.pyplot as plt

@@ -53,15 +53,16 @@ for n, line in zip(ns, psd, strict=True):
 assert np.all(psd[:, 0] == 1.0), psd
 assert np.all(psd[:, -1] == 0.0), psd
 
-fig, ax = plt.subplots(figsize=(6, 3))
+fig, ax = plt.subplots(figsize=(7, 3))
 im = ax.imshow(psd, origin="lower", aspect="auto", cmap="viridis", vmin=0, vmax=1)
 ax.set_xticks(range(len(ratios)), [f"{x:g}" for x in ratios])
 ax.set_yticks(range(len(ns)), [str(n) for n in ns])
 ax.set_xlabel(r"ratio $\lambda / n^{3/4}$")
 ax.set_ylabel("n")
-ax.set_title("tensor PCA, degree 4, trunc 4: fraction of PSD pseudo-calibrations")
+ax.set_title("tensor PCA (k = 3), degree 4: PSD fraction", fontsize=10)
 for i in range(len(ns)):
     for j in range(len(ratios)):
-        ax.text(j, i, f"{mu[i, j]:.2g}", ha="center", va="center", fontsize=7, color="w")
+        ax.text(j, i, f"{mu[i, j]:.2g}", ha="center", va="center", fontsize=7,
+                color="k" if psd[i, j] > 0.5 else "w")
 fig.colorbar(im, ax=ax, label="fraction PSD (text: mean $\\mu_{\\min}$)")
 fig.tight_layout()

@@ -49,11 +49,12 @@ labels = {"opt": "OPT (brute force)", "sos4_bound": "SoS degree 4 (certified)",
           "sos2_bound": "SoS degree 2 (certified)", "spectral": r"$n\lambda_{\max}(W)$"}
 for k in keys:
     m, s = table[k].mean(axis=1), table[k].std(axis=1, ddof=1) / np.sqrt(len(seeds))
-    ax.errorbar(ns, m, yerr=s, marker="o", capsize=3, label=labels[k])
+    style = {"marker": "s", "ms": 10, "fillstyle": "none"} if k == "opt" else {"marker": "o"}
+    ax.errorbar(ns, m, yerr=s, capsize=3, label=labels[k], **style)
 ax.axhline(1.526, color="gray", ls=":", label="Parisi limit of OPT")
 ax.set_xlabel("n")
 ax.set_ylabel(r"value / $n^{3/2}$")
-ax.set_title("SK value chain (3 seeds per n)")
+ax.set_title(f"SK value chain, 3 seeds per n (degree 4 tight on {tight}/{len(ns) * len(seeds)})")
 ax.legend(fontsize=8)
 fig.tight_layout()
 

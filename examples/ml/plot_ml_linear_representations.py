@@ -28,7 +28,8 @@ def show(fig):
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     buf.seek(0)
     img = plt.imread(buf)
-    _, ax = plt.subplots(figsize=(img.shape[1] / 100, img.shape[0] / 100))
+    shown = plt.figure(figsize=(img.shape[1] / 100, img.shape[0] / 100))
+    ax = shown.add_axes((0, 0, 1, 1))
     ax.imshow(img)
     ax.axis("off")
 
