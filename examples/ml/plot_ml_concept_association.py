@@ -10,28 +10,11 @@ an associative memory, beats the identity, most at short contexts.
 small GPT-2, is off here). See :doc:`/ml/concept_association`.
 """
 
-import io
-
-import matplotlib.pyplot as plt
 import torch
 
 from sosrmt.ml.concept_association import run_concept_association
 
 torch.set_num_threads(1)
-
-def show(fig):
-    """Display a figure of the study in the gallery (studies may build it off pyplot)."""
-    if getattr(fig, "number", None) in plt.get_fignums():
-        return  # already a pyplot figure: the gallery scrapes it
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    buf.seek(0)
-    img = plt.imread(buf)
-    shown = plt.figure(figsize=(img.shape[1] / 100, img.shape[0] / 100))
-    ax = shown.add_axes((0, 0, 1, 1))
-    ax.imshow(img)
-    ax.axis("off")
-
 
 res = run_concept_association(quick=True, seed=0, hijack=False)
 m = res.metrics
@@ -41,5 +24,4 @@ for L, tr, ident, bayes in zip(m["context_lengths"], m["acc_trained_value"],
 # the claim: the trained value matrix beats the identity at short contexts
 assert all(tr > ident + 0.05 for tr, ident in
            zip(m["acc_trained_value"][:2], m["acc_identity_value"][:2], strict=True))
-for fig in res.figures.values():
-    show(fig)
+res.show()

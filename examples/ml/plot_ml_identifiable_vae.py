@@ -10,28 +10,11 @@ held-out affine :math:`R^2` and the MCC of the learned latents, beside a vanilla
 :doc:`/ml/identifiable_vae`.
 """
 
-import io
-
-import matplotlib.pyplot as plt
 import torch
 
 from sosrmt.ml.identifiable_vae import run_identifiable_vae
 
 torch.set_num_threads(1)
-
-def show(fig):
-    """Display a figure of the study in the gallery (studies may build it off pyplot)."""
-    if getattr(fig, "number", None) in plt.get_fignums():
-        return  # already a pyplot figure: the gallery scrapes it
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    buf.seek(0)
-    img = plt.imread(buf)
-    shown = plt.figure(figsize=(img.shape[1] / 100, img.shape[0] / 100))
-    ax = shown.add_axes((0, 0, 1, 1))
-    ax.imshow(img)
-    ax.axis("off")
-
 
 res = run_identifiable_vae(quick=True, seed=0)
 for key in ["gmm", "normal", "control"]:
@@ -42,5 +25,4 @@ gmm, control = res.metrics["gmm"], res.metrics["control"]
 # the claim: affine identifiability with the mixture prior, and the control is not affine
 assert gmm["r2_affine"] > 0.85 and gmm["weak_mcc"] > 0.85
 assert gmm["r2_affine"] - control["r2_affine"] > 0.3
-for fig in res.figures.values():
-    show(fig)
+res.show()

@@ -10,28 +10,11 @@ encoder (the steering-matrix pipeline on a tiny GPT-2 is off here). See
 :doc:`/ml/interpretable_concepts`.
 """
 
-import io
-
-import matplotlib.pyplot as plt
 import torch
 
 from sosrmt.ml.interpretable_concepts import run_interpretable_concepts
 
 torch.set_num_threads(1)
-
-def show(fig):
-    """Display a figure of the study in the gallery (studies may build it off pyplot)."""
-    if getattr(fig, "number", None) in plt.get_fignums():
-        return  # already a pyplot figure: the gallery scrapes it
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    buf.seek(0)
-    img = plt.imread(buf)
-    shown = plt.figure(figsize=(img.shape[1] / 100, img.shape[0] / 100))
-    ax = shown.add_axes((0, 0, 1, 1))
-    ax.imshow(img)
-    ax.axis("off")
-
 
 res = run_interpretable_concepts(quick=True, seed=0, steering=False)
 for name, r in res.metrics.items():
@@ -41,5 +24,4 @@ for name, r in res.metrics.items():
         # the claim: the concepts are recovered, far better than by an untrained encoder
         assert r["r2_median"] > r["r2_random_median"] + 0.3
         assert r["mcc_median"] > 0.85
-for fig in res.figures.values():
-    show(fig)
+res.show()

@@ -10,28 +10,11 @@ PCA and FastICA on the pooled data and shows what goes wrong without an injectiv
 See :doc:`/ml/interventional_crl`.
 """
 
-import io
-
-import matplotlib.pyplot as plt
 import torch
 
 from sosrmt.ml.interventional_crl import run_interventional_crl
 
 torch.set_num_threads(1)
-
-def show(fig):
-    """Display a figure of the study in the gallery (studies may build it off pyplot)."""
-    if getattr(fig, "number", None) in plt.get_fignums():
-        return  # already a pyplot figure: the gallery scrapes it
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    buf.seek(0)
-    img = plt.imread(buf)
-    shown = plt.figure(figsize=(img.shape[1] / 100, img.shape[0] / 100))
-    ax = shown.add_axes((0, 0, 1, 1))
-    ax.imshow(img)
-    ax.axis("off")
-
 
 res = run_interventional_crl(quick=True, seed=0)
 for name, r in res.metrics["runs"].items():
@@ -41,5 +24,4 @@ for name, r in res.metrics["runs"].items():
     assert r["mcc"] > max(r["pca_mcc"], r["ica_mcc"]) + 0.1
     assert r["r2_affine"] > 0.9
 print(f"without the reconstruction term: affine R2 {res.metrics['no_recon']['r2_affine']:.3f}")
-for fig in res.figures.values():
-    show(fig)
+res.show()

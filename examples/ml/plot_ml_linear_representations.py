@@ -10,29 +10,12 @@ simulates the model and measures both (the MiniLM word-pair check is off here). 
 :doc:`/ml/linear_representations`.
 """
 
-import io
-
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from sosrmt.ml.linear_representations import run_linear_representations
 
 torch.set_num_threads(1)
-
-def show(fig):
-    """Display a figure of the study in the gallery (studies may build it off pyplot)."""
-    if getattr(fig, "number", None) in plt.get_fignums():
-        return  # already a pyplot figure: the gallery scrapes it
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    buf.seek(0)
-    img = plt.imread(buf)
-    shown = plt.figure(figsize=(img.shape[1] / 100, img.shape[0] / 100))
-    ax = shown.add_axes((0, 0, 1, 1))
-    ax.imshow(img)
-    ax.axis("off")
-
 
 res = run_linear_representations(quick=True, seed=0, encoder=False)
 for name, r in res.metrics["simulation"].items():
@@ -42,5 +25,4 @@ small = res.metrics["simulation"]["gd_small_init"]
 # the claim: gradient descent from small initialisation gives aligned concept directions
 assert np.mean(small["within_mean"]) > 2 * np.mean(small["cross_abs_cos"])
 assert np.mean(small["within_mean"]) > np.mean(small["within_init"]) + 0.2
-for fig in res.figures.values():
-    show(fig)
+res.show()

@@ -11,28 +11,11 @@ the error of the Markov parameters. See :doc:`/ml/lti_identification` for the pa
 numbers and the differences of estimator.
 """
 
-import io
-
-import matplotlib.pyplot as plt
 import torch
 
 from sosrmt.ml.lti_identification import run_lti_identification
 
 torch.set_num_threads(1)
-
-def show(fig):
-    """Display a figure of the study in the gallery (studies may build it off pyplot)."""
-    if getattr(fig, "number", None) in plt.get_fignums():
-        return  # already a pyplot figure: the gallery scrapes it
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    buf.seek(0)
-    img = plt.imread(buf)
-    shown = plt.figure(figsize=(img.shape[1] / 100, img.shape[0] / 100))
-    ax = shown.add_axes((0, 0, 1, 1))
-    ax.imshow(img)
-    ax.axis("off")
-
 
 res = run_lti_identification(quick=True, seed=0)
 for n, m in res.metrics["by_n"].items():
@@ -42,5 +25,4 @@ for n, m in res.metrics["by_n"].items():
     # the claim: diverse segments identify the controls and the Markov parameters
     assert m["mcc_diverse"] > 0.95
     assert m["markov_error_diverse"] < m["markov_error_single"]
-for fig in res.figures.values():
-    show(fig)
+res.show()

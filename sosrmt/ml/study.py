@@ -54,6 +54,28 @@ class StudyResult:
             "notes": self.notes,
         }
 
+    def show(self, dpi: int = 100) -> None:
+        """Make every figure a pyplot figure (for notebooks and the docs gallery).
+
+        Studies may build their figures off pyplot (``matplotlib.figure.Figure``), which a
+        gallery scraper does not see; those are re-rendered as images into pyplot figures.
+        """
+        import io
+
+        import matplotlib.pyplot as plt
+
+        for fig in self.figures.values():
+            if getattr(fig, "number", None) in plt.get_fignums():
+                continue  # already a pyplot figure
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+            buf.seek(0)
+            img = plt.imread(buf)
+            shown = plt.figure(figsize=(img.shape[1] / dpi, img.shape[0] / dpi))
+            ax = shown.add_axes((0, 0, 1, 1))
+            ax.imshow(img)
+            ax.axis("off")
+
     def save(self, out: str | Path) -> list[Path]:
         """Write ``<name>.json`` and one PNG per figure into ``out``; return the paths."""
         out = Path(out)
