@@ -113,17 +113,6 @@ def main() -> None:
              lambda n: run_sweep(EMPTY, grid(n), store=store(), jobs=w, quiet=True),
              bare_pool, w)
 
-    stack = contextlib.ExitStack()
-    ex = None
-    if not args.no_dask:
-        # entered by hand so that the cluster start-up is timed apart from the jobs
-        t_start, ex = _timed(lambda: stack.enter_context(dask_executor(n_workers=w)))
-        res["dask_cluster_start_s"] = t_start
-        client = ex._client
-        overhead(f"run_sweep Dask LocalCluster ({w}) + store", "bare client.map",
-                 lambda n: run_sweep(EMPTY, grid(n), store=store(), executor=ex, quiet=True),
-                 lambda n: client.gather(client.map(_empty, range(n), pure=False)), w)
-
     # ---------------------------------------------------------------- 2. throughput
     size, repeats, t_job = calibrate()
     res["work_job"] = {"size": size, "repeats": repeats, "seconds": t_job}
@@ -133,14 +122,9 @@ def main() -> None:
             for i in range(n_work):
                 numpy_work(size=size, repeats=repeats, rng=i)
 
-    runs = [(f"run_sweep local pool ({w}) + store",
-             lambda: run_sweep(WORK, g_work, store=store(), jobs=w, quiet=True))]
-    if ex is not None:
-        runs.append((f"run_sweep Dask LocalCluster ({w}) + store",
-                     lambda: run_sweep(WORK, g_work, store=store(), executor=ex, quiet=True)))
     # serial and parallel runs alternate, so that a change of machine load hits both;
     # the reported speedup is the median of the per-round ratios
-    for method, fn in runs:
+    def measure(method: str, fn: Callable[[], list]) -> None:
         ratios, walls, serials, busy, cpu_share = [], [], [], [], []
         for _ in range(args.rounds):
             t_serial, _ = _timed(serial)
@@ -158,6 +142,25 @@ def main() -> None:
                                   "speedups": ratios, "speedup": statistics.median(ratios),
                                   "worker_busy_fraction": busy,
                                   "job_cpu_over_wall": cpu_share})
+
+    # the local pool is measured before any Dask cluster exists: an idle LocalCluster's
+    # scheduler and nannies still take CPU from the two cores
+    measure(f"run_sweep local pool ({w}) + store",
+            lambda: run_sweep(WORK, g_work, store=store(), jobs=w, quiet=True))
+    stack = contextlib.ExitStack()
+    ex = None
+    if not args.no_dask:
+        # entered by hand so that the cluster start-up is timed apart from the jobs
+        t_start, ex = _timed(lambda: stack.enter_context(dask_executor(n_workers=w)))
+        res["dask_cluster_start_s"] = t_start
+        client = ex._client
+        overhead(f"run_sweep Dask LocalCluster ({w}) + store", "bare client.map",
+                 lambda n: run_sweep(EMPTY, grid(n), store=store(), executor=ex, quiet=True),
+                 lambda n: client.gather(client.map(_empty, range(n), pure=False)), w)
+
+    if ex is not None:
+        measure(f"run_sweep Dask LocalCluster ({w}) + store",
+                lambda: run_sweep(WORK, g_work, store=store(), executor=ex, quiet=True))
     stack.close()
     res["load_avg_end"] = os.getloadavg()[0]
 
