@@ -9,12 +9,13 @@ import math
 import numbers
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sosrmt._report import SlopeFit, fit_loglog
 from sosrmt.sweep.grid import canonical_json
 from sosrmt.sweep.store import Row, Store, read_rows
 
@@ -117,92 +118,7 @@ def aggregate(rows: RowsLike, *, by: Sequence[str] | None = None,
     return out
 
 
-# --------------------------------------------------------------------------- slope fit
-
-@dataclass(frozen=True)
-class SlopeFit:
-    """A power-law fit ``y ~ C x^slope`` by least squares on ``(log x, log y)``.
-
-    Attributes
-    ----------
-    slope, slope_se : float
-        Fitted exponent and its standard error.
-    intercept, intercept_se : float
-        ``log C`` and its standard error.
-    n_points : int
-        Points used (those with ``x >= x_min``).
-    x_min : float or None
-        The restriction applied.
-    """
-
-    slope: float
-    slope_se: float
-    intercept: float
-    intercept_se: float
-    n_points: int
-    x_min: float | None = None
-    label: str = field(default="", compare=False)
-
-    def predict(self, x: Any) -> np.ndarray:
-        """``exp(intercept) * x**slope``."""
-        return np.exp(self.intercept) * np.asarray(x, dtype=float) ** self.slope
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def fit_loglog(x: Sequence[float], y: Sequence[float], *, x_min: float | None = None,
-               label: str = "") -> SlopeFit:
-    """Fit ``log y = a + b log x`` by ordinary least squares on the points with ``x >= x_min``.
-
-    Parameters
-    ----------
-    x, y : sequences of positive numbers
-        One point per replicate (not averaged: the scatter between seeds gives the error).
-    x_min : float, optional
-        Leave out the points with ``x < x_min`` (finite-size bias is largest there).
-
-    Returns
-    -------
-    SlopeFit
-
-    Notes
-    -----
-    With ``u_i = log x_i``, ``v_i = log y_i`` (``m`` points), ``b = S_uv / S_uu`` and
-    ``se(b) = sqrt(sum r_i^2 / (m - 2) / S_uu)`` with residuals ``r_i``
-    (``scipy.stats.linregress``). This treats the points as independent with equal
-    variance in log scale; at least 3 points at 2 distinct ``x`` are needed.
-
-    Examples
-    --------
-    >>> f = fit_loglog([1, 2, 4, 8], [3, 12, 48, 192])
-    >>> round(f.slope, 12), round(f.slope_se, 12), round(float(np.exp(f.intercept)), 12)
-    (2.0, 0.0, 3.0)
-    """
-    from scipy import stats
-
-    xs = np.asarray(x, dtype=float)
-    ys = np.asarray(y, dtype=float)
-    if xs.shape != ys.shape or xs.ndim != 1:
-        raise ValueError(f"x, y: expected two 1-d sequences of equal length, got shapes "
-                         f"{xs.shape} and {ys.shape}")
-    keep = np.isfinite(xs) & np.isfinite(ys)
-    if x_min is not None:
-        keep &= xs >= float(x_min)
-    xs, ys = xs[keep], ys[keep]
-    if np.any(xs <= 0) or np.any(ys <= 0):
-        raise ValueError("x, y: a log-log fit needs positive values, found "
-                         f"{int(np.sum(xs <= 0))} x <= 0 and {int(np.sum(ys <= 0))} y <= 0")
-    if xs.size < 3 or np.unique(xs).size < 2:
-        raise ValueError(f"x_min: the fit needs at least 3 points at 2 distinct x"
-                         f"{f' >= {x_min}' if x_min is not None else ''}, got {xs.size} points "
-                         f"at {np.unique(xs).size} distinct x")
-    res = stats.linregress(np.log(xs), np.log(ys))
-    return SlopeFit(slope=float(res.slope), slope_se=float(res.stderr),
-                    intercept=float(res.intercept), intercept_se=float(res.intercept_stderr),
-                    n_points=int(xs.size), x_min=None if x_min is None else float(x_min),
-                    label=label)
-
+# The one log-log fit of the package lives in sosrmt._report (re-exported here).
 
 # --------------------------------------------------------------------------- theory lines
 
