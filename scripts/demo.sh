@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# Set up a virtual environment with the core package and run the demo.
+# Set up a virtual environment with the core package (locked versions) and run the demo.
 # Usage: bash scripts/demo.sh [sosrmt demo arguments, e.g. --out DIR]
+# SOSRMT_UNLOCKED=1 installs the newest versions instead of requirements/lock.txt.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-VENV=${SOSRMT_VENV:-.venv}
-PY=${PYTHON:-python3}
-[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e .
+source "$(dirname "$0")/_env.sh"
+"$VPY" -m pip install -q $(lock_args) -e .
 "$VENV/bin/sosrmt" demo "$@"
