@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = (
 class _VisibleText(HTMLParser):
     """Collect the text outside <script>, <style> and MathJax's own assistive markup."""
 
-    _SKIP = {"script", "style", "mjx-assistive-mml", "noscript"}
+    _SKIP = frozenset({"script", "style", "mjx-assistive-mml", "noscript"})
 
     def __init__(self) -> None:
         super().__init__()
