@@ -27,6 +27,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_int, check_symmetric_matrix
 from sosrmt.calibration import (
@@ -35,8 +36,12 @@ from sosrmt.calibration import (
     dense_subgraph_low_degree_norm,
     dense_subgraph_measure,
 )
+from sosrmt.poly import Polynomial, variables
+from sosrmt.problems.protocol import RngLike
+from sosrmt.sos import Domain, PseudoExpectation, Semialgebraic, SosResult, solve
 
 __all__ = [
+    "baselines",
     "brute_force",
     "calibration_report",
     "edge_count",
@@ -81,7 +86,7 @@ def _check_graph(G: object) -> np.ndarray:
     return G
 
 
-def sample_null(n: int, *, rng: object = None) -> np.ndarray:
+def sample_null(n: int, *, rng: RngLike = None) -> np.ndarray:
     """:math:`G(n,1/2)` as a symmetric :math:`\\pm1` matrix with zero diagonal.
 
     Examples
@@ -97,7 +102,7 @@ def sample_null(n: int, *, rng: object = None) -> np.ndarray:
 
 
 def sample_planted(n: int, k: int, q: float, *, prior: str = "bernoulli",
-                   rng: object = None) -> tuple[np.ndarray, np.ndarray]:
+                   rng: RngLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Planted graph and the 0/1 indicator of :math:`S`.
 
     Examples
@@ -137,21 +142,16 @@ def planted_value(n: int, k: int, q: float, *, prior: str = "bernoulli") -> floa
     return 2 * q * (k / n) ** 2 * math.comb(n, 2)
 
 
-def objective_polynomial(G: object) -> Any:
+def objective_polynomial(G: npt.ArrayLike) -> Polynomial:
     """:math:`\\sum_{i<j}G_{ij}x_ix_j` in the Boolean ring."""
-    from sosrmt.poly import Polynomial
-
     G = _check_graph(G)
     W = np.triu(G, 1)
     return Polynomial.quadratic_form(W, ring="boolean")
 
 
-def program(G: object, k: int) -> tuple[Any, Any]:
+def program(G: npt.ArrayLike, k: int) -> tuple[Polynomial, Domain]:
     """``(objective, domain)``: ``Semialgebraic`` with :math:`x_i^2 = x_i` and
     :math:`\\sum_i x_i = k` (general ring, since the Boolean domain carries no equality)."""
-    from sosrmt.poly import Polynomial, variables
-    from sosrmt.sos import Semialgebraic
-
     G = _check_graph(G)
     n, k = _check_nk(G.shape[0], k)
     x = variables(n)
@@ -161,7 +161,7 @@ def program(G: object, k: int) -> tuple[Any, Any]:
     return obj, Semialgebraic(n, equalities=[card, *booleans], bound=1.0)
 
 
-def brute_force(G: object, k: int) -> tuple[float, np.ndarray]:
+def brute_force(G: npt.ArrayLike, k: int) -> tuple[float, np.ndarray]:
     """Densest :math:`k`-subgraph: :math:`\\max_{|S|=k}\\sum_{i<j\\in S}G_{ij}` (exact).
 
     Examples
@@ -192,21 +192,34 @@ def brute_force(G: object, k: int) -> tuple[float, np.ndarray]:
     return best, x
 
 
-def edge_count(G: object) -> float:
+def edge_count(G: npt.ArrayLike) -> float:
     """Total signed edge count :math:`\\sum_{i<j}G_{ij}` (mean 0 under the null)."""
     G = _check_graph(G)
     return float(np.triu(G, 1).sum())
 
 
-def spectral_statistic(G: object) -> float:
+def spectral_statistic(G: npt.ArrayLike) -> float:
     """:math:`\\lambda_{\\max}(G)`, about :math:`2\\sqrt n` under the null."""
     return float(np.linalg.eigvalsh(_check_graph(G))[-1])
 
 
-def sos_value(G: object, k: int, degree: int = 4, **solve_kwargs: Any) -> Any:
-    """Degree-``degree`` SoS value through :func:`sosrmt.sos.solve` (``SosResult``)."""
-    from sosrmt.sos import solve
+def baselines(G: npt.ArrayLike) -> dict[str, float]:
+    """Classical statistics: :func:`edge_count` (edge counting, effective when
+    :math:`k^2q \\gg n`) and :func:`spectral_statistic` (effective when
+    :math:`kq \\gg \\sqrt n`).
 
+    Examples
+    --------
+    >>> b = baselines(sample_null(6, rng=0))
+    >>> sorted(b)
+    ['edge_count', 'spectral_statistic']
+    """
+    G = _check_graph(G)
+    return {"edge_count": edge_count(G), "spectral_statistic": spectral_statistic(G)}
+
+
+def sos_value(G: npt.ArrayLike, k: int, degree: int = 4, **solve_kwargs: Any) -> SosResult:
+    """Degree-``degree`` SoS value through :func:`sosrmt.sos.solve` (``SosResult``)."""
     objective, domain = program(G, k)
     return solve(objective, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
                  **solve_kwargs)
@@ -220,7 +233,7 @@ def _prior_args(n: int, k: int, prior: str) -> dict[str, Any]:
     raise ValueError(f"prior: expected 'bernoulli' or 'exact', got {prior!r}")
 
 
-def pseudo_calibration(G: object, k: int, q: float, *, tau: int | None = None,
+def pseudo_calibration(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
                        trunc: int | None = None, prior: str = "bernoulli") -> SignedMeasure:
     """Pseudo-calibrated signed measure (spec §5.2): ``tau`` (T2, default 4) or ``trunc`` (T1)."""
     G = _check_graph(G)
@@ -231,9 +244,9 @@ def pseudo_calibration(G: object, k: int, q: float, *, tau: int | None = None,
                                   **_prior_args(n, k, prior))
 
 
-def pseudo_expectation(G: object, k: int, q: float, *, tau: int | None = None,
+def pseudo_expectation(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
                        trunc: int | None = None, prior: str = "bernoulli",
-                       degree: int = 4) -> Any:
+                       degree: int = 4) -> PseudoExpectation:
     """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
     ``Semialgebraic`` domain of :func:`program` (:math:`x_i^2 = x_i`, :math:`\\sum x_i = k`)."""
     _, domain = program(G, k)
@@ -248,7 +261,7 @@ def low_degree_norm(n: int, k: int, q: float, trunc: int, *, prior: str = "berno
     return dense_subgraph_low_degree_norm(n, _check_q(q), trunc, **_prior_args(n, k, prior))
 
 
-def calibration_report(G: object, k: int, q: float, *, tau: int | None = None,
+def calibration_report(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
                        trunc: int | None = None, prior: str = "bernoulli",
                        degree: int = 4) -> CalibrationReport:
     """Diagnostics of spec §1.8; residual ``"cardinality"`` for :math:`\\sum_i x_i = k`, the
@@ -276,7 +289,7 @@ def calibration_report(G: object, k: int, q: float, *, tau: int | None = None,
                      target=planted_value(n, k, q, prior=prior) or None)
 
 
-def shape_report(G: object, k: int, q: float, *, tau: int = 4, prior: str = "bernoulli",
+def shape_report(G: npt.ArrayLike, k: int, q: float, *, tau: int = 4, prior: str = "bernoulli",
                  degree: int = 4) -> CalibrationReport:
     """Diagnostics of the **shape form** (vertex truncation only), which reaches
     :math:`n\\ge40`; same fields as :func:`calibration_report`.
@@ -304,23 +317,35 @@ def shape_report(G: object, k: int, q: float, *, tau: int = 4, prior: str = "ber
                      target=planted_value(n, k, q, prior=prior) or None)
 
 
-def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int | None = None,
-                    truncation: str = "vertex", prior: str = "bernoulli",
-                    degree: int = 4, form: str = "auto") -> dict[str, Any]:
-    """One phase-diagram cell (sweep job): :math:`k = \\lceil\\sqrt n\\rceil` by default and
-    :math:`q = \\mathrm{ratio}\\cdot\\sqrt n/k` (``ratio`` = :math:`kq/\\sqrt n`); ``trunc`` is
-    :math:`\\tau` (``truncation="vertex"``) or :math:`D` (``"degree"``).
+def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4,
+                    k: int | None = None, truncation: str = "vertex",
+                    prior: str = "bernoulli", degree: int = 4,
+                    form: str = "auto") -> dict[str, float | int | str | None]:
+    """One phase-diagram cell; a sweep job (``"sosrmt.problems.dense_subgraph:lowerbound_cell"``).
+
+    :math:`k = \\lceil\\sqrt n\\rceil` by default and :math:`q = \\mathrm{ratio}\\cdot\\sqrt n/k`
+    (``ratio`` = :math:`kq/\\sqrt n`); ``trunc`` is :math:`\\tau` (``truncation="vertex"``) or
+    :math:`D` (``"degree"``). The instances are drawn from ``rng`` before anything depends
+    on ``form``.
+
+    Returns
+    -------
+    dict
+        Results only: ``k_used``, ``q``, ``form_used`` and the diagnostics of the null
+        instance and of the planted control (``planted_*``).
 
     Examples
     --------
     >>> row = lowerbound_cell(rng=0, n=6, ratio=0.2)
-    >>> {"n", "ratio", "mu_min", "residual", "objective_ratio"} <= set(row)
+    >>> {"k_used", "q", "mu_min", "residual", "objective_ratio"} <= set(row)
     True
     """
     gen = as_rng(rng)
     n = check_int(n, "n", minimum=2)
     k = max(2, math.ceil(math.sqrt(n))) if k is None else k
     n, k = _check_nk(n, k)
+    trunc = check_int(trunc, "trunc", minimum=1)
+    degree = check_int(degree, "degree", minimum=2)
     q = float(ratio) * math.sqrt(n) / k
     if not 0 < q <= 0.5:
         raise ValueError(f"ratio: gives q = ratio*sqrt(n)/k = {q:.3g}, expected q in (0, 1/2]")
@@ -341,7 +366,7 @@ def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int
         kw = {"tau": trunc} if truncation == "vertex" else {"trunc": trunc}
         null = calibration_report(G, k, q, prior=prior, degree=degree, **kw)
         planted = calibration_report(Gp, k, q, prior=prior, degree=degree, **kw)
-    return {"n": n, "k": k, "q": q, "ratio": float(ratio), "trunc": trunc, "form": form,
+    return {"k_used": k, "q": q, "form_used": form,
             "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
             "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
             "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,

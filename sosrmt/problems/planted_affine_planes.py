@@ -27,6 +27,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
 from sosrmt.calibration import (
@@ -35,8 +36,12 @@ from sosrmt.calibration import (
     pap_low_degree_norm,
     pap_measure,
 )
+from sosrmt.poly import Polynomial
+from sosrmt.problems.protocol import RngLike
+from sosrmt.sos import Domain, PseudoExpectation, Semialgebraic, SosResult, solve
 
 __all__ = [
+    "baselines",
     "brute_force",
     "calibration_report",
     "constraint_polynomials",
@@ -47,7 +52,7 @@ __all__ = [
     "pseudo_expectation",
     "sample_null",
     "sample_planted",
-    "sos_feasibility",
+    "sos_value",
     "spectral_refutation",
 ]
 
@@ -59,7 +64,7 @@ def _check_mn(m: object, n: object) -> tuple[int, int]:
     return m, n
 
 
-def sample_null(m: int, n: int, *, rng: object = None) -> np.ndarray:
+def sample_null(m: int, n: int, *, rng: RngLike = None) -> np.ndarray:
     """``m`` i.i.d. :math:`N(0, I_n)` vectors as rows.
 
     Examples
@@ -71,7 +76,7 @@ def sample_null(m: int, n: int, *, rng: object = None) -> np.ndarray:
     return as_rng(rng).standard_normal((m, n))
 
 
-def sample_planted(m: int, n: int, *, rng: object = None
+def sample_planted(m: int, n: int, *, rng: RngLike = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Planted instance ``(d, v, b)`` with :math:`\\langle v, d_u\\rangle = b_u` exactly.
 
@@ -90,38 +95,38 @@ def sample_planted(m: int, n: int, *, rng: object = None
     return d, v, b
 
 
-def constraint_polynomials(d: object) -> list[Any]:
+def constraint_polynomials(d: npt.ArrayLike) -> list[Polynomial]:
     """The constraints :math:`\\langle v,d_u\\rangle^2 - 1` as general-ring polynomials."""
-    from sosrmt.poly import Polynomial
-
     d = check_finite_array(d, "d", ndim=2)
     n = d.shape[1]
     return [Polynomial.quadratic_form(np.outer(du, du), ring="general")
             - Polynomial.constant(1.0, n) for du in d]
 
 
-def program(d: object) -> Any:
-    """The domain :math:`\\{v : \\langle v,d_u\\rangle^2 = 1\\ \\forall u\\}`
-    (``Semialgebraic``)."""
-    from sosrmt.sos import Semialgebraic
+def program(d: npt.ArrayLike) -> tuple[Polynomial, Domain]:
+    """``(objective, domain)`` of the feasibility problem: the objective is 0 and the domain
+    is :math:`\\{v : \\langle v,d_u\\rangle^2 = 1\\ \\forall u\\}` (``Semialgebraic``).
 
+    Examples
+    --------
+    >>> obj, dom = program(sample_null(4, 3, rng=0))
+    >>> dom.nvars, len(dom.equalities)
+    (3, 4)
+    """
     d = check_finite_array(d, "d", ndim=2)
-    return Semialgebraic(d.shape[1], equalities=constraint_polynomials(d))
+    n = d.shape[1]
+    return Polynomial.constant(0.0, n), Semialgebraic(n, equalities=constraint_polynomials(d))
 
 
-def sos_feasibility(d: object, degree: int = 4, **solve_kwargs: Any) -> Any:
+def sos_value(d: npt.ArrayLike, degree: int = 4, **solve_kwargs: Any) -> SosResult:
     """Degree-``degree`` SoS feasibility (objective 0) through :func:`sosrmt.sos.solve`; an
     ``"infeasible"`` status is an SoS refutation."""
-    from sosrmt.poly import Polynomial
-    from sosrmt.sos import solve
-
-    domain = program(d)
-    zero = Polynomial.constant(0.0, domain.nvars)
-    return solve(zero, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
-                 **solve_kwargs)
+    objective, domain = program(d)
+    return solve(objective, domain, degree=check_int(degree, "degree", minimum=2),
+                 sense="max", **solve_kwargs)
 
 
-def brute_force(d: object) -> tuple[float, np.ndarray]:
+def brute_force(d: npt.ArrayLike) -> tuple[float, np.ndarray]:
     """Exact answer: :math:`\\min_{b\\in\\{\\pm1\\}^m}\\|(I-P)b\\|^2` with :math:`P` the projector
     onto the column span of :math:`D` (``m <= 24``).
 
@@ -152,7 +157,7 @@ def brute_force(d: object) -> tuple[float, np.ndarray]:
     return best, best_b
 
 
-def spectral_refutation(d: object) -> dict[str, float | bool]:
+def spectral_refutation(d: npt.ArrayLike) -> dict[str, float | bool]:
     """Degree-4 spectral refutation (valid certificate, effective for :math:`m\\gg n^2`).
 
     Notes
@@ -180,16 +185,32 @@ def spectral_refutation(d: object) -> dict[str, float | bool]:
     return {"mu_sym": mu, "lambda_max": lam_max, "bound": lhs, "refuted": bool(lhs > m)}
 
 
-def pseudo_calibration(d: object, trunc: int = 8) -> SignedMeasure:
+def baselines(d: npt.ArrayLike) -> dict[str, float]:
+    """The degree-4 spectral refutation of :func:`spectral_refutation` as numbers:
+    ``spectral_bound`` (it refutes when it exceeds ``m``), ``mu_sym``, ``lambda_max``.
+
+    Examples
+    --------
+    >>> b = baselines(sample_null(400, 3, rng=0))
+    >>> bool(b["spectral_bound"] > 400)
+    True
+    """
+    out = spectral_refutation(d)
+    return {"spectral_bound": float(out["bound"]), "mu_sym": float(out["mu_sym"]),
+            "lambda_max": float(out["lambda_max"])}
+
+
+def pseudo_calibration(d: npt.ArrayLike, trunc: int = 8) -> SignedMeasure:
     """Pseudo-calibrated signed measure (spec §2.2), see
     :func:`sosrmt.calibration.pap_measure`."""
     return pap_measure(d, trunc)
 
 
-def pseudo_expectation(d: object, trunc: int = 8, *, degree: int = 4) -> Any:
+def pseudo_expectation(d: npt.ArrayLike, trunc: int = 8, *,
+                       degree: int = 4) -> PseudoExpectation:
     """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
     domain of :func:`program` (its ``check()`` reports the plane-constraint residuals)."""
-    return pseudo_calibration(d, trunc).to_pseudo_expectation(program(d), degree)
+    return pseudo_calibration(d, trunc).to_pseudo_expectation(program(d)[1], degree)
 
 
 def low_degree_norm(n: int, m: int, trunc: int) -> float:
@@ -198,7 +219,7 @@ def low_degree_norm(n: int, m: int, trunc: int) -> float:
     return pap_low_degree_norm(n, m, trunc)
 
 
-def calibration_report(d: object, trunc: int = 8, *, degree: int = 4) -> CalibrationReport:
+def calibration_report(d: npt.ArrayLike, trunc: int = 8, *, degree: int = 4) -> CalibrationReport:
     """Diagnostics of spec §1.8: residuals ``"plane_max"`` (largest relative residual of
     :math:`\\langle v,d_u\\rangle^2 - 1` over :math:`u`) and ``extra["plane_mean"]`` (mean over
     :math:`u` of :math:`|\\tilde{\\mathbb E}[\\langle v,d_u\\rangle^2-1]|/\\tilde{\\mathbb E}[1]`).
@@ -221,26 +242,39 @@ def calibration_report(d: object, trunc: int = 8, *, degree: int = 4) -> Calibra
     return rep
 
 
-def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 8,
-                    degree: int = 4) -> dict[str, Any]:
-    """One phase-diagram cell (sweep job): :math:`m = \\lceil\\mathrm{ratio}\\cdot n^{3/2}\\rceil`,
-    null input and planted control. ``objective_ratio`` is reported as
-    :math:`\\tilde{\\mathbb E}[\\|v\\|^2]/\\tilde{\\mathbb E}[1]` (1 on the prior's support).
+def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 8,
+                    degree: int = 4) -> dict[str, float | int]:
+    """One phase-diagram cell; a sweep job
+    (``"sosrmt.problems.planted_affine_planes:lowerbound_cell"``).
+
+    :math:`m = \\lceil\\mathrm{ratio}\\cdot n^{3/2}\\rceil`, null input and planted control.
+    ``objective_ratio`` is :math:`\\tilde{\\mathbb E}[\\|v\\|^2]/\\tilde{\\mathbb E}[1]`, which
+    is 1 identically because the prior lives on :math:`\\{\\pm1/\\sqrt n\\}^n`.
+
+    Returns
+    -------
+    dict
+        Results only: ``m`` and the diagnostics of the null instance and of the planted
+        control (``planted_*``).
 
     Examples
     --------
     >>> row = lowerbound_cell(rng=0, n=5, ratio=0.3, trunc=4)
-    >>> {"n", "ratio", "mu_min", "residual", "objective_ratio"} <= set(row)
+    >>> {"m", "mu_min", "residual", "objective_ratio"} <= set(row)
     True
     """
     gen = as_rng(rng)
     n = check_int(n, "n", minimum=1)
+    trunc = check_int(trunc, "trunc", minimum=0)
+    degree = check_int(degree, "degree", minimum=2)
+    if not float(ratio) > 0:
+        raise ValueError(f"ratio: expected a positive ratio, got {ratio!r}")
     m = max(1, math.ceil(float(ratio) * n**1.5))
     d = sample_null(m, n, rng=gen)
     dp, _, _ = sample_planted(m, n, rng=gen)
     null = calibration_report(d, trunc, degree=degree)
     planted = calibration_report(dp, trunc, degree=degree)
-    return {"n": n, "m": m, "ratio": float(ratio), "trunc": trunc,
+    return {"m": m,
             "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
             "plane_mean": null.extra["plane_mean"], "objective_ratio": 1.0,
             "negative_mass": null.negative_mass,

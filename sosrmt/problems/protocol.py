@@ -58,8 +58,12 @@ __all__ = [
     "MEMBERS",
     "PROBLEM_MODULES",
     "Problem",
+    "RngLike",
     "check_problem",
 ]
+
+#: What every ``rng`` parameter accepts (see :func:`sosrmt._validation.as_rng`).
+RngLike = int | np.random.SeedSequence | np.random.Generator | None
 
 #: Every problem module (full import names).
 PROBLEM_MODULES: tuple[str, ...] = (

@@ -26,6 +26,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
 from sosrmt.calibration import (
@@ -34,8 +35,12 @@ from sosrmt.calibration import (
     sparse_pca_low_degree_norm,
     sparse_pca_measure,
 )
+from sosrmt.poly import Polynomial, variables
+from sosrmt.problems.protocol import RngLike
+from sosrmt.sos import Domain, PseudoExpectation, Semialgebraic, SosResult, solve
 
 __all__ = [
+    "baselines",
     "brute_force",
     "calibration_report",
     "degree2_sdp",
@@ -81,7 +86,7 @@ def _check_prior(prior: str) -> bool:
     return prior == "exact"
 
 
-def sample_null(m: int, d: int, *, rng: object = None) -> np.ndarray:
+def sample_null(m: int, d: int, *, rng: RngLike = None) -> np.ndarray:
     """``m`` samples of :math:`N(0, I_d)` as rows.
 
     Examples
@@ -93,7 +98,7 @@ def sample_null(m: int, d: int, *, rng: object = None) -> np.ndarray:
     return as_rng(rng).standard_normal((m, d))
 
 
-def sample_spike(d: int, k: int, *, prior: str = "bernoulli", rng: object = None) -> np.ndarray:
+def sample_spike(d: int, k: int, *, prior: str = "bernoulli", rng: RngLike = None) -> np.ndarray:
     """Draw the sparse spike :math:`u` from the Bernoulli or exact-``k`` prior."""
     _, d, k = _check_dims(1, d, k)
     exact = _check_prior(prior)
@@ -108,7 +113,7 @@ def sample_spike(d: int, k: int, *, prior: str = "bernoulli", rng: object = None
 
 
 def sample_planted(m: int, d: int, k: int, delta: float, *, prior: str = "bernoulli",
-                   rng: object = None) -> tuple[np.ndarray, np.ndarray]:
+                   rng: RngLike = None) -> tuple[np.ndarray, np.ndarray]:
     """``m`` samples of :math:`N(0, I + \\Delta uu^\\top)` and the spike :math:`u`.
 
     Examples
@@ -152,20 +157,15 @@ def planted_value(m: int, d: int, k: int, delta: float, *, prior: str = "bernoul
     return float(m * (1 + delta * (1 + (1 - k / d) / k)))
 
 
-def objective_polynomial(V: object) -> Any:
+def objective_polynomial(V: npt.ArrayLike) -> Polynomial:
     """:math:`\\sum_j\\langle v_j, x\\rangle^2 = x^\\top V^\\top V x` (general ring)."""
-    from sosrmt.poly import Polynomial
-
     V = check_finite_array(V, "V", ndim=2)
     return Polynomial.quadratic_form(V.T @ V, ring="general")
 
 
-def program(V: object, k: int) -> tuple[Any, Any]:
+def program(V: npt.ArrayLike, k: int) -> tuple[Polynomial, Domain]:
     """``(objective, domain)``: the domain is ``Semialgebraic`` with :math:`\\sum x_i^2 = 1`
     and :math:`x_i^3 = x_i/k`."""
-    from sosrmt.poly import Polynomial, variables
-    from sosrmt.sos import Semialgebraic
-
     V = check_finite_array(V, "V", ndim=2)
     d = V.shape[1]
     _check_dims(V.shape[0], d, k)
@@ -175,7 +175,7 @@ def program(V: object, k: int) -> tuple[Any, Any]:
     return objective_polynomial(V), Semialgebraic(d, equalities=[sphere, *cubes], bound=1.0)
 
 
-def brute_force(V: object, k: int) -> tuple[float, np.ndarray]:
+def brute_force(V: npt.ArrayLike, k: int) -> tuple[float, np.ndarray]:
     """Exact
     :math:`\\max\\{x^\\top Sx : x\\in\\{0,\\pm1/\\sqrt k\\}^d, |\\mathrm{supp}\\,x| = k\\}`.
 
@@ -207,20 +207,20 @@ def brute_force(V: object, k: int) -> tuple[float, np.ndarray]:
     return best, best_x
 
 
-def spectral_statistic(V: object) -> float:
+def spectral_statistic(V: npt.ArrayLike) -> float:
     """:math:`\\lambda_{\\max}(\\sum_j v_jv_j^\\top)`, about :math:`(\\sqrt m+\\sqrt d)^2` under
     the null (an upper bound on the objective over the unit sphere)."""
     V = check_finite_array(V, "V", ndim=2)
     return float(np.linalg.eigvalsh(V.T @ V)[-1])
 
 
-def diagonal_statistic(V: object) -> float:
+def diagonal_statistic(V: npt.ArrayLike) -> float:
     """Diagonal thresholding statistic :math:`\\max_i\\sum_j v_{ji}^2`."""
     V = check_finite_array(V, "V", ndim=2)
     return float((V**2).sum(axis=0).max())
 
 
-def degree2_sdp(V: object, k: int, *, solver: str = "SCS") -> float:
+def degree2_sdp(V: npt.ArrayLike, k: int, *, solver: str = "SCS") -> float:
     """DSPCA-type degree-2 relaxation :math:`\\max\\langle S,X\\rangle` s.t.
     :math:`\\mathrm{tr}X=1`,
     :math:`X\\succeq0`, :math:`\\sum_{ij}|X_{ij}|\\le k` (cvxpy); an upper bound on the
@@ -239,24 +239,41 @@ def degree2_sdp(V: object, k: int, *, solver: str = "SCS") -> float:
     return float(prob.value)
 
 
-def sos_value(V: object, k: int, degree: int = 4, **solve_kwargs: Any) -> Any:
-    """Degree-``degree`` SoS value through :func:`sosrmt.sos.solve` (``SosResult``)."""
-    from sosrmt.sos import solve
+def baselines(V: npt.ArrayLike, k: int, *, sdp: bool = True) -> dict[str, float]:
+    """Classical baselines: :func:`spectral_statistic`, :func:`diagonal_statistic` and (with
+    ``sdp=True``) the degree-2 relaxation :func:`degree2_sdp`, an upper bound on the
+    :math:`k`-sparse optimum.
 
+    Examples
+    --------
+    >>> V = sample_null(20, 4, rng=0)
+    >>> sorted(baselines(V, 2, sdp=False))
+    ['diagonal_statistic', 'spectral_statistic']
+    """
+    V = check_finite_array(V, "V", ndim=2)
+    out = {"spectral_statistic": spectral_statistic(V),
+           "diagonal_statistic": diagonal_statistic(V)}
+    if sdp:
+        out["degree2_sdp"] = degree2_sdp(V, k)
+    return out
+
+
+def sos_value(V: npt.ArrayLike, k: int, degree: int = 4, **solve_kwargs: Any) -> SosResult:
+    """Degree-``degree`` SoS value through :func:`sosrmt.sos.solve` (``SosResult``)."""
     objective, domain = program(V, k)
     return solve(objective, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
                  **solve_kwargs)
 
 
-def pseudo_calibration(V: object, k: int, delta: float, trunc: int = 4, *,
+def pseudo_calibration(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
                        prior: str = "bernoulli") -> SignedMeasure:
     """Pseudo-calibrated signed measure (spec §4.2), see
     :func:`sosrmt.calibration.sparse_pca_measure`."""
     return sparse_pca_measure(V, _check_delta(delta), k, trunc, exact=_check_prior(prior))
 
 
-def pseudo_expectation(V: object, k: int, delta: float, trunc: int = 4, *,
-                       prior: str = "exact", degree: int = 4) -> Any:
+def pseudo_expectation(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
+                       prior: str = "exact", degree: int = 4) -> PseudoExpectation:
     """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
     ``Semialgebraic`` domain of :func:`program` (its ``check()`` reports the residuals of
     :math:`\\sum x_i^2 = 1` and :math:`x_i^3 = x_i/k`)."""
@@ -272,7 +289,7 @@ def low_degree_norm(d: int, k: int, m: int, delta: float, trunc: int, *,
     return sparse_pca_low_degree_norm(d, k, m, delta, trunc, exact=_check_prior(prior))
 
 
-def calibration_report(V: object, k: int, delta: float, trunc: int = 4, *,
+def calibration_report(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
                        prior: str = "bernoulli", degree: int = 4) -> CalibrationReport:
     """Diagnostics of spec §1.8; residual ``"sphere"`` for :math:`\\sum x_i^2 = 1` and the
     objective ratio against the planted value.
@@ -293,33 +310,45 @@ def calibration_report(V: object, k: int, delta: float, trunc: int = 4, *,
     return mu.report(degree, constraints={"sphere": (sphere, 2)}, objective=obj, target=target)
 
 
-def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int = 2,
+def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: int = 2,
                     delta: float = 1.0, regime: str = "k2", prior: str = "exact",
-                    degree: int = 4) -> dict[str, Any]:
-    """One phase-diagram cell (sweep job). ``n`` is the dimension :math:`d`; the sample
-    count is :math:`m = \\lceil\\mathrm{ratio}\\cdot k^2/\\Delta^2\\rceil` (``regime="k2"``) or
+                    degree: int = 4) -> dict[str, float | int | None]:
+    """One phase-diagram cell; a sweep job (``"sosrmt.problems.sparse_pca:lowerbound_cell"``).
+
+    ``n`` is the dimension :math:`d`; the sample count is
+    :math:`m = \\lceil\\mathrm{ratio}\\cdot k^2/\\Delta^2\\rceil` (``regime="k2"``) or
     :math:`\\lceil\\mathrm{ratio}\\cdot d/\\Delta^2\\rceil` (``regime="d"``).
+
+    Returns
+    -------
+    dict
+        Results only: ``m`` and the diagnostics of the null instance and of the planted
+        control (``planted_*``).
 
     Examples
     --------
     >>> row = lowerbound_cell(rng=0, n=5, ratio=0.5, k=2)
-    >>> {"n", "ratio", "mu_min", "residual", "objective_ratio"} <= set(row)
+    >>> {"m", "mu_min", "residual", "objective_ratio"} <= set(row)
     True
     """
     gen = as_rng(rng)
-    d = check_int(n, "n", minimum=1)
+    _, d, k = _check_dims(1, n, k)
+    trunc = check_int(trunc, "trunc", minimum=2)
+    degree = check_int(degree, "degree", minimum=2)
     delta = _check_delta(delta)
     if delta == 0:
         raise ValueError("delta: expected a positive spike strength for the phase diagram")
     if regime not in ("k2", "d"):
         raise ValueError(f"regime: expected 'k2' or 'd', got {regime!r}")
+    if not float(ratio) > 0:
+        raise ValueError(f"ratio: expected a positive ratio, got {ratio!r}")
     scale = k**2 if regime == "k2" else d
     m = max(1, math.ceil(float(ratio) * scale / delta**2))
     V = sample_null(m, d, rng=gen)
     Vp, _ = sample_planted(m, d, k, delta, prior=prior, rng=gen)
     null = calibration_report(V, k, delta, trunc, prior=prior, degree=degree)
     planted = calibration_report(Vp, k, delta, trunc, prior=prior, degree=degree)
-    return {"n": d, "m": m, "k": k, "delta": delta, "ratio": float(ratio), "trunc": trunc,
+    return {"m": m,
             "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
             "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
             "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,

@@ -26,6 +26,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
 from sosrmt.calibration import (
@@ -36,8 +37,12 @@ from sosrmt.calibration import (
     tensor_pca_measure,
 )
 from sosrmt.calibration.models import tensor_contract
+from sosrmt.poly import Polynomial
+from sosrmt.problems.protocol import RngLike
+from sosrmt.sos import Domain, Hypercube, PseudoExpectation, SosResult, Sphere, solve
 
 __all__ = [
+    "baselines",
     "brute_force",
     "calibration_report",
     "hss_bound",
@@ -81,7 +86,7 @@ def _check_tensor(A: object) -> np.ndarray:
     return A
 
 
-def sample_null(n: int, k: int = 3, *, rng: object = None) -> np.ndarray:
+def sample_null(n: int, k: int = 3, *, rng: RngLike = None) -> np.ndarray:
     """Null tensor: i.i.d. :math:`N(0,1)` entries over all :math:`n^k` ordered tuples.
 
     Examples
@@ -94,7 +99,7 @@ def sample_null(n: int, k: int = 3, *, rng: object = None) -> np.ndarray:
 
 
 def sample_planted(n: int, k: int = 3, lam: float = 1.0, *,
-                   rng: object = None) -> tuple[np.ndarray, np.ndarray]:
+                   rng: RngLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Planted tensor :math:`A = \\lambda u^{\\otimes k} + B`, :math:`u\\sim\\{\\pm1/\\sqrt n\\}^n`.
 
     Returns
@@ -118,7 +123,7 @@ def sample_planted(n: int, k: int = 3, lam: float = 1.0, *,
     return lam * spike + gen.standard_normal((n,) * k), u
 
 
-def objective_values(A: object, X: object) -> np.ndarray:
+def objective_values(A: npt.ArrayLike, X: npt.ArrayLike) -> np.ndarray:
     """:math:`\\langle A, x^{\\otimes k}\\rangle` for each row ``x`` of ``X``.
 
     Examples
@@ -133,7 +138,7 @@ def objective_values(A: object, X: object) -> np.ndarray:
     return tensor_contract(A, X)
 
 
-def objective_polynomial(A: object, *, ring: str = "general") -> Any:
+def objective_polynomial(A: npt.ArrayLike, *, ring: str = "general") -> Polynomial:
     """The objective :math:`\\langle A, x^{\\otimes k}\\rangle` as a
     :class:`sosrmt.poly.Polynomial`.
 
@@ -145,8 +150,6 @@ def objective_polynomial(A: object, *, ring: str = "general") -> Any:
     >>> float(p.evaluate(np.array([0.6, 0.8])))
     1.0
     """
-    from sosrmt.poly import Polynomial
-
     A = _check_tensor(A)
     n, k = A.shape[0], A.ndim
     idx = np.indices(A.shape).reshape(k, -1).T            # all ordered tuples
@@ -157,7 +160,7 @@ def objective_polynomial(A: object, *, ring: str = "general") -> Any:
     return Polynomial.from_terms(terms, n, ring, square=1.0 / n)
 
 
-def program(A: object, variant: str = "boolean_sphere") -> tuple[Any, Any]:
+def program(A: npt.ArrayLike, variant: str = "boolean_sphere") -> tuple[Polynomial, Domain]:
     """``(objective, domain)`` of the SoS program (see the module docstring).
 
     Parameters
@@ -165,8 +168,6 @@ def program(A: object, variant: str = "boolean_sphere") -> tuple[Any, Any]:
     variant : {"boolean_sphere", "sphere"}
         ``Hypercube(n, square=1/n)`` or ``Sphere(n)``.
     """
-    from sosrmt.sos import Hypercube, Sphere
-
     A = _check_tensor(A)
     n = A.shape[0]
     if variant == "boolean_sphere":
@@ -176,7 +177,7 @@ def program(A: object, variant: str = "boolean_sphere") -> tuple[Any, Any]:
     raise ValueError(f"variant: expected 'boolean_sphere' or 'sphere', got {variant!r}")
 
 
-def brute_force(A: object) -> tuple[float, np.ndarray]:
+def brute_force(A: npt.ArrayLike) -> tuple[float, np.ndarray]:
     """Exact :math:`\\max_{x\\in\\{\\pm1/\\sqrt n\\}^n}\\langle A,x^{\\otimes k}\\rangle` (n <= 22).
 
     Examples
@@ -195,7 +196,7 @@ def brute_force(A: object) -> tuple[float, np.ndarray]:
     return float(vals[best]), prior.points[best].copy()
 
 
-def unfolding_bound(A: object) -> float:
+def unfolding_bound(A: npt.ArrayLike) -> float:
     """Spectral certificate :math:`\\|\\mathrm{Mat}_{n^a\\times n^b}(\\mathrm{Sym}\\,A)\\|` with
     :math:`a = \\lfloor k/2\\rfloor`: an upper bound on :math:`\\langle A,x^{\\otimes k}\\rangle`
     over the unit sphere (hence over the Boolean sphere).
@@ -222,7 +223,7 @@ def unfolding_bound(A: object) -> float:
     return float(np.linalg.norm(M, 2))
 
 
-def hss_bound(A: object) -> float:
+def hss_bound(A: npt.ArrayLike) -> float:
     """Hopkins–Shi–Steurer spectral certificate for order 3 (spec §3.3): an upper bound on
     :math:`\\langle A,x^{\\otimes3}\\rangle` over the unit sphere, of order
     :math:`n^{3/4}` for i.i.d. noise (against :math:`n` for the unfolding), asymptotically.
@@ -258,8 +259,8 @@ def hss_bound(A: object) -> float:
     return float(np.sqrt(max(n + top, 0.0)))
 
 
-def power_iteration(A: object, *, restarts: int = 20, iters: int = 200,
-                    rng: object = None) -> tuple[float, np.ndarray]:
+def power_iteration(A: npt.ArrayLike, *, restarts: int = 20, iters: int = 200,
+                    rng: RngLike = None) -> tuple[float, np.ndarray]:
     """Tensor power iteration with random restarts: a lower bound on the sphere maximum.
 
     Examples
@@ -295,28 +296,47 @@ def power_iteration(A: object, *, restarts: int = 20, iters: int = 200,
     return best, best_x
 
 
-def sos_value(A: object, degree: int = 4, *, variant: str = "boolean_sphere",
-              **solve_kwargs: Any) -> Any:
+def baselines(A: npt.ArrayLike, *, restarts: int = 20, rng: RngLike = 0) -> dict[str, float]:
+    """Classical baselines: the spectral certificates :func:`unfolding_bound` and (order 3)
+    :func:`hss_bound`, upper bounds over the unit sphere, and the lower bound
+    :func:`power_iteration` (``restarts`` random starts from ``rng``).
+
+    Examples
+    --------
+    >>> b = baselines(sample_null(5, 3, rng=0))
+    >>> sorted(b)
+    ['hss_bound', 'power_iteration', 'unfolding_bound']
+    >>> bool(b["power_iteration"] <= b["unfolding_bound"] + 1e-9)
+    True
+    """
+    A = _check_tensor(A)
+    out = {"unfolding_bound": unfolding_bound(A)}
+    if A.ndim == 3:
+        out["hss_bound"] = hss_bound(A)
+    out["power_iteration"] = power_iteration(A, restarts=restarts, rng=rng)[0]
+    return out
+
+
+def sos_value(A: npt.ArrayLike, degree: int = 4, *, variant: str = "boolean_sphere",
+              **solve_kwargs: Any) -> SosResult:
     """The degree-``degree`` SoS relaxation value through :func:`sosrmt.sos.solve`.
 
     Returns the engine's ``SosResult`` (``.value``, ``.bound``, ``.pseudo_expectation``).
     Degree 4 needs ``n <= 12`` or so with SCS.
     """
-    from sosrmt.sos import solve
-
     objective, domain = program(A, variant)
     return solve(objective, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
                  **solve_kwargs)
 
 
-def pseudo_calibration(A: object, lam: float, trunc: int = 4) -> SignedMeasure:
+def pseudo_calibration(A: npt.ArrayLike, lam: float, trunc: int = 4) -> SignedMeasure:
     """Pseudo-calibrated signed measure (spec §3.2), see
     :func:`sosrmt.calibration.tensor_pca_measure`."""
     return tensor_pca_measure(_check_tensor(A), _check_lam(lam), trunc)
 
 
-def pseudo_expectation(A: object, lam: float, trunc: int = 4, *, degree: int = 4,
-                       variant: str = "boolean_sphere") -> Any:
+def pseudo_expectation(A: npt.ArrayLike, lam: float, trunc: int = 4, *, degree: int = 4,
+                       variant: str = "boolean_sphere") -> PseudoExpectation:
     """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
     domain of :func:`program` (so ``.check()`` and every engine tool apply).
 
@@ -336,7 +356,7 @@ def low_degree_norm(n: int, k: int, lam: float, trunc: int) -> float:
     return tensor_pca_low_degree_norm(n, k, lam, trunc)
 
 
-def calibration_report(A: object, lam: float, trunc: int = 4, *,
+def calibration_report(A: npt.ArrayLike, lam: float, trunc: int = 4, *,
                        degree: int = 4) -> CalibrationReport:
     """Diagnostics of spec §1.8 for the pseudo-calibration on input ``A``.
 
@@ -359,7 +379,7 @@ def calibration_report(A: object, lam: float, trunc: int = 4, *,
                      target=float(lam) if lam > 0 else None)
 
 
-def shape_report(A: object, lam: float, trunc: int = 2, *,
+def shape_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
                  degree: int = 4) -> CalibrationReport:
     """Diagnostics of the **shape form** (:func:`sosrmt.calibration.shapes.tensor_pca_shape_form`;
     order 3 only), which reaches :math:`n \\ge 40` at ``trunc <= 2``; same fields as
@@ -380,19 +400,36 @@ def shape_report(A: object, lam: float, trunc: int = 2, *,
                      target=lam if lam > 0 else None)
 
 
-def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int = 3,
-                    degree: int = 4, form: str = "auto") -> dict[str, Any]:
+def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: int = 3,
+                    degree: int = 4, form: str = "auto") -> dict[str, float | str | None]:
     """One phase-diagram cell: :math:`\\lambda = \\mathrm{ratio}\\cdot n^{k/4}`, null input and
-    planted control (a sweep job, ``f(*, rng, **params) -> dict``).
+    planted control; a sweep job (``"sosrmt.problems.tensor_pca:lowerbound_cell"``).
+
+    The instances are drawn from ``rng`` before anything depends on ``form``, so the
+    signed-measure and the shape form analyse the same instances for the same ``rng``.
+
+    Returns
+    -------
+    dict
+        Results only (no parameter is echoed): ``lam``, ``form_used`` and the null
+        diagnostics ``e1``, ``mu_min``, ``residual``, ``objective_ratio``,
+        ``negative_mass``, with the planted control's ``planted_e1``, ``planted_mu_min``,
+        ``planted_objective_ratio``.
 
     Examples
     --------
     >>> row = lowerbound_cell(rng=0, n=6, ratio=0.25, trunc=4)
-    >>> {"n", "ratio", "mu_min", "residual", "objective_ratio"} <= set(row)
+    >>> {"lam", "mu_min", "residual", "objective_ratio", "form_used"} <= set(row)
     True
+    >>> "n" in row or "ratio" in row
+    False
     """
     gen = as_rng(rng)
-    lam = float(ratio) * n ** (k / 4)
+    n, k = _check_nk(n, k)
+    ratio = _check_lam(ratio)
+    trunc = check_int(trunc, "trunc", minimum=1)
+    degree = check_int(degree, "degree", minimum=2)
+    lam = ratio * n ** (k / 4)
     if form == "auto":
         form = "signed" if n <= 18 else "shape"
     if form not in ("signed", "shape"):
@@ -404,7 +441,7 @@ def lowerbound_cell(*, rng: object, n: int, ratio: float, trunc: int = 4, k: int
     make = calibration_report if form == "signed" else shape_report
     null = make(A, lam, trunc, degree=degree)
     planted = make(Ap, lam, trunc, degree=degree)
-    return {"n": n, "ratio": float(ratio), "lam": lam, "trunc": trunc, "k": k, "form": form,
+    return {"lam": lam, "form_used": form,
             "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
             "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
             "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,

@@ -61,7 +61,8 @@ def test_calibration_report_and_cell():
     # the exact-k prior satisfies sum x_i = k on moments of degree <= tau (Möbius-exact)
     assert rep_exact.residuals["cardinality"] < 1e-9
     row = ds.lowerbound_cell(rng=0, n=6, ratio=0.3)
-    assert {"n", "ratio", "mu_min", "residual", "objective_ratio"} <= set(row)
+    assert {"k_used", "q", "mu_min", "residual", "objective_ratio"} <= set(row)
+    assert not {"n", "ratio", "trunc", "k", "prior", "form", "truncation"} & set(row)
 
 
 def test_bad_input():

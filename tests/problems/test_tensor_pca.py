@@ -74,8 +74,9 @@ def test_calibration_report_exact_constraints_and_control():
     assert rep.residuals["sphere"] < 1e-12
     assert rep.basis_size == 1 + 6 + 15
     row = tp.lowerbound_cell(rng=0, n=6, ratio=0.25, trunc=4)
-    for key in ("n", "ratio", "mu_min", "residual", "objective_ratio", "planted_mu_min"):
+    for key in ("lam", "form_used", "mu_min", "residual", "objective_ratio", "planted_mu_min"):
         assert key in row
+    assert not {"n", "ratio", "trunc", "k", "degree", "form"} & set(row)   # results only
 
 
 def test_pseudo_expectation_through_engine_checks():
