@@ -6,6 +6,7 @@ Public API: :class:`Polynomial`, :func:`variables`, and the key kernels of
 
 from sosrmt.poly.monomials import (
     BITS,
+    MAX_GENERAL_DEGREE,
     RINGS,
     basis_size,
     exponents,
@@ -14,12 +15,14 @@ from sosrmt.poly.monomials import (
     multiply_keys,
     pack_exponents,
 )
-from sosrmt.poly.polynomial import Polynomial, variables
+from sosrmt.poly.polynomial import Polynomial, as_real_array, variables
 
 __all__ = [
     "BITS",
+    "MAX_GENERAL_DEGREE",
     "RINGS",
     "Polynomial",
+    "as_real_array",
     "basis_size",
     "exponents",
     "key_degrees",

@@ -24,6 +24,7 @@ import numpy as np
 
 __all__ = [
     "BITS",
+    "MAX_GENERAL_DEGREE",
     "RINGS",
     "basis_size",
     "exponents",
@@ -37,6 +38,8 @@ __all__ = [
 #: Bits per variable in a packed exponent key of the general ring (exponents up to 255).
 BITS = 8
 _MASK = (1 << BITS) - 1
+#: The largest degree of a general-ring monomial basis (an exponent must fit in BITS bits).
+MAX_GENERAL_DEGREE = _MASK
 #: The supported rings.
 RINGS = ("hypercube", "boolean", "general")
 
@@ -174,6 +177,13 @@ def monomial_basis(nvars: int, degree: int, ring: str, *, parity: int | None = N
     parity : {None, 0, 1}
         Keep only monomials of even (0) or odd (1) degree.
 
+    Raises
+    ------
+    ValueError
+        In the general ring, for ``degree`` above :data:`MAX_GENERAL_DEGREE` (255): the
+        key of :math:`x_i^{256}` would overflow its :data:`BITS` bits into the next
+        variable's and alias another monomial.
+
     Examples
     --------
     >>> monomial_basis(3, 1, "hypercube").tolist()
@@ -182,6 +192,11 @@ def monomial_basis(nvars: int, degree: int, ring: str, *, parity: int | None = N
     [0, 1, 256, 2, 257, 512]
     """
     check_ring(ring)
+    if ring == "general" and degree > MAX_GENERAL_DEGREE:
+        raise ValueError(
+            f"degree: the general ring packs {BITS} bits per exponent, so degrees above "
+            f"{MAX_GENERAL_DEGREE} are refused (got {degree})"
+        )
     shift = 1 if ring in ("hypercube", "boolean") else BITS
     big = key_dtype(nvars, ring).kind == "O"
     keys: list[int] = []

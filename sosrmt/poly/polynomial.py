@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    import sympy
 
 from sosrmt.poly.monomials import (
     BITS,
@@ -26,7 +30,33 @@ from sosrmt.poly.monomials import (
     pack_exponents,
 )
 
-__all__ = ["Polynomial", "variables"]
+__all__ = ["Polynomial", "as_real_array", "variables"]
+
+
+def as_real_array(a: ArrayLike, name: str) -> np.ndarray:
+    """``a`` as a float array; complex or non-numeric input raises a TypeError naming ``name``.
+
+    numpy's own cast silently drops imaginary parts (with only a warning), so complex
+    input is refused here before any conversion.
+
+    Examples
+    --------
+    >>> as_real_array([1, 2], "W").tolist()
+    [1.0, 2.0]
+    >>> as_real_array([[0, 1j]], "W")
+    Traceback (most recent call last):
+    ...
+    TypeError: W: expected real numbers, got complex values
+    """
+    raw = np.asarray(a)
+    if np.iscomplexobj(raw) or (
+        raw.dtype.kind == "O" and any(isinstance(v, complex) for v in raw.ravel())
+    ):
+        raise TypeError(f"{name}: expected real numbers, got complex values")
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}: expected a real numeric array ({exc})") from None
 
 
 class Polynomial:
@@ -64,17 +94,24 @@ class Polynomial:
     __array_priority__ = 100  # make ndarray * Polynomial defer to Polynomial.__rmul__
 
     def __init__(
-        self, keys: Any, coefs: Any, nvars: int, ring: str = "general", square: float = 1.0
+        self,
+        keys: ArrayLike,
+        coefs: ArrayLike,
+        nvars: int,
+        ring: str = "general",
+        square: float = 1.0,
     ) -> None:
         check_ring(ring)
         if isinstance(nvars, bool) or not isinstance(nvars, numbers.Integral) or nvars < 0:
             raise ValueError(f"nvars: expected a nonnegative integer, got {nvars!r}")
+        if isinstance(square, complex) or not isinstance(square, numbers.Real):
+            raise TypeError(f"square: expected a real number, got {square!r}")
         if ring != "hypercube" and square != 1.0:
             raise ValueError("square: only the hypercube ring takes x_i^2 = square")
         if not np.isfinite(square) or square <= 0:
             raise ValueError(f"square: expected a positive finite number, got {square!r}")
+        coefs = as_real_array(coefs, "coefs").reshape(-1)
         keys = as_keys(keys, int(nvars), ring)
-        coefs = np.asarray(coefs, dtype=float).reshape(-1)
         if keys.shape != coefs.shape:
             raise ValueError(
                 f"keys, coefs: expected equal lengths, got {keys.size} and {coefs.size}"
@@ -92,6 +129,8 @@ class Polynomial:
         cls, value: float, nvars: int, ring: str = "general", square: float = 1.0
     ) -> Polynomial:
         """The constant polynomial ``value``."""
+        if isinstance(value, complex) or not isinstance(value, numbers.Real):
+            raise TypeError(f"value: expected a real number, got {value!r}")
         return cls([0], [float(value)], nvars, ring, square)
 
     @classmethod
@@ -120,12 +159,14 @@ class Polynomial:
         if not terms:
             return cls([], [], nvars, ring, square)
         exps = np.asarray([t[0] for t in terms], dtype=np.int64).reshape(len(terms), nvars)
-        coefs = np.asarray([t[1] for t in terms], dtype=float)
+        coefs = as_real_array([t[1] for t in terms], "terms")
         general = cls(pack_exponents(exps, "general"), coefs, nvars, "general")
         return general if ring == "general" else general.to_ring(ring, square=square)
 
     @classmethod
-    def quadratic_form(cls, W: Any, ring: str = "hypercube", square: float = 1.0) -> Polynomial:
+    def quadratic_form(
+        cls, W: ArrayLike, ring: str = "hypercube", square: float = 1.0
+    ) -> Polynomial:
         """The polynomial :math:`x^\\top W x` (vectorised; ``W`` any square matrix).
 
         Examples
@@ -135,7 +176,7 @@ class Polynomial:
         """
         from sosrmt._validation import check_finite_array
 
-        W = check_finite_array(W, "W", ndim=2)
+        W = check_finite_array(as_real_array(W, "W"), "W", ndim=2)
         n = W.shape[0]
         if W.shape != (n, n):
             raise ValueError(f"W: expected a square matrix, got shape {W.shape}")
@@ -167,7 +208,11 @@ class Polynomial:
 
     @classmethod
     def from_sympy(
-        cls, expr: Any, symbols: Sequence[Any], ring: str = "general", square: float = 1.0
+        cls,
+        expr: sympy.Expr | str,
+        symbols: Sequence[sympy.Symbol],
+        ring: str = "general",
+        square: float = 1.0,
     ) -> Polynomial:
         """Convert a sympy expression polynomial in ``symbols`` (reduced onto ``ring``).
 
@@ -188,7 +233,7 @@ class Polynomial:
         terms = [(monom, float(coef)) for monom, coef in poly.terms()]
         return cls.from_terms(terms, len(symbols), ring=ring, square=square)
 
-    def to_sympy(self, symbols: Sequence[Any] | None = None) -> Any:
+    def to_sympy(self, symbols: Sequence[sympy.Symbol] | None = None) -> sympy.Expr:
         """The polynomial as a sympy expression (symbols ``x0, x1, ...`` by default)."""
         import sympy
 
@@ -333,13 +378,13 @@ class Polynomial:
         return bool(np.all(np.abs(diff.coefs) <= atol + rtol * scale))
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, points: Any) -> np.ndarray:
+    def evaluate(self, points: ArrayLike) -> np.ndarray | float:
         """Evaluate at each row of ``points`` (shape ``(m, nvars)`` or ``(nvars,)``).
 
         The multilinear rings evaluate the reduced polynomial: the caller supplies points
         of the domain (for example sign vectors for the hypercube).
         """
-        pts = np.asarray(points, dtype=float)
+        pts = as_real_array(points, "points")
         single = pts.ndim == 1
         pts = np.atleast_2d(pts)
         if pts.shape[1] != self.nvars:

@@ -8,17 +8,23 @@ Public API:
   objectives on the same structure;
 - :class:`PseudoExpectation` (moment side) and :class:`SosCertificate` (Gram side), each
   checkable independently of the solver; :class:`ExactProof` from
-  :meth:`SosCertificate.verify_exact`.
+  :meth:`SosCertificate.verify_exact`;
+- solver backends: the :class:`Backend` protocol, the registry :data:`BACKENDS` and
+  :func:`register_backend`.
 """
 
-from sosrmt.sos.certificate import ExactProof, SosCertificate
+from sosrmt.sos.backends import BACKENDS, Backend, register_backend
+from sosrmt.sos.certificate import SosCertificate
 from sosrmt.sos.domains import Boolean, Domain, Hypercube, Semialgebraic, Sphere
+from sosrmt.sos.exact import ExactProof
 from sosrmt.sos.pseudo_expectation import PseudoExpectation, PseudoExpectationReport
 from sosrmt.sos.relaxation import MomentRelaxation
 from sosrmt.sos.result import SosResult
 from sosrmt.sos.solve import RelaxationSolver, extract_point, solve
 
 __all__ = [
+    "BACKENDS",
+    "Backend",
     "Boolean",
     "Domain",
     "ExactProof",
@@ -32,5 +38,6 @@ __all__ = [
     "SosResult",
     "Sphere",
     "extract_point",
+    "register_backend",
     "solve",
 ]

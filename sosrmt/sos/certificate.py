@@ -14,53 +14,30 @@ is :math:`-\\lambda`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sosrmt.poly import Polynomial, exponents, key_degrees
-from sosrmt.sos.relaxation import svec_to_matrix
+from sosrmt.sos.exact import ExactProof, verify_certificate_exactly
+from sosrmt.sos.relaxation import svec_pairs, svec_to_matrix
 
 if TYPE_CHECKING:
     from sosrmt.sos.relaxation import MomentRelaxation
 
-__all__ = ["ExactProof", "SosCertificate"]
+__all__ = ["SosCertificate"]
 
 _EPS = np.finfo(float).eps
 
 
-@dataclass
-class ExactProof:
-    """Outcome of :meth:`SosCertificate.verify_exact`.
-
-    Attributes
-    ----------
-    verified : bool
-        True when the rational certificate was checked exactly.
-    bound : Fraction or None
-        The proven bound (upper for ``max``, lower for ``min``), exact.
-    reason : str
-        Why verification failed, or a summary of what was proven.
-    gram : list of list of list of Fraction
-        The exact Gram matrices (empty when not verified).
-    shift : float
-        The diagonal shift added before rounding (hypercube only).
-    """
-
-    verified: bool
-    bound: Fraction | None
-    reason: str
-    gram: list = field(default_factory=list, repr=False)
-    shift: float = 0.0
-
-    def __bool__(self) -> bool:
-        return self.verified
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only copy that cannot be made writeable again (it views an immutable bytes)."""
+    a = np.ascontiguousarray(a, dtype=float)
+    return np.frombuffer(a.tobytes(), dtype=float).reshape(a.shape)
 
 
 class SosCertificate:
-    """Gram matrices and multipliers of a relaxation's dual solution.
+    """Gram matrices and multipliers of a relaxation's dual solution (immutable).
 
     Parameters
     ----------
@@ -68,16 +45,63 @@ class SosCertificate:
         The relaxation whose dual this is.
     z : ndarray
         The conic dual vector (SCS layout: zero-cone rows, then svec of each PSD block).
+
+    Notes
+    -----
+    The dual vector ``z`` is the one source of every number: it is copied into a
+    read-only array when the certificate is built, and :attr:`lam`, :attr:`gram`, the
+    residual and :meth:`rigorous_bound` are all derived from it. Assigning an attribute
+    raises ``AttributeError`` and writing into :attr:`z` or a Gram matrix raises
+    ``ValueError`` (read-only arrays), so a certificate cannot be edited into claiming a
+    different bound; build a new one from a new ``z`` instead.
     """
 
+    __slots__ = ("_gram", "_lam", "_relaxation", "_z")
+
     def __init__(self, relaxation: MomentRelaxation, z: np.ndarray) -> None:
-        self.relaxation = relaxation
-        self.z = np.asarray(z, dtype=float).copy()
-        F = relaxation.F
-        # lambda = p_0 + sum_r F[r,0] z_r  (the constant coefficient of the identity)
-        self.lam = float(relaxation.p0 + F[:, 0].T.dot(self.z)[0]) if F.shape[0] else relaxation.p0
-        self.gram = [svec_to_matrix(self.z[b.rows], b.size) for b in relaxation.blocks]
-        self.sense = relaxation.sense
+        zz = np.asarray(z, dtype=float).reshape(-1)
+        if zz.size != relaxation.n_rows:
+            raise ValueError(
+                f"z: expected {relaxation.n_rows} dual entries for this relaxation, got {zz.size}"
+            )
+        zz = _frozen(zz)
+        init = object.__setattr__
+        init(self, "_relaxation", relaxation)
+        init(self, "_z", zz)
+        init(self, "_lam", relaxation.dual_constant(zz))
+        init(self, "_gram", tuple(_frozen(Q) for Q in relaxation.gram_matrices(zz)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(
+            f"SosCertificate is immutable (tried to set {name!r}); build a new one from z"
+        )
+
+    __delattr__ = __setattr__  # type: ignore[assignment]
+
+    @property
+    def relaxation(self) -> MomentRelaxation:
+        """The relaxation this certificate belongs to."""
+        return self._relaxation
+
+    @property
+    def z(self) -> np.ndarray:
+        """The conic dual vector (read-only)."""
+        return self._z
+
+    @property
+    def lam(self) -> float:
+        """:math:`\\lambda`, the constant of the identity (internal maximisation sense)."""
+        return self._lam
+
+    @property
+    def gram(self) -> tuple[np.ndarray, ...]:
+        """The Gram matrix :math:`Q_b` of each PSD block (read-only, derived from ``z``)."""
+        return self._gram
+
+    @property
+    def sense(self) -> str:
+        """``"max"`` (upper bound) or ``"min"`` (lower bound)."""
+        return self._relaxation.sense
 
     # ------------------------------------------------------------------ values
     @property
@@ -127,7 +151,9 @@ class SosCertificate:
         :math:`\\|Q_b\\|_F\\,N_b\\,\\varepsilon`, and the residual raised by the rounding error of
         its own evaluation, :math:`2\\varepsilon(|\\lambda|+|p_k|+(|F|^\\top|z|)_k)`.
         For a minimisation the same argument bounds :math:`-p` and the value returned is
-        a lower bound on :math:`p`.
+        a lower bound on :math:`p`. Where the domain's :math:`B` was given by the user and
+        not derived from the constraints (``domain.assumed_bound`` non-empty), the bound is
+        only as good as :math:`B`.
         """
         rel = self.relaxation
         B = rel.domain.coordinate_bound
@@ -191,9 +217,9 @@ class SosCertificate:
         fraction-free (Bareiss) elimination on
         an integer scaling, whose pivots are the leading principal minors (Sylvester).
         """
-        from sosrmt.sos.exact import verify_certificate_exactly
-
-        return verify_certificate_exactly(self, denominator_bits=denominator_bits, shift=shift)
+        return verify_certificate_exactly(
+            self.relaxation, self.z, denominator_bits=denominator_bits, shift=shift
+        )
 
     def polish(
         self, lam: float, iterations: int = 30, point: np.ndarray | None = None
@@ -226,9 +252,7 @@ class SosCertificate:
         colnorm2[colnorm2 == 0] = 1.0
         target = -rel.p.copy()
         target[0] += lam
-        z = self.z.copy()
-        from sosrmt.sos.relaxation import svec_pairs
-
+        z = np.array(self.z)
         pairs = [(b, *svec_pairs(b.size)) for b in rel.blocks]
         nulls: list[np.ndarray | None] = []
         for blk in rel.blocks:
@@ -252,8 +276,7 @@ class SosCertificate:
                 Q = (U * np.maximum(w, 0.0)) @ U.T
                 z[blk.rows] = np.where(ii == jj, 1.0, np.sqrt(2.0)) * Q[ii, jj]
             z += F.dot((target - F.T.dot(z)) / colnorm2)
-        out = SosCertificate(rel, z)
-        return out
+        return SosCertificate(rel, z)
 
     def summary(self) -> dict[str, Any]:
         """Numbers describing the certificate."""
@@ -263,6 +286,7 @@ class SosCertificate:
             "residual": self.residual(),
             "min_eigenvalue": self.min_eigenvalue(),
             "gram_sizes": [Q.shape[0] for Q in self.gram],
+            "coordinate_bound_assumed": bool(self.relaxation.domain.assumed_bound),
         }
 
     def __repr__(self) -> str:

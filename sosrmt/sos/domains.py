@@ -10,13 +10,15 @@ a bound :math:`B` on every coordinate, used by the rigorous error bounds of
 from __future__ import annotations
 
 import itertools
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
 from sosrmt._validation import check_int
-from sosrmt.poly import Polynomial, variables
+from sosrmt.poly import Polynomial, exponents, variables
 
 __all__ = ["Boolean", "Domain", "Hypercube", "Semialgebraic", "Sphere"]
 
@@ -39,6 +41,11 @@ class Domain:
         Constraints :math:`g(x) \\ge 0`.
     coordinate_bound : float or None
         A number :math:`B` with :math:`|x_i| \\le B` on the domain, or None if unknown.
+    assumed_bound : tuple of int
+        The coordinates :math:`i` for which :math:`|x_i|\\le B` was given by the user and
+        could not be derived from the constraints: bounds that use :math:`B` are then
+        conditional on it (see :attr:`SosResult.bound_status
+        <sosrmt.sos.SosResult.bound_status>`). Empty for the built-in domains.
     """
 
     nvars: int
@@ -47,6 +54,7 @@ class Domain:
     equalities: tuple[Polynomial, ...] = field(default=())
     inequalities: tuple[Polynomial, ...] = field(default=())
     coordinate_bound: float | None = None
+    assumed_bound: tuple[int, ...] = field(default=())
 
     def polynomial(self, p: Polynomial | float, name: str = "objective") -> Polynomial:
         """Return ``p`` in this domain's ring, or raise a ValueError naming ``name``."""
@@ -81,6 +89,78 @@ def _check_nvars(n: object) -> int:
     return check_int(n, "n", minimum=1)
 
 
+def _positive_real(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a positive real number, got {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _implied_bounds(
+    n: int, eqs: Sequence[Polynomial], ineqs: Sequence[Polynomial], bound: float
+) -> set[int]:
+    """Coordinates :math:`i` for which the constraints alone imply :math:`|x_i|\\le` ``bound``.
+
+    Two patterns are recognised, in exact rational arithmetic: (1) an equality in
+    :math:`x_i` alone, all of whose real roots lie in :math:`[-B, B]` (counted exactly
+    by Sturm sequences, sympy's ``count_roots``); (2) an equality
+    :math:`\\sum_j c_jx_j^2 - c_0 = 0` or an inequality :math:`c_0-\\sum_j c_jx_j^2\\ge0` with
+    :math:`c_j>0`, which gives :math:`x_i^2\\le c_0/c_i`.
+    """
+    B = Fraction(bound)
+    proven: set[int] = set()
+    for kind, polys in (("eq", eqs), ("ineq", ineqs)):
+        for p in polys:
+            if p.nterms == 0:
+                continue
+            exps = exponents(p.keys, n, "general")
+            used = np.flatnonzero(exps.any(axis=0))
+            coefs = [Fraction(float(c)) for c in p.coefs]
+            if kind == "eq" and used.size == 1:
+                import sympy  # only here: sympy takes a fifth of a second to import
+
+                i = int(used[0])
+                t = sympy.Symbol("t")
+                poly = sympy.Poly(
+                    sum(
+                        (
+                            sympy.Rational(c.numerator, c.denominator) * t ** int(e[i])
+                            for c, e in zip(coefs, exps, strict=True)
+                        ),
+                        sympy.Integer(0),
+                    ),
+                    t,
+                )
+                if poly.degree() < 1:
+                    continue
+                lo, hi = (
+                    sympy.Rational(-B.numerator, B.denominator),
+                    sympy.Rational(B.numerator, B.denominator),
+                )
+                if poly.count_roots() == poly.count_roots(lo, hi):
+                    proven.add(i)
+                continue
+            # the pattern sum_j c_j x_j^2 = c0 (equality) or c0 - sum_j c_j x_j^2 >= 0
+            sign = 1 if kind == "eq" else -1
+            const, squares = Fraction(0), {}
+            shape_ok = True
+            for c, e in zip(coefs, exps, strict=True):
+                nz = np.flatnonzero(e)
+                if nz.size == 0:
+                    const = c
+                elif nz.size == 1 and e[nz[0]] == 2 and sign * c > 0:
+                    squares[int(nz[0])] = sign * c
+                else:
+                    shape_ok = False
+                    break
+            c0 = -sign * const
+            if not shape_ok or c0 < 0 or not squares:
+                continue
+            proven.update(i for i, ci in squares.items() if c0 / ci <= B * B)
+    return proven
+
+
 class Hypercube(Domain):
     """The hypercube :math:`\\{\\pm\\sqrt{c}\\}^n` (``square = c``; default :math:`\\{\\pm1\\}^n`).
 
@@ -92,11 +172,10 @@ class Hypercube(Domain):
 
     def __init__(self, n: int, square: float = 1.0) -> None:
         n = _check_nvars(n)
-        if not np.isfinite(square) or square <= 0:
-            raise ValueError(f"square: expected a positive number, got {square!r}")
-        super().__init__(
-            nvars=n, ring="hypercube", square=float(square), coordinate_bound=float(np.sqrt(square))
-        )
+        square = _positive_real(square, "square")
+        # rounded up, so that |x_i| <= B holds despite the rounding of the square root
+        B = float(np.nextafter(np.sqrt(square), np.inf))
+        super().__init__(nvars=n, ring="hypercube", square=square, coordinate_bound=B)
 
     def points(self) -> np.ndarray:
         if self.nvars > 24:
@@ -132,8 +211,7 @@ class Sphere(Domain):
 
     def __init__(self, n: int, radius: float = 1.0) -> None:
         n = _check_nvars(n)
-        if not np.isfinite(radius) or radius <= 0:
-            raise ValueError(f"radius: expected a positive number, got {radius!r}")
+        radius = _positive_real(radius, "radius")
         x = variables(n)
         h = sum((xi * xi for xi in x), Polynomial.constant(-(float(radius) ** 2), n))
         super().__init__(nvars=n, ring="general", equalities=(h,), coordinate_bound=float(radius))
@@ -156,7 +234,26 @@ class Semialgebraic(Domain):
         The constraints :math:`h_j(x) = 0` and :math:`g_l(x) \\ge 0`.
     bound : float, optional
         A known bound :math:`|x_i| \\le B` on the set; needed for
-        :meth:`SosCertificate.rigorous_bound`. It is not imposed as a constraint.
+        :meth:`SosCertificate.rigorous_bound`. It is not imposed as a constraint. It is
+        checked against the constraints: where they do not imply it (see Notes), the
+        coordinates are listed in :attr:`assumed_bound` and every rigorous bound computed
+        on this domain is reported as conditional on :math:`B`.
+
+    Notes
+    -----
+    :math:`|x_i|\\le B` is derived, in exact rational arithmetic, from an equality in
+    :math:`x_i` alone whose real roots all lie in :math:`[-B,B]` (e.g.
+    :math:`x_i^2=x_i`, :math:`x_i^3=x_i/k`) or from a constraint
+    :math:`\\sum_jc_jx_j^2=c_0` / :math:`c_0-\\sum_jc_jx_j^2\\ge0` with :math:`c_j>0`
+    (a sphere or a ball, possibly in a subset of the variables).
+
+    Examples
+    --------
+    >>> x, y = variables(2)
+    >>> Semialgebraic(2, equalities=[x * x + y * y - 1], bound=1.0).assumed_bound
+    ()
+    >>> Semialgebraic(2, inequalities=[4 - x * x - y * y], bound=1.0).assumed_bound
+    (0, 1)
     """
 
     def __init__(
@@ -170,14 +267,18 @@ class Semialgebraic(Domain):
         base = Domain(nvars=n)
         eqs = tuple(base.polynomial(h, "equalities") for h in equalities)
         ineqs = tuple(base.polynomial(g, "inequalities") for g in inequalities)
-        if bound is not None and (not np.isfinite(bound) or bound <= 0):
-            raise ValueError(f"bound: expected a positive number or None, got {bound!r}")
+        assumed: tuple[int, ...] = ()
+        if bound is not None:
+            bound = _positive_real(bound, "bound")
+            proven = _implied_bounds(n, eqs, ineqs, bound)
+            assumed = tuple(i for i in range(n) if i not in proven)
         super().__init__(
             nvars=n,
             ring="general",
             equalities=eqs,
             inequalities=ineqs,
-            coordinate_bound=None if bound is None else float(bound),
+            coordinate_bound=bound,
+            assumed_bound=assumed,
         )
 
     def __repr__(self) -> str:

@@ -9,6 +9,7 @@ matrices with known inertia.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import lcm
 from typing import TYPE_CHECKING
@@ -18,9 +19,37 @@ import numpy as np
 from sosrmt.poly import key_degrees, multiply_keys
 
 if TYPE_CHECKING:
-    from sosrmt.sos.certificate import ExactProof, SosCertificate
+    from sosrmt.sos.relaxation import MomentRelaxation
 
-__all__ = ["is_positive_definite_exact", "verify_certificate_exactly"]
+__all__ = ["ExactProof", "is_positive_definite_exact", "verify_certificate_exactly"]
+
+
+@dataclass(frozen=True)
+class ExactProof:
+    """Outcome of :meth:`SosCertificate.verify_exact <sosrmt.sos.SosCertificate.verify_exact>`.
+
+    Attributes
+    ----------
+    verified : bool
+        True when the rational certificate was checked exactly.
+    bound : Fraction or None
+        The proven bound (upper for ``max``, lower for ``min``), exact.
+    reason : str
+        Why verification failed, or a summary of what was proven.
+    gram : tuple of list of list of Fraction
+        The exact Gram matrices (empty when not verified).
+    shift : float
+        The diagonal shift added before rounding (hypercube only).
+    """
+
+    verified: bool
+    bound: Fraction | None
+    reason: str
+    gram: tuple[list[list[Fraction]], ...] = field(default=(), repr=False)
+    shift: float = 0.0
+
+    def __bool__(self) -> bool:
+        return self.verified
 
 
 def is_positive_definite_exact(matrix: list[list[Fraction]]) -> tuple[bool, int | None]:
@@ -76,12 +105,21 @@ def _to_fraction_matrix(Q: np.ndarray, bits: int) -> list[list[Fraction]]:
 
 
 def verify_certificate_exactly(
-    cert: SosCertificate, *, denominator_bits: int = 40, shift: float | None = None
+    relaxation: MomentRelaxation,
+    z: np.ndarray,
+    *,
+    denominator_bits: int = 40,
+    shift: float | None = None,
 ) -> ExactProof:
-    """Implementation of :meth:`SosCertificate.verify_exact` (see its Notes)."""
-    from sosrmt.sos.certificate import ExactProof
+    """Exact check of the certificate given by the dual vector ``z`` of ``relaxation``.
 
-    rel = cert.relaxation
+    The implementation of :meth:`SosCertificate.verify_exact
+    <sosrmt.sos.SosCertificate.verify_exact>` (see its Notes).
+    """
+    rel = relaxation
+    z = np.asarray(z, dtype=float)
+    cert_lam = rel.dual_constant(z)
+    cert_gram = rel.gram_matrices(z)
     dom = rel.domain
     ring = dom.ring
     square = Fraction(dom.square).limit_denominator(1 << 30)
@@ -89,27 +127,29 @@ def verify_certificate_exactly(
         return ExactProof(False, None, "the domain's square is not a simple rational")
     moment_blocks = [i for i, b in enumerate(rel.blocks) if b.multiplier is None]
     can_shift = ring == "hypercube" and not dom.inequalities
-    mu = cert.min_eigenvalue()
-    res = cert.residual()
+    mu = float(min((np.linalg.eigvalsh(Q).min() for Q in cert_gram if Q.size), default=0.0))
+    target = -rel.p.copy()
+    target[0] += cert_lam
+    res = float(np.abs(target - rel.F.T.dot(z)).max(initial=0.0))
     if shift is None:
-        scale = max(1.0, max(float(np.abs(Q).max(initial=0)) for Q in cert.gram))
+        scale = max(1.0, max(float(np.abs(Q).max(initial=0)) for Q in cert_gram))
         shift = (2 * max(0.0, -mu) + 1e-9 * scale + 4 * res) if can_shift else 0.0
     if shift and not can_shift:
         return ExactProof(False, None, "a diagonal shift is only sound on the hypercube")
     # (1) round: Gram matrices (+ shift on moment blocks), multipliers, lambda
     grams: list[list[list[Fraction]]] = []
     lam_shift = Fraction(0)
-    for idx, (blk, Q) in enumerate(zip(rel.blocks, cert.gram, strict=True)):
+    for idx, (blk, Q) in enumerate(zip(rel.blocks, cert_gram, strict=True)):
         if idx in moment_blocks and shift:
             Q = Q + shift * np.eye(Q.shape[0])
             degs = key_degrees(blk.basis, ring)
             lam_shift += Fraction(shift) * sum((square ** int(d) for d in degs), Fraction(0))
         grams.append(_to_fraction_matrix(Q, denominator_bits))
     scale_bits = 1 << denominator_bits
-    lam = Fraction(cert.lam) + lam_shift
+    lam = Fraction(cert_lam) + lam_shift
     lam = Fraction(-((-lam.numerator * scale_bits) // lam.denominator), scale_bits)  # round up
     mults = [
-        [Fraction(int(v), scale_bits) for v in np.rint(cert.z[eb.rows] * scale_bits)]
+        [Fraction(int(v), scale_bits) for v in np.rint(z[eb.rows] * scale_bits)]
         for eb in rel.equality_blocks
     ]
     # (2) exact residual R_k = [lambda]_k - p_k - contributions
@@ -189,6 +229,6 @@ def verify_certificate_exactly(
         True,
         bound,
         f"exact rational SoS certificate of the {word} bound {float(bound):.10g}",
-        gram=grams,
+        gram=tuple(grams),
         shift=float(shift),
     )

@@ -11,14 +11,15 @@ such as pseudo-calibration; :meth:`PseudoExpectation.check` tests every conditio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sosrmt._validation import check_int
-from sosrmt.poly import Polynomial, key_degrees, monomial_basis, multiply_keys
+from sosrmt.poly import Polynomial, as_real_array, key_degrees, monomial_basis, multiply_keys
 from sosrmt.sos.domains import Domain
 
 __all__ = ["PseudoExpectation", "PseudoExpectationReport"]
@@ -88,14 +89,20 @@ class PseudoExpectation:
     """
 
     def __init__(
-        self, domain: Domain, degree: int, keys: Any, values: Any, *, odd_moments_zero: bool = False
+        self,
+        domain: Domain,
+        degree: int,
+        keys: ArrayLike,
+        values: ArrayLike,
+        *,
+        odd_moments_zero: bool = False,
     ) -> None:
         if not isinstance(domain, Domain):
             raise TypeError(f"domain: expected a Domain, got {type(domain).__name__}")
         self.domain = domain
         self.degree = check_int(degree, "degree", minimum=0)
         keys = np.asarray(keys)
-        values = np.asarray(values, dtype=float).reshape(-1)
+        values = as_real_array(values, "values").reshape(-1)
         if keys.size != values.size:
             raise ValueError(
                 f"keys, values: expected equal lengths, got {keys.size}, {values.size}"
@@ -110,7 +117,10 @@ class PseudoExpectation:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_moments(
-        cls, domain: Domain, degree: int, moments: Mapping[int, float] | Callable[[np.ndarray], Any]
+        cls,
+        domain: Domain,
+        degree: int,
+        moments: Mapping[int, float] | Callable[[np.ndarray], ArrayLike],
     ) -> PseudoExpectation:
         """Build from a dict ``{key: value}`` (absent keys are 0) or a callable on key arrays.
 
@@ -120,7 +130,7 @@ class PseudoExpectation:
         degree = check_int(degree, "degree", minimum=0)
         keys = np.sort(monomial_basis(domain.nvars, degree, domain.ring))
         if callable(moments):
-            values = np.asarray(moments(keys), dtype=float).reshape(-1)
+            values = as_real_array(moments(keys), "moments").reshape(-1)
             if values.size != keys.size:
                 raise ValueError(
                     f"moments: the callable returned {values.size} values for {keys.size} keys"
@@ -128,7 +138,7 @@ class PseudoExpectation:
         elif isinstance(moments, Mapping):
             values = np.zeros(keys.size)
             pos = np.searchsorted(keys, np.asarray(list(moments.keys()), dtype=keys.dtype))
-            given = np.asarray(list(moments.values()), dtype=float)
+            given = as_real_array(list(moments.values()), "moments")
             bad = (pos >= keys.size) | (
                 keys[np.minimum(pos, keys.size - 1)]
                 != np.asarray(list(moments.keys()), dtype=keys.dtype)
@@ -145,14 +155,14 @@ class PseudoExpectation:
 
     @classmethod
     def from_distribution(
-        cls, domain: Domain, degree: int, points: Any, weights: Any = None
+        cls, domain: Domain, degree: int, points: ArrayLike, weights: ArrayLike | None = None
     ) -> PseudoExpectation:
         """The (true) expectation under the distribution ``sum_i w_i delta_{points_i}``."""
-        pts = np.atleast_2d(np.asarray(points, dtype=float))
+        pts = np.atleast_2d(as_real_array(points, "points"))
         w = (
             np.full(pts.shape[0], 1.0 / pts.shape[0])
             if weights is None
-            else np.asarray(weights, float)
+            else as_real_array(weights, "weights")
         )
         keys = monomial_basis(domain.nvars, degree, domain.ring)
         from sosrmt.poly import exponents
@@ -250,7 +260,10 @@ class PseudoExpectation:
         return float(np.abs(total).max(initial=0.0))
 
     def check(
-        self, equalities: Any = None, inequalities: Any = None, tol: float = 1e-6
+        self,
+        equalities: Sequence[Polynomial] | None = None,
+        inequalities: Sequence[Polynomial] | None = None,
+        tol: float = 1e-6,
     ) -> PseudoExpectationReport:
         """Check normalisation, PSD-ness of the moment and localizing matrices, equalities.
 

@@ -37,7 +37,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from sosrmt._validation import DEFAULT_MEMORY_LIMIT, check_int, check_memory
-from sosrmt.poly import Polynomial, key_degrees, monomial_basis, multiply_keys
+from sosrmt.poly import (
+    MAX_GENERAL_DEGREE,
+    Polynomial,
+    key_degrees,
+    monomial_basis,
+    multiply_keys,
+)
 from sosrmt.sos.domains import Domain
 
 __all__ = ["EqualityBlock", "MomentRelaxation", "PsdBlock"]
@@ -155,6 +161,11 @@ class MomentRelaxation:
         degree = check_int(degree, "degree", minimum=1)
         if degree % 2:
             raise ValueError(f"degree: expected an even relaxation degree 2d, got {degree}")
+        if domain.ring == "general" and degree > MAX_GENERAL_DEGREE:
+            raise ValueError(
+                f"degree: general-ring monomial keys hold exponents up to {MAX_GENERAL_DEGREE}, "
+                f"got relaxation degree {degree}"
+            )
         objective = domain.polynomial(objective, "objective")
         if objective.degree > degree:
             raise ValueError(
@@ -322,6 +333,16 @@ class MomentRelaxation:
         new.p[pos] = obj.coefs
         new.p0 = float(new.p[0])
         return new
+
+    def dual_constant(self, z: np.ndarray) -> float:
+        """:math:`\\lambda = p_0 + \\sum_r F_{r,0} z_r`, the constant of the dual identity."""
+        if not self.F.shape[0]:
+            return float(self.p0)
+        return float(self.p0 + self.F[:, 0].T.dot(z)[0])
+
+    def gram_matrices(self, z: np.ndarray) -> list[np.ndarray]:
+        """The Gram matrix of each PSD block read off the dual vector ``z`` (svec layout)."""
+        return [svec_to_matrix(z[b.rows], b.size) for b in self.blocks]
 
     @property
     def moment_matrix_size(self) -> int:

@@ -25,10 +25,17 @@ class SosResult:
         ``"optimal"``, ``"optimal_inaccurate"``, ``"infeasible"``, ``"unbounded"``,
         ``"max_iters"`` or ``"error"``.
     value : float
-        The relaxation value found (NaN unless the status is optimal or optimal_inaccurate).
+        The solver's objective value (NaN unless the status is optimal or
+        optimal_inaccurate). It is **not a bound**: a first-order solver stopped at a loose
+        tolerance may report a ``value`` on either side of the relaxation's true value
+        (at ``eps=0.1``, 10% below the optimum of a maximisation with status
+        ``"optimal"`` has been seen). When ``tight``, it is the objective at ``point``.
     bound : float or None
         The rigorous bound from the certificate (upper for max, lower for min), valid despite
-        solver inaccuracy; None when no certificate is presented.
+        solver inaccuracy; None when no certificate is presented. This is the number to
+        report. On a :class:`~sosrmt.sos.Semialgebraic` domain whose ``bound=B`` could not
+        be derived from the constraints it is conditional on :math:`B`
+        (:attr:`bound_status`).
     pseudo_expectation : PseudoExpectation or None
         The moment side (primal solution).
     certificate : SosCertificate or None
@@ -57,6 +64,16 @@ class SosResult:
     relaxation: MomentRelaxation | None = field(default=None, repr=False)
 
     @property
+    def bound_status(self) -> str:
+        """``"rigorous"``, ``"conditional on |x_i| <= B"`` (unverified user B) or ``"none"``."""
+        if self.bound is None:
+            return "none"
+        dom = None if self.relaxation is None else self.relaxation.domain
+        if dom is not None and dom.assumed_bound:
+            return f"conditional on |x_i| <= {dom.coordinate_bound:g}"
+        return "rigorous"
+
+    @property
     def ok(self) -> bool:
         """True when the status is optimal (possibly inaccurate) and a certificate exists."""
         return self.status in ("optimal", "optimal_inaccurate") and self.certificate is not None
@@ -67,6 +84,7 @@ class SosResult:
             "status": self.status,
             "value": self.value,
             "bound": self.bound,
+            "bound_status": self.bound_status,
             "tight": self.tight,
             "point": None if self.point is None else self.point.tolist(),
             "timings": dict(self.timings),
@@ -75,6 +93,8 @@ class SosResult:
 
     def __repr__(self) -> str:
         bound = "None" if self.bound is None else f"{self.bound:.8g}"
+        if self.bound_status.startswith("conditional"):
+            bound += f" ({self.bound_status})"
         return (
             f"SosResult(status={self.status!r}, value={self.value:.8g}, bound={bound}, "
             f"tight={self.tight})"

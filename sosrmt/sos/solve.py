@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from sosrmt.poly import Polynomial
-from sosrmt.sos.backends import make_backend
+from sosrmt.sos.backends import Backend, make_backend
 from sosrmt.sos.certificate import SosCertificate
 from sosrmt.sos.domains import Domain
 from sosrmt.sos.pseudo_expectation import PseudoExpectation
@@ -77,7 +77,8 @@ class RelaxationSolver:
     Parameters
     ----------
     relaxation : MomentRelaxation
-    backend : {"scs", "cvxpy"}
+    backend : str
+        A name registered in :data:`sosrmt.sos.backends.BACKENDS` (``"scs"``, ``"cvxpy"``).
     early_stop : bool
         Stop SCS as soon as a feasible point attains the rigorous bound within ``gap_tol``
         (sound: then :math:`p(x^*)\\le\\mathrm{OPT}\\le\\mathrm{SOS}\\le` bound).
@@ -100,7 +101,7 @@ class RelaxationSolver:
         self.backend_name = backend
         self.early_stop = early_stop
         self.gap_tol = float(gap_tol)
-        self.backend = make_backend(backend, relaxation, **options)
+        self.backend: Backend = make_backend(backend, relaxation, **options)
 
     def set_objective(self, objective: Polynomial) -> None:
         """Replace the objective (same size and structure); the workspace is kept."""
@@ -230,8 +231,9 @@ def solve(
     degree : int
         Full relaxation degree :math:`2d` (even).
     sense : {"max", "min"}
-    backend : {"scs", "cvxpy"}
-        ``"scs"`` calls SCS directly; ``"cvxpy"`` uses ``solver=`` (default Clarabel).
+    backend : str
+        A registered backend: ``"scs"`` calls SCS directly; ``"cvxpy"`` uses ``solver=``
+        (default Clarabel).
     symmetry : {"auto", "none"}
         Sign-symmetry block diagonalisation.
     early_stop : bool

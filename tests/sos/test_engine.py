@@ -14,6 +14,7 @@ from sosrmt.sos import (
     PseudoExpectation,
     RelaxationSolver,
     Semialgebraic,
+    SosCertificate,
     Sphere,
     solve,
 )
@@ -108,8 +109,14 @@ def test_exact_verification_fails_for_a_wrong_certificate():
     W = sk(6, 1)
     res = solve(Polynomial.quadratic_form(W), Hypercube(6), 2)
     cert = res.certificate
-    cert.lam -= 1.0  # claim a bound 1 below the truth: no PSD projection can exist
-    assert not cert.verify_exact(shift=0.0)
+    rel = res.relaxation
+    assert rel.blocks[0].basis[0] == 0  # the (1, 1) entry of the first block is z's first row
+    z = np.array(cert.z)
+    z[rel.blocks[0].rows.start] -= 1.0  # lowers lambda by exactly 1
+    wrong = SosCertificate(rel, z)
+    assert wrong.lam == pytest.approx(cert.lam - 1.0)
+    # claim a bound 1 below the truth: no PSD projection can exist
+    assert not wrong.verify_exact(shift=0.0)
 
 
 def test_exact_positive_definite_kernel():

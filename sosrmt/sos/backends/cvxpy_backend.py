@@ -2,33 +2,34 @@
 
 The PSD duals come back as Gram matrices; the free multipliers of equality rows are
 recovered by least squares against the coefficient identity, which makes the backend
-independent of each solver's sign conventions for equality duals.
+independent of each solver's sign conventions for equality duals. cvxpy is imported when
+the backend is built (it takes about a second), not when :mod:`sosrmt.sos` is imported.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import lsqr
 
-from sosrmt.sos.backends.base import EarlyStop, RawSolution
+from sosrmt.sos.backends.base import EarlyStop, RawSolution, solver_output_to_stderr
 
 if TYPE_CHECKING:
     from sosrmt.sos.relaxation import MomentRelaxation
 
 __all__ = ["CvxpyBackend"]
 
+# cvxpy's status strings -> ours
 _STATUS = {
-    cp.OPTIMAL: "optimal",
-    cp.OPTIMAL_INACCURATE: "optimal_inaccurate",
-    cp.INFEASIBLE: "infeasible",
-    cp.INFEASIBLE_INACCURATE: "infeasible",
-    cp.UNBOUNDED: "unbounded",
-    cp.UNBOUNDED_INACCURATE: "unbounded",
+    "optimal": "optimal",
+    "optimal_inaccurate": "optimal_inaccurate",
+    "infeasible": "infeasible",
+    "infeasible_inaccurate": "infeasible",
+    "unbounded": "unbounded",
+    "unbounded_inaccurate": "unbounded",
 }
 _SQRT2 = np.sqrt(2.0)
 
@@ -44,11 +45,12 @@ class CvxpyBackend:
     eps : float
         Passed as the solver's tolerance where cvxpy knows the option name.
     verbose : bool
+        The solver's own output (written to standard error).
     solver_options : dict
         Extra keyword arguments for :meth:`cvxpy.Problem.solve`.
     """
 
-    name = "cvxpy"
+    name: ClassVar[str] = "cvxpy"
 
     def __init__(
         self,
@@ -59,6 +61,8 @@ class CvxpyBackend:
         verbose: bool = False,
         **solver_options: Any,
     ) -> None:
+        import cvxpy as cp
+
         t0 = time.perf_counter()
         self.relaxation = relaxation
         self.solver = (solver or "CLARABEL").upper()
@@ -114,9 +118,12 @@ class CvxpyBackend:
         self.c_param.value = -relaxation.p[1:]
 
     def solve(self, early_stop: EarlyStop | None = None) -> RawSolution:
+        import cvxpy as cp
+
         t0 = time.perf_counter()
         try:
-            self.problem.solve(solver=self.solver, verbose=self.verbose, **self.options)
+            with solver_output_to_stderr():
+                self.problem.solve(solver=self.solver, verbose=self.verbose, **self.options)
         except cp.error.SolverError as exc:
             return RawSolution(
                 status="error",

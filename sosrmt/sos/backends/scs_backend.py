@@ -8,12 +8,12 @@ workspace and the previous solution as a warm start.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scs
 
-from sosrmt.sos.backends.base import EarlyStop, RawSolution
+from sosrmt.sos.backends.base import EarlyStop, RawSolution, solver_output_to_stderr
 
 if TYPE_CHECKING:
     from sosrmt.sos.relaxation import MomentRelaxation
@@ -43,12 +43,12 @@ class ScsBackend:
     chunk : int
         Iterations between early-stop checks (the solve is resumed warm after each).
     verbose : bool
-        SCS's own output.
+        SCS's own output (written to standard error, as are SCS's error messages).
     settings : dict
         Any other SCS setting (``acceleration_lookback``, ``scale``, ...).
     """
 
-    name = "scs"
+    name: ClassVar[str] = "scs"
 
     def __init__(
         self,
@@ -66,9 +66,16 @@ class ScsBackend:
         self.chunk = int(min(chunk, max_iters))
         t0 = time.perf_counter()
         data, cone = relaxation.scs_data()
-        self._solver = scs.SCS(
-            data, cone, eps_abs=eps, eps_rel=eps, max_iters=self.chunk, verbose=verbose, **settings
-        )
+        with solver_output_to_stderr():
+            self._solver = scs.SCS(
+                data,
+                cone,
+                eps_abs=eps,
+                eps_rel=eps,
+                max_iters=self.chunk,
+                verbose=verbose,
+                **settings,
+            )
         self.setup_time = time.perf_counter() - t0
         self._solved_once = False
 
@@ -85,7 +92,8 @@ class ScsBackend:
         sol: dict[str, Any] = {}
         stopped = False
         while total < self.max_iters:
-            sol = self._solver.solve(warm_start=self._solved_once)
+            with solver_output_to_stderr():
+                sol = self._solver.solve(warm_start=self._solved_once)
             self._solved_once = True
             info = sol["info"]
             total += int(info["iter"])
