@@ -6,6 +6,10 @@ SoS package a user would otherwise pick, installed in its own virtual environmen
 (benchmarks/.peer-venv; created on first use). Each baseline is run in a subprocess with
 a 120 s limit; the ratio is reported at every n where both finish.
 
+``--quick`` (a smoke run, about 15 s on 2 cores) takes n = 6, 8, 10, skips ncpol2sdpa
+(creating its environment alone takes minutes) and limits each baseline to 30 s; it writes
+``results/bench_sos_build_quick.json`` so the full results are kept.
+
 Usage: python benchmarks/bench_sos_build.py [--quick] [--no-peer]
 """
 
@@ -22,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 PEER_VENV = HERE / ".peer-venv"
 LIMIT = 120.0
+QUICK_LIMIT = 30.0
 
 PEER_SCRIPT = r"""
 import sys, time, numpy as np
@@ -51,11 +56,14 @@ print(naive_build_seconds(W))
 
 
 def ours(n: int, repeats: int = 3) -> tuple[float, dict]:
+    import numpy as np
+
     from sosrmt.poly import Polynomial
-    from sosrmt.problems.sk import sk_instance
     from sosrmt.sos import Hypercube, MomentRelaxation
 
-    W = sk_instance(n, seed=0)
+    G = np.random.default_rng(0).standard_normal((n, n))  # the instance the baselines build
+    W = (G + G.T) / np.sqrt(2)
+    np.fill_diagonal(W, 0)
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -65,9 +73,9 @@ def ours(n: int, repeats: int = 3) -> tuple[float, dict]:
     return best, rel.describe()
 
 
-def run_limited(cmd: list[str]) -> float | None:
+def run_limited(cmd: list[str], limit: float = LIMIT) -> float | None:
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=LIMIT, check=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit, check=True)
     except subprocess.TimeoutExpired:
         return None
     except subprocess.CalledProcessError as exc:
@@ -94,8 +102,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-peer", action="store_true")
     args = parser.parse_args()
-    sizes = [8, 12, 16, 30] if args.quick else [8, 10, 12, 14, 16, 20, 24, 30, 40]
-    peer = None if args.no_peer else ensure_peer()
+    sizes = [6, 8, 10] if args.quick else [8, 10, 12, 14, 16, 20, 24, 30, 40]
+    limit = QUICK_LIMIT if args.quick else LIMIT
+    peer = None if (args.no_peer or args.quick) else ensure_peer()
     rows = []
     naive_alive, peer_alive = True, peer is not None
     for n in sizes:
@@ -103,10 +112,11 @@ def main() -> None:
         row = {"n": n, "moment_matrix": 1 + n + n * (n - 1) // 2, "moments": desc["moments"],
                "ours_s": t_ours, "cvxpy_s": None, "ncpol2sdpa_s": None}
         if naive_alive:
-            row["cvxpy_s"] = run_limited([sys.executable, "-c", NAIVE_SCRIPT, str(n), str(HERE)])
+            row["cvxpy_s"] = run_limited(
+                [sys.executable, "-c", NAIVE_SCRIPT, str(n), str(HERE)], limit)
             naive_alive = row["cvxpy_s"] is not None
         if peer_alive:
-            row["ncpol2sdpa_s"] = run_limited([str(peer), "-c", PEER_SCRIPT, str(n)])
+            row["ncpol2sdpa_s"] = run_limited([str(peer), "-c", PEER_SCRIPT, str(n)], limit)
             peer_alive = row["ncpol2sdpa_s"] is not None
         for key in ("cvxpy_s", "ncpol2sdpa_s"):
             base = row[key]
@@ -118,8 +128,9 @@ def main() -> None:
               f"ratios: cvxpy x{_fmt(row['cvxpy_ratio'], 'x')} "
               f"ncpol2sdpa x{_fmt(row['ncpol2sdpa_ratio'], 'x')}", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench_sos_build.json").write_text(json.dumps(rows, indent=2))
-    print(f"(baselines limited to {LIMIT:.0f} s each; '-' = did not finish or not run)")
+    name = "bench_sos_build_quick.json" if args.quick else "bench_sos_build.json"
+    (RESULTS / name).write_text(json.dumps(rows, indent=2))
+    print(f"(baselines limited to {limit:.0f} s each; '-' = did not finish or not run)")
 
 
 def _fmt(v: float | None, kind: str = "s") -> str:
