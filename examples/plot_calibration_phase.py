@@ -30,8 +30,8 @@ from sosrmt.sweep import Grid, aggregate, run_sweep
 ns = [6, 8, 10]
 ratios = [0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.0]
 grid = Grid({"n": ns, "ratio": ratios, "trunc": [4]}, seeds=3, seed=0)
-# the CLI's job: lowerbound_cell without the echoed parameters (`sosrmt lowerbound`)
-rows = run_sweep("sosrmt.cli.commands.lowerbound:tensor_pca_job", grid, executor="serial",
+# the problem's own cell function is the sweep job (the one `sosrmt lowerbound` runs)
+rows = run_sweep("sosrmt.problems.tensor_pca:lowerbound_cell", grid, executor="serial",
                  quiet=True)
 assert all(r["status"] == "ok" for r in rows)
 psd = np.zeros((len(ns), len(ratios)))

@@ -1,15 +1,16 @@
-"""``sosrmt lowerbound <problem>``: phase diagrams of pseudo-calibrated SoS lower bounds.
+"""sosrmt lowerbound <problem>: phase diagrams of pseudo-calibrated SoS lower bounds.
 
 For each cell of the grid n x ratio x truncation x seeds, one null instance and one planted
 control are drawn, pseudo-calibrated (signed-measure form at small n, shape form beyond),
-and the diagnostics of spec §1.8 are recorded: E~[1], the relative minimum eigenvalue
-``mu_min`` of the degree-``--degree`` moment matrix, the largest relative constraint
-residual and the objective ratio. The cells run through the sweep engine (``sosrmt.sweep``;
-serial by default, ``--jobs N`` for a process pool, ``--store`` to keep and resume).
+and four diagnostics are recorded: E~[1], the relative minimum eigenvalue mu_min of the
+degree-(--degree) moment matrix (>= 0 iff it is PSD), the largest relative constraint
+residual and the objective ratio. The cells run through the sweep engine (serial by
+default, --jobs N for a process pool, --store to keep and resume); each cell is the job
+sosrmt.problems.<problem>:lowerbound_cell.
 
-At toy sizes the truncated pseudo-calibration is typically *not* PSD even where the
-theorems hold asymptotically (spec §1.8, §2.5, §3.4): read the output as trends in the ratio
-and in n, never as a PSD verdict.
+At these sizes the truncated pseudo-calibration is typically not PSD even where the
+theorems hold for large n: read the output as trends in the ratio and in n, never as a PSD
+verdict (docs: theory/lowerbounds).
 """
 
 from __future__ import annotations
@@ -21,51 +22,15 @@ from typing import Any
 from sosrmt.cli._common import add_common_arguments, emit, format_table
 
 PROBLEMS: dict[str, dict[str, Any]] = {
-    "tensor-pca": {"job": "sosrmt.cli.commands.lowerbound:tensor_pca_job",
+    "tensor-pca": {"job": "sosrmt.problems.tensor_pca:lowerbound_cell",
                    "ratio": "lambda / n^(k/4)"},
-    "sparse-pca": {"job": "sosrmt.cli.commands.lowerbound:sparse_pca_job",
+    "sparse-pca": {"job": "sosrmt.problems.sparse_pca:lowerbound_cell",
                    "ratio": "m Delta^2 / k^2 (--regime k2) or m Delta^2 / d (--regime d)"},
-    "dense-subgraph": {"job": "sosrmt.cli.commands.lowerbound:dense_subgraph_job",
+    "dense-subgraph": {"job": "sosrmt.problems.dense_subgraph:lowerbound_cell",
                        "ratio": "k q / sqrt(n)"},
-    "pap": {"job": "sosrmt.cli.commands.lowerbound:pap_job", "ratio": "m / n^(3/2)"},
+    "pap": {"job": "sosrmt.problems.planted_affine_planes:lowerbound_cell",
+            "ratio": "m / n^(3/2)"},
 }
-
-
-def _results_only(row: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in params}
-    if "form" in row:
-        out["form_used"] = row["form"]
-    return out
-
-
-def tensor_pca_job(*, rng: Any, **params: Any) -> dict[str, Any]:
-    """Sweep job: :func:`sosrmt.problems.tensor_pca.lowerbound_cell` without the parameters."""
-    from sosrmt.problems.tensor_pca import lowerbound_cell
-
-    return _results_only(lowerbound_cell(rng=rng, **params), params)
-
-
-def sparse_pca_job(*, rng: Any, **params: Any) -> dict[str, Any]:
-    """Sweep job: :func:`sosrmt.problems.sparse_pca.lowerbound_cell` without the parameters."""
-    from sosrmt.problems.sparse_pca import lowerbound_cell
-
-    return _results_only(lowerbound_cell(rng=rng, **params), params)
-
-
-def dense_subgraph_job(*, rng: Any, **params: Any) -> dict[str, Any]:
-    """Sweep job: :func:`sosrmt.problems.dense_subgraph.lowerbound_cell` without the
-    parameters."""
-    from sosrmt.problems.dense_subgraph import lowerbound_cell
-
-    return _results_only(lowerbound_cell(rng=rng, **params), params)
-
-
-def pap_job(*, rng: Any, **params: Any) -> dict[str, Any]:
-    """Sweep job: :func:`sosrmt.problems.planted_affine_planes.lowerbound_cell` without the
-    parameters."""
-    from sosrmt.problems.planted_affine_planes import lowerbound_cell
-
-    return _results_only(lowerbound_cell(rng=rng, **params), params)
 
 COLUMNS = ["n", "ratio", "trunc", "mu_min", "residual", "objective_ratio", "e1",
            "planted_mu_min"]
@@ -116,10 +81,11 @@ def _params(args: argparse.Namespace) -> dict[str, list[Any]]:
     params: dict[str, list[Any]] = {"n": list(args.n), "ratio": list(args.ratio),
                                     "trunc": list(trunc), "degree": [args.degree]}
     if args.problem == "tensor-pca":
-        params["k"] = [args.k or 3]
+        params["k"] = [3 if args.k is None else args.k]
         params["form"] = [args.form]
     elif args.problem == "sparse-pca":
-        params.update(k=[args.k or 2], delta=[args.delta], regime=[args.regime],
+        params.update(k=[2 if args.k is None else args.k], delta=[args.delta],
+                      regime=[args.regime],
                       prior=[args.prior or "exact"])
     elif args.problem == "dense-subgraph":
         params.update(truncation=[args.truncation], prior=[args.prior or "bernoulli"],
@@ -140,52 +106,19 @@ def _check(args: argparse.Namespace) -> None:
         raise ValueError(f"--degree: expected an even degree >= 2, got {args.degree}")
     if args.seeds < 1 or args.jobs < 1:
         raise ValueError("--seeds, --jobs: expected positive integers")
-    if args.problem == "sparse-pca" and args.k is not None and any(args.k > n for n in args.n):
-        raise ValueError(f"--k: expected a sparsity k <= n for every n, got k={args.k}")
-
-
-def heatmaps(rows: list[dict[str, Any]], path: str, *, title: str = "") -> str:
-    """Heat maps of mu_min, objective ratio and residual over (ratio, n), one column per
-    truncation; writes ``path`` (PNG) and returns it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.colors import SymLogNorm
-
-    truncs = sorted({r["trunc"] for r in rows})
-    ns = sorted({r["n"] for r in rows})
-    ratios = sorted({r["ratio"] for r in rows})
-    metrics = [("mu_min", "relative min eigenvalue"), ("objective_ratio", "objective ratio"),
-               ("residual", "constraint residual")]
-    fig, axes = plt.subplots(len(metrics), len(truncs), squeeze=False,
-                             figsize=(3.6 * len(truncs) + 1, 2.8 * len(metrics)))
-    for col, t in enumerate(truncs):
-        for row_i, (m, label) in enumerate(metrics):
-            grid = np.full((len(ns), len(ratios)), np.nan)
-            for r in rows:
-                if r["trunc"] == t and r.get(m) is not None:
-                    grid[ns.index(r["n"]), ratios.index(r["ratio"])] = r[m]
-            ax = axes[row_i][col]
-            norm = SymLogNorm(linthresh=0.1) if m == "mu_min" else None
-            cmap = "RdBu" if m == "mu_min" else "viridis"
-            im = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap, norm=norm)
-            for (a, b), v in np.ndenumerate(grid):
-                if np.isfinite(v):
-                    ax.text(b, a, f"{v:.2g}", ha="center", va="center", fontsize=7)
-            ax.set_xticks(range(len(ratios)), [f"{x:g}" for x in ratios])
-            ax.set_yticks(range(len(ns)), [str(x) for x in ns])
-            ax.set_xlabel("ratio")
-            ax.set_ylabel("n")
-            ax.set_title(f"{label}, trunc={t}", fontsize=9)
-            fig.colorbar(im, ax=ax)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    if args.k is not None:
+        if args.problem == "pap":
+            raise ValueError("--k: planted affine planes take no --k")
+        least = 1 if args.problem == "sparse-pca" else 2
+        what = {"tensor-pca": "a tensor order", "sparse-pca": "a sparsity",
+                "dense-subgraph": "a planted size"}[args.problem]
+        if args.k < least:
+            raise ValueError(f"--k: expected {what} >= {least}, got {args.k}")
+        if args.problem in ("sparse-pca", "dense-subgraph") and any(args.k > n for n in args.n):
+            raise ValueError(f"--k: expected {what} k <= n for every n, got k={args.k}")
+    for t in args.trunc or []:
+        if t < 1:
+            raise ValueError(f"--trunc: expected truncations >= 1, got {t}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -213,12 +146,21 @@ def run(args: argparse.Namespace) -> int:
                 out[f"{m}_se"] = entry[f"{m}_se"]
             table.append(out)
     table.sort(key=lambda r: (r["trunc"], r["n"], r["ratio"]))
-    plot = heatmaps(table, args.plot, title=f"{args.problem}: ratio = {spec['ratio']}") \
-        if args.plot and table else None
+    plot = None
+    if args.plot and table:
+        from sosrmt.sweep.heatmap import heatmaps
+
+        heatmaps(table, x="ratio", y="n", panel="trunc",
+                 values=["mu_min", "objective_ratio", "residual"],
+                 labels={"mu_min": "relative min eigenvalue", "trunc": "trunc",
+                         "objective_ratio": "objective ratio", "residual": "constraint residual"},
+                 centred=["mu_min"], mark_nonnegative=["mu_min"],
+                 title=f"{args.problem}: ratio = {spec['ratio']}", path=args.plot)
+        plot = args.plot
     payload = {"problem": args.problem, "ratio_definition": spec["ratio"],
                "degree": args.degree, "seeds": args.seeds, "seed": args.seed,
                "engine": "sosrmt.sweep", "rows": table, "failed": failed, "plot": plot,
-               "note": "trends only: PSD failure at toy sizes is expected (spec 1.8)"}
+               "note": "trends only: PSD failure at small n is expected"}
     text = format_table(table, [c for c in COLUMNS if not table or c in table[0]])
     text = (f"{args.problem}: ratio = {spec['ratio']}; degree {args.degree}; "
             f"{args.seeds} seed(s) per cell\n" + text)
