@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sosrmt.graphs.shape import Shape
+from sosrmt.graphs.shape import Shape, check_shape
 
-__all__ = ["draw_shape", "shape_layout"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["draw_shape", "output_path", "shape_layout"]
+
+
+def output_path(shape: Shape, target: str | Path) -> Path:
+    """Where ``sosrmt graphs draw -o TARGET`` writes: the exact file that will be reported.
+
+    An existing directory gets ``TARGET/<shape name>.png``; a path without a suffix gets
+    ``.png`` appended; any other path is used as given.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sosrmt.graphs import named_shape
+    >>> d = Path(tempfile.mkdtemp())
+    >>> output_path(named_shape("Z"), d) == d / "Z.png", output_path(named_shape("Z"), d / "x").name
+    (True, 'x.png')
+    """
+    target = Path(target)
+    if target.is_dir():
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", shape.name or "shape").strip("_") or "shape"
+        return target / f"{stem}.png"
+    return target if target.suffix else target.with_suffix(".png")
 
 
 def shape_layout(shape: Shape) -> dict[int, tuple[float, float]]:
@@ -39,9 +65,12 @@ def shape_layout(shape: Shape) -> dict[int, tuple[float, float]]:
     return pos
 
 
-def draw_shape(shape: Shape, path: str | Path | None = None, *, ax: Any = None,
-               title: str | None = None) -> Any:
-    """Draw a shape with matplotlib (Agg); write a PNG when ``path`` is given.
+def draw_shape(shape: Shape, path: str | Path | None = None, *, ax: Axes | None = None,
+               title: str | None = None) -> Figure:
+    """Draw a shape with matplotlib; write the figure to ``path`` when it is given.
+
+    A new :class:`matplotlib.figure.Figure` is created unless ``ax`` is given (pyplot's
+    state and backend are left alone).
 
     ``U`` vertices are blue squares on the left (labelled ``u1, u2, ...`` in tuple order),
     ``V`` vertices red squares on the right (``v1, ...``), shared vertices purple on top,
@@ -62,17 +91,14 @@ def draw_shape(shape: Shape, path: str | Path | None = None, *, ax: Any = None,
     >>> out.stat().st_size > 1000
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch
 
-    if not isinstance(shape, Shape):
-        raise TypeError(f"shape: expected a Shape, got {type(shape).__name__}")
+    shape = check_shape(shape)
     pos = shape_layout(shape)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(4, 3))
+        fig = Figure(figsize=(4, 3))
+        ax = fig.add_subplot()
     else:
         fig = ax.figure
     seen: dict[tuple[int, ...], int] = {}
@@ -111,6 +137,8 @@ def draw_shape(shape: Shape, path: str | Path | None = None, *, ax: Any = None,
             color, marker, name = "grey", "o", f"w{v}"
         face = "white" if v in iso else color
         ax.plot([x], [y], marker, ms=13, mfc=face, mec=color, mew=2, zorder=3)
+        if shape.vertex_names is not None:  # the names given in the shape text
+            name = shape.vertex_names[v]
         label = name if not shape.is_typed else f"{name}:{shape.types[v]}"
         ax.annotate(label, (x, y), textcoords="offset points", xytext=(0, 10), ha="center",
                     fontsize=8)

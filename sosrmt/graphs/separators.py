@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from sosrmt.graphs.shape import DEFAULT_TYPE, Shape
+from sosrmt.graphs.shape import DEFAULT_TYPE, Shape, check_shape
 
 __all__ = [
     "SparseBound",
@@ -20,12 +20,6 @@ __all__ = [
     "min_vertex_separator",
     "sparse_norm_bound",
 ]
-
-
-def _check_shape(shape: object) -> Shape:
-    if not isinstance(shape, Shape):
-        raise TypeError(f"shape: expected a Shape, got {type(shape).__name__}")
-    return shape
 
 
 def is_separator(shape: Shape, S: Iterable[int]) -> bool:
@@ -40,7 +34,7 @@ def is_separator(shape: Shape, S: Iterable[int]) -> bool:
     >>> is_separator(z, {1, 2}), is_separator(z, {0, 3})
     (True, False)
     """
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     S = set(S)
     if not set(shape.U) & set(shape.V) <= S:
         return False
@@ -102,7 +96,7 @@ def min_vertex_separator(shape: Shape, weights: Mapping[int, float] | None = Non
     >>> len(min_vertex_separator(named_shape("Z")))
     2
     """
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     w = _weights(shape, weights)
     if not shape.U or not shape.V:
         return frozenset()
@@ -138,7 +132,7 @@ def kappa(shape: Shape) -> float:
     >>> [kappa(named_shape(s)) for s in ("wigner", "path2", "Z", "iso", "JminusI")]
     [0.5, 1.0, 1.0, 1.5, 1.0]
     """
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     s_min = min_vertex_separator(shape)
     return (shape.k - len(s_min) + len(shape.W_iso)) / 2
 
@@ -157,7 +151,7 @@ def log_norm_exponent(shape: Shape, sizes: int | Mapping[str, int]) -> float:
     >>> round(math.exp(log_norm_exponent(named_shape("wishart"), {"n": 100, "m": 400})), 6)
     200.0
     """
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if isinstance(sizes, Mapping):
         size_map = dict(sizes)
     else:
@@ -201,7 +195,7 @@ def sparse_norm_bound(shape: Shape, n: int, p: float) -> SparseBound:
     >>> round(b.value, 4), sorted(b.separator)
     (31.607, [0, 1])
     """
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n: expected a positive integer, got {n!r}")
     if not isinstance(p, numbers.Real) or not 0 < p < 1:

@@ -10,7 +10,6 @@ to its variable (Hermite degree for Gaussian input).
 
 from __future__ import annotations
 
-import itertools
 import json
 import numbers
 import re
@@ -25,6 +24,7 @@ __all__ = [
     "DEFAULT_TYPE",
     "NAMED_SHAPES",
     "Shape",
+    "check_shape",
     "named_shape",
     "parse_shape",
 ]
@@ -62,6 +62,9 @@ class Shape:
         ``"n"``.  Each type ``t`` ranges over ``[n_t]``; injectivity holds within a type.
     name : str, optional
         Display name (not part of the identity of the shape).
+    vertex_names : sequence of str, optional
+        Display names of the vertices (as written in the compact text form; not part of
+        the identity of the shape).  Default: ``"0"``, ``"1"``, ...
 
     Notes
     -----
@@ -85,6 +88,7 @@ class Shape:
     labels: tuple[int, ...] | None = None
     types: tuple[str, ...] | None = None
     name: str | None = field(default=None, compare=False)
+    vertex_names: tuple[str, ...] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         k = self.k
@@ -130,6 +134,25 @@ class Shape:
             raise ValueError(f"types: expected {k} non-empty strings (one per vertex), "
                              f"got {types!r}")
         object.__setattr__(self, "types", types)
+        names = self.vertex_names
+        if names is not None:
+            names = tuple(names)
+            if (len(names) != k or not all(isinstance(x, str) and x for x in names)
+                    or len(set(names)) != k):
+                raise ValueError(f"vertex_names: expected {k} distinct non-empty strings, "
+                                 f"got {names!r}")
+            object.__setattr__(self, "vertex_names", names)
+
+    def vertex_name(self, v: int) -> str:
+        """Display name of vertex ``v`` (the name given in the shape text, else ``str(v)``).
+
+        Examples
+        --------
+        >>> s = parse_shape("U=x; V=y; E=x-y")
+        >>> s.vertex_name(1), named_shape("Z").vertex_name(1)
+        ('y', '1')
+        """
+        return self.vertex_names[v] if self.vertex_names is not None else str(v)
 
     # ------------------------------------------------------------------ structure
     @property
@@ -188,19 +211,28 @@ class Shape:
             raise ValueError("labels: the rademacher model supports only label 1")
         counts = Counter(self.edges)
         edges = [e for e in dict.fromkeys(self.edges) if counts[e] % 2 == 1]
-        return Shape(self.k, self.U, self.V, edges, None, self.types, self.name)
+        return Shape(self.k, self.U, self.V, edges, None, self.types, self.name,
+                     self.vertex_names)
 
     def transpose(self) -> Shape:
         """The shape with ``U`` and ``V`` swapped; its matrix is the transpose."""
         name = None if self.name is None else f"{self.name}^T"
-        return Shape(self.k, self.V, self.U, self.edges, self.labels, self.types, name)
+        return Shape(self.k, self.V, self.U, self.edges, self.labels, self.types, name,
+                     self.vertex_names)
 
     def is_transpose_symmetric(self) -> bool:
         """True if some vertex relabelling maps the shape onto its transpose.
 
-        Then :math:`M_\alpha = M_\alpha^\top` for every input (e.g. ``wigner``, ``path2``),
-        so symmetric eigensolvers apply.  Brute force over permutations of the vertices
-        outside ``U`` and ``V`` (``k <= 10``).
+        Then :math:`M_\\alpha = M_\\alpha^\\top` for every input (e.g. ``wigner``, ``path2``),
+        so symmetric eigensolvers apply.
+
+        Notes
+        -----
+        A labelled-graph isomorphism test (``networkx.is_isomorphic``, VF2) between the
+        incidence graphs of the shape and of its transpose: vertex nodes carry (type,
+        position in ``U``, position in ``V``), one node per (hyper)edge carries its label, so
+        an isomorphism is a relabelling sending ``U_i`` to ``V_i`` and ``V_i`` to ``U_i`` that
+        preserves types and the multiset of labelled edges.
 
         Examples
         --------
@@ -209,27 +241,19 @@ class Shape:
         """
         if len(self.U) != len(self.V):
             return False
-        base: dict[int, int] = {}
-        for a, b in (*zip(self.U, self.V, strict=True), *zip(self.V, self.U, strict=True)):
-            if base.setdefault(a, b) != b:
-                return False
-        if len(set(base.values())) != len(base):
-            return False
-        rest = [v for v in range(self.k) if v not in base]
-        free = [v for v in range(self.k) if v not in set(base.values())]
-        if len(rest) > 8:
-            raise ValueError("shape: too many middle vertices for the brute-force symmetry test")
-        target = self.edge_multiset()
-        for images in itertools.permutations(free):
-            perm = dict(base)
-            perm.update(zip(rest, images, strict=True))
-            if any(self.types[v] != self.types[perm[v]] for v in range(self.k)):
-                continue
-            mapped = Counter((tuple(sorted(perm[v] for v in e)), lab)
-                             for e, lab in zip(self.edges, self.labels, strict=True))
-            if mapped == target:
-                return True
-        return False
+        return nx.is_isomorphic(self._incidence(self.U, self.V),
+                                self._incidence(self.V, self.U),
+                                node_match=lambda a, b: a["key"] == b["key"])
+
+    def _incidence(self, U: tuple[int, ...], V: tuple[int, ...]) -> nx.Graph:
+        g = nx.Graph()
+        for v in range(self.k):
+            g.add_node(("v", v), key=("v", self.types[v], U.index(v) if v in U else -1,
+                                      V.index(v) if v in V else -1))
+        for j, (e, lab) in enumerate(zip(self.edges, self.labels, strict=True)):
+            g.add_node(("e", j), key=("e", lab))
+            g.add_edges_from((("e", j), ("v", v)) for v in e)
+        return g
 
     # --------------------------------------------------------------- identity
     def _key(self) -> tuple:
@@ -265,6 +289,7 @@ class Shape:
             "labels": list(self.labels),
             "types": list(self.types) if self.is_typed else None,
             "name": self.name,
+            **({"vertex_names": list(self.vertex_names)} if self.vertex_names else {}),
         }
 
     @classmethod
@@ -276,7 +301,8 @@ class Shape:
         if missing:
             raise ValueError(f"data: missing keys {missing} (expected k, U, V, E)")
         return cls(data["k"], data["U"], data["V"], data.get("E", []),
-                   data.get("labels"), data.get("types"), data.get("name"))
+                   data.get("labels"), data.get("types"), data.get("name"),
+                   data.get("vertex_names"))
 
     def to_json(self) -> str:
         """Serialise to a JSON string."""
@@ -373,6 +399,20 @@ def named_shape(name: str) -> Shape:
     raise ValueError(f"name: unknown shape {name!r}; expected one of {sorted(NAMED_SHAPES)}")
 
 
+def check_shape(shape: Shape, name: str = "shape") -> Shape:
+    """Return ``shape`` if it is a :class:`Shape`, else raise a :class:`TypeError` naming ``name``.
+
+    Examples
+    --------
+    >>> check_shape(named_shape("Z")).k
+    4
+    """
+    if not isinstance(shape, Shape):
+        raise TypeError(f"{name}: expected a Shape (see named_shape / parse_shape), "
+                        f"got {type(shape).__name__}")
+    return shape
+
+
 _TOKEN = re.compile(r"^[A-Za-z0-9_]+$")
 
 
@@ -456,4 +496,4 @@ def parse_shape(text: str) -> Shape:
         types = [tmap.get(v, DEFAULT_TYPE) for v in range(len(ids))]
     if not ids:
         raise ValueError("text: the shape has no vertices")
-    return Shape(len(ids), U, V, edges, labels, types)
+    return Shape(len(ids), U, V, edges, labels, types, vertex_names=tuple(ids))

@@ -16,6 +16,7 @@ from contextlib import redirect_stdout
 import numpy as np
 import pytest
 
+from sosrmt._report import fit_loglog
 from sosrmt.graphs import GraphInput, Shape, graph_matrix, named_shape
 from sosrmt.graphs.efron_stein import (
     MatrixPolynomial,
@@ -28,7 +29,6 @@ from sosrmt.graphs.efron_stein import (
     exact_bound,
     graph_level1_bound,
     level1_bound,
-    loglog_slope,
     recursive_bound,
     schatten_norms,
     tensor_network_bound,
@@ -242,7 +242,7 @@ def test_closed_form_exponent_is_kappa(name):
     t = len(shape.edges)
     ns = [10.0**e for e in range(8, 41, 4)]
     vals = [closed_form_bound(shape, int(n)).value for n in ns]
-    slope = loglog_slope(ns, vals)
+    slope = fit_loglog(ns, vals).slope
     # the bound is (log n)^{t/2} n^kappa up to constants: the log factor adds at most
     # t / (2 ln n_min) to the slope over this range
     assert kappa <= slope <= kappa + t / (2 * math.log(ns[0]))
@@ -302,7 +302,7 @@ def test_derivative_matrix_counts_and_schatten():
 def test_bound_table_json_and_cli():
     import argparse
 
-    from sosrmt.cli.commands._graphs_bound import add_bound_parser
+    from sosrmt.cli.commands.graphs import add_bound_parser
 
     parser = argparse.ArgumentParser()
     add_bound_parser(parser.add_subparsers())
@@ -324,12 +324,19 @@ def test_bound_table_json_and_cli():
 
 
 def test_bound_table_plot(tmp_path):
+    import matplotlib
+
     from sosrmt.graphs.efron_stein import plot_bound_table
+
+    backend_before = matplotlib.get_backend()
 
     tab = bound_table("wigner", "pbiased", [6, 8], 2, 0, p=0.3, l1_max_n=6, l1_trials=2)
     assert tab["rows"][0]["bound_exact"] is None and tab["rows"][0]["l1"] is not None
-    out = plot_bound_table(tab, str(tmp_path / "b.png"))
-    assert (tmp_path / "b.png").stat().st_size > 0 and out.endswith("b.png")
+    fig = plot_bound_table(tab, str(tmp_path / "b.png"))
+    assert (tmp_path / "b.png").stat().st_size > 0 and fig.axes[0].get_xscale() == "log"
+    import matplotlib
+
+    assert matplotlib.get_backend() == backend_before  # the library never switches it
 
 
 # ------------------------------------------------------------------ bad input
@@ -399,3 +406,21 @@ def test_ordering_on_enumerated_shapes_exhaustive(shape):
     assert np.all(ex.tree >= raw.moment * (1 - 1e-12))
     assert np.all(raw.moment >= raw.empirical_norm * (1 - 1e-12))
     assert np.all(closed_form_bound(shape, n, q=qs).values >= ex.flattened * (1 - 1e-12))
+
+
+def test_bound_table_validates_the_shape_once(monkeypatch):
+    import sosrmt.graphs.efron_stein.closed_form as cf
+    import sosrmt.graphs.efron_stein.graph as gr
+    import sosrmt.graphs.efron_stein.table as tb
+
+    calls = []
+    real = gr._es_shape
+
+    def counting(shape, model="rademacher"):
+        calls.append(model)
+        return real(shape, model)
+
+    for mod in (gr, cf, tb):
+        monkeypatch.setattr(mod, "_es_shape", counting)
+    bound_table("Z", "rademacher", [6, 7], 2, 0, l1_max_n=6, l1_trials=1)
+    assert calls == ["rademacher"]

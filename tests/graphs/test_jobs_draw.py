@@ -54,3 +54,60 @@ def test_layout_sides():
     plt.close(draw_shape(multi))
     with pytest.raises(TypeError):
         draw_shape("Z")
+
+
+def test_summarize_norms_matches_hand_aggregation():
+    from sosrmt.graphs.jobs import norm_params, summarize_norms
+
+    rows = [{"status": "ok", "n": n, "norm": v}
+            for n, v in [(8, 9.0), (8, 11.0), (16, 20.0), (16, 22.0)]]
+    s = summarize_norms(rows, shape="Z", model="rademacher", trials=2, seed=0)
+    assert [r["n"] for r in s.rows] == [8, 16] and s.kappa == 1.0
+    assert s.rows[0]["mean"] == pytest.approx(10.0) and s.rows[0]["stderr"] == pytest.approx(1.0)
+    assert s.rows[1]["ratio"] == pytest.approx(21.0 / 16)
+    assert s.slope == pytest.approx(np.polyfit(np.log([8, 8, 16, 16]),
+                                               np.log([9.0, 11.0, 20.0, 22.0]), 1)[0])
+    assert "E||M||" in s.text() and s.to_dict()["rows"] == s.rows
+    with pytest.raises(ValueError, match="failed"):
+        summarize_norms([{"status": "error", "error": "boom", "n": 8, "norm": None}],
+                        shape="Z", model="rademacher", trials=1)
+    with pytest.raises(ValueError, match="p"):
+        norm_params("Z", "pbiased", [8], trials=1)
+
+
+def test_draw_leaves_pyplot_and_backend_alone(tmp_path):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    backend, before = matplotlib.get_backend(), plt.get_fignums()
+    fig = draw_shape(named_shape("Z"), tmp_path / "z.png")
+    assert matplotlib.get_backend() == backend and plt.get_fignums() == before
+    assert fig.axes and (tmp_path / "z.png").exists()
+
+
+def _brute_symmetric(shape):
+    import itertools
+    from collections import Counter
+
+    target = Counter(zip(shape.edges, shape.labels, strict=True))
+    for perm in itertools.permutations(range(shape.k)):
+        if any(perm[u] != v for u, v in zip(shape.U, shape.V, strict=True)):
+            continue
+        if any(perm[v] != u for u, v in zip(shape.U, shape.V, strict=True)):
+            continue
+        mapped = Counter((tuple(sorted(perm[v] for v in e)), lab)
+                         for e, lab in zip(shape.edges, shape.labels, strict=True))
+        if mapped == target and all(shape.types[v] == shape.types[perm[v]]
+                                    for v in range(shape.k)):
+            return True
+    return False
+
+
+def test_transpose_symmetry_equals_brute_force():
+    from sosrmt.graphs import enumerate_shapes
+
+    shapes = [s for s in enumerate_shapes(4, 1, 1)] + list(enumerate_shapes(4, 2, 2))[:150]
+    shapes += [named_shape(n) for n in NAMED_SHAPES]
+    for s in shapes:
+        want = len(s.U) == len(s.V) and _brute_symmetric(s)
+        assert s.is_transpose_symmetric() == want, s

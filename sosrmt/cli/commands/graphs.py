@@ -1,25 +1,24 @@
-"""``sosrmt graphs``: graph-matrix norms against the vertex-separator prediction.
+"""``sosrmt graphs``: graph-matrix norms against the vertex-separator prediction, and bounds.
 
-Sub-commands (one small ``add_*_parser`` + ``run_*`` pair each; add a new one by writing
-the pair and calling its ``add_*_parser`` in :func:`register`):
+Sub-commands (one ``add_*_parser`` + ``run_*`` pair each, all listed in :func:`register`):
 
-* ``norm``  – empirical spectral norm per ``n`` (mean, standard error), ``n^kappa``, ratio,
-  log-log slope; runs through :func:`sosrmt.sweep.run_sweep` (``--store`` to keep and
-  resume the results);
-* ``info``  – vertices, separator, ``kappa`` of a shape;
+* ``norm``  – empirical spectral norm per n (mean, standard error), n^kappa, ratio,
+  log-log slope; runs through the sweep engine (``--store`` keeps and resumes results);
+* ``info``  – vertices (by the names given), separator, kappa, cost of a shape;
 * ``draw``  – draw a shape to a PNG;
-* ``bound`` – (from :mod:`sosrmt.cli.commands._graphs_bound`, when present) Efron–Stein bounds.
+* ``bound`` – empirical norms beside the recursive Efron–Stein bounds.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
+from pathlib import Path
 
-from sosrmt.cli._common import add_common_arguments, emit, format_table
+from sosrmt.cli._common import add_common_arguments, emit
 
-__all__ = ["add_draw_parser", "add_info_parser", "add_norm_parser", "register"]
+__all__ = ["add_bound_parser", "add_draw_parser", "add_info_parser", "add_norm_parser",
+           "register"]
 
 SHAPE_HELP = ("shape: a name (wigner, path2, cherry, Z, K22, iso, degdiag, JminusI, nI, "
               "wishart, tensor_hsss), JSON, or compact text 'U=a,b; V=c,d; E=a-c,c-b,b-d'")
@@ -32,12 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_norm_parser(sub)
     add_info_parser(sub)
     add_draw_parser(sub)
-    try:  # the Efron–Stein helper's sub-command, when installed
-        from sosrmt.cli.commands._graphs_bound import add_bound_parser
-    except ImportError:
-        pass
-    else:
-        add_bound_parser(sub)
+    add_bound_parser(sub)
     parser.set_defaults(func=lambda args: _usage(parser))
 
 
@@ -74,68 +68,37 @@ def add_norm_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_norm(args: argparse.Namespace) -> int:
-    from sosrmt.graphs import parse_shape
-    from sosrmt.graphs.jobs import norm_job, predicted_exponent
-    from sosrmt.sweep import Grid, aggregate, fit_loglog, plot_sweep, run_sweep
-
-    shape = parse_shape(args.shape)  # fail early on a bad shape
-    if args.trials < 1:
-        raise ValueError(f"--trials: expected a positive integer, got {args.trials}")
-    if args.jobs < 1:
-        raise ValueError(f"--jobs: expected a positive integer, got {args.jobs}")
-    bad = [n for n in args.n if n < shape.k]
-    if bad:
-        raise ValueError(f"--n: expected n >= {shape.k} (vertices of the shape), got {bad}")
-    if args.model == "pbiased" and args.p is None:
-        raise ValueError("--p: the pbiased model needs --p")
-    params: dict = {"shape": args.shape, "model": args.model, "n": sorted(set(args.n))}
-    if args.p is not None:
-        params["p"] = args.p
-    grid = Grid(params, seeds=args.trials, seed=args.seed)
     from threadpoolctl import threadpool_limits
 
+    from sosrmt.graphs.jobs import norm_job, norm_params, summarize_norms
+    from sosrmt.sweep import Grid, plot_sweep, run_sweep
+
+    if args.jobs < 1:
+        raise ValueError(f"--jobs: expected a positive integer, got {args.jobs}")
+    try:
+        params = norm_params(args.shape, args.model, args.n, trials=args.trials, p=args.p)
+    except ValueError as exc:  # name the command-line flag
+        msg = str(exc)
+        raise ValueError(f"--{msg}" if msg.split(":")[0] in ("n", "p", "trials") else msg) \
+            from None
     threads = None if args.blas_threads == 0 else args.blas_threads
-    executor = "serial" if args.jobs == 1 else None
     with threadpool_limits(threads):
-        rows = run_sweep(norm_job, grid, store=args.store, executor=executor,
+        rows = run_sweep(norm_job, Grid(params, seeds=args.trials, seed=args.seed),
+                         store=args.store, executor="serial" if args.jobs == 1 else None,
                          jobs=None if args.jobs == 1 else args.jobs, quiet=args.json,
                          blas_threads=threads)
-    failed = [r for r in rows if r["status"] != "ok"]
-    if failed:
-        raise ValueError(f"{len(failed)} trial(s) failed; first error: "
-                         f"{failed[0].get('error', failed[0]['status'])}")
-    kap = predicted_exponent(shape, max(2, min(args.n)))
-    table = []
-    for agg in aggregate(rows, by=["n"], metrics=["norm"]):
-        n = agg["n"]
-        se = agg["norm_se"]
-        table.append({"n": n, "trials": agg["count"], "mean": agg["norm_mean"],
-                      "stderr": None if se is None or not math.isfinite(se) else se,
-                      "n_kappa": n**kap, "ratio": agg["norm_mean"] / n**kap})
-    table.sort(key=lambda r: r["n"])
-    slope = slope_se = None
-    if len({r["n"] for r in rows}) >= 2 and len(rows) >= 3:
-        fit = fit_loglog([r["n"] for r in rows], [r["norm"] for r in rows],
-                         x_min=args.fit_min_n)
-        slope, slope_se = fit.slope, fit.slope_se
-    payload = {"shape": shape.to_dict(), "shape_arg": args.shape, "model": args.model,
-               "p": args.p, "trials": args.trials, "seed": args.seed, "kappa": kap,
-               "slope": slope, "slope_se": slope_se, "rows": table, "store": args.store,
-               "plot": None}
+    summary = summarize_norms(rows, shape=args.shape, model=args.model, p=args.p,
+                              trials=args.trials, seed=args.seed, fit_min_n=args.fit_min_n)
+    payload = {**summary.to_dict(), "store": args.store, "plot": None}
+    text = summary.text()
     if args.plot:
-        plot_sweep(rows, x="n", y="norm", path=args.plot, fit=slope is not None,
-                   x_min=args.fit_min_n, theory=f"n**{kap}", by=[],
-                   title=f"{shape.name or args.shape} ({args.model}): ||M|| vs n, "
-                         f"kappa={kap:g}", ylabel="spectral norm")
+        plot_sweep(rows, x="n", y="norm", path=args.plot, fit=summary.slope is not None,
+                   x_min=args.fit_min_n, theory=f"n**{summary.kappa}", by=[],
+                   title=f"{summary.shape.name or args.shape} ({args.model}): ||M|| vs n, "
+                         f"kappa={summary.kappa:g}", ylabel="spectral norm")
         payload["plot"] = args.plot
-    lines = [f"shape {shape.name or args.shape}  model {args.model}  kappa = {kap:g}",
-             format_table(table, ["n", "trials", "mean", "stderr", "n_kappa", "ratio"],
-                          headers=["n", "trials", "E||M||", "s.e.", "n^kappa", "ratio"])]
-    if slope is not None:
-        lines.append(f"log-log slope = {slope:.4f} +- {slope_se:.4f}   (kappa = {kap:g})")
-    if args.plot:
-        lines.append(f"wrote {args.plot}")
-    emit(args, payload, "\n".join(lines))
+        text += f"\nwrote {args.plot}"
+    emit(args, payload, text)
     return 0
 
 
@@ -149,18 +112,11 @@ def add_info_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from sosrmt.graphs import min_vertex_separator, mobius_partitions, parse_shape
-    from sosrmt.graphs.jobs import predicted_exponent
+    from sosrmt.graphs import parse_shape
+    from sosrmt.graphs.info import shape_info
 
-    shape = parse_shape(args.shape)
-    sep = sorted(min_vertex_separator(shape))
-    kap = predicted_exponent(shape, 2**20)
-    payload = {"shape": shape.to_dict(), "W": list(shape.W), "W_iso": list(shape.W_iso),
-               "separator": sep, "kappa": kap,
-               "mobius_terms": sum(1 for _ in mobius_partitions(shape)),
-               "symmetric": shape.is_transpose_symmetric()}
-    text = "\n".join(f"{k}: {v}" for k, v in payload.items())
-    emit(args, payload, text)
+    info = shape_info(parse_shape(args.shape))
+    emit(args, info.to_dict(), info.text())
     return 0
 
 
@@ -168,7 +124,9 @@ def run_info(args: argparse.Namespace) -> int:
 def add_draw_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = sub.add_parser("draw", help="draw a shape to a PNG (U left, V right)")
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
-    parser.add_argument("--output", "-o", required=True, metavar="PNG", help="output file")
+    parser.add_argument("--output", "-o", required=True, metavar="PATH",
+                        help="output file (.png added when it has no suffix), or an existing "
+                             "directory (then DIR/<shape>.png)")
     add_common_arguments(parser, seed=False)
     parser.set_defaults(func=run_draw)
     return parser
@@ -176,9 +134,52 @@ def add_draw_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run_draw(args: argparse.Namespace) -> int:
     from sosrmt.graphs import parse_shape
-    from sosrmt.graphs.draw import draw_shape
+    from sosrmt.graphs.draw import draw_shape, output_path
 
     shape = parse_shape(args.shape)
-    draw_shape(shape, args.output)
-    emit(args, {"shape": shape.to_dict(), "output": args.output}, f"wrote {args.output}")
+    path = output_path(shape, Path(args.output))
+    draw_shape(shape, path)
+    emit(args, {"shape": shape.to_dict(), "output": str(path)}, f"wrote {path}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ bound
+def add_bound_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``bound`` sub-command to the ``graphs`` sub-parsers and return its parser."""
+    parser = sub.add_parser(
+        "bound", help="empirical E||M|| beside the recursive Efron-Stein bounds, per n",
+        description="Per n: dimensions, empirical E||M|| (s.e.), the 2q-moment quantity, "
+                    "L1(q*), the exact recursive bound (small n), the closed-form "
+                    "separator bound, the Tulsiani-Wu diagnostic (a comparison, not a bound), "
+                    "kappa and |S_min|; then log-log slopes.")
+    parser.add_argument("--shape", required=True, help=SHAPE_HELP)
+    parser.add_argument("--model", default="rademacher", choices=["rademacher", "pbiased"],
+                        help="input model (pbiased: level-1 bound only)")
+    parser.add_argument("--p", type=float, default=None, help="edge probability for pbiased")
+    parser.add_argument("--n", type=int, nargs="+", required=True, metavar="N", help="sizes")
+    parser.add_argument("--trials", type=int, default=20, help="samples per n (default 20)")
+    parser.add_argument("--exact-max-n", type=int, default=12,
+                        help="largest n for the exact recursive bound (default 12)")
+    parser.add_argument("--l1-max-n", type=int, default=10,
+                        help="largest n for the Monte Carlo L1 (default 10)")
+    parser.add_argument("--l1-trials", type=int, default=5, help="samples for L1 (default 5)")
+    parser.add_argument("--plot", default=None, metavar="PATH",
+                        help="write a log-log plot of all columns to PATH (png/pdf)")
+    add_common_arguments(parser)
+    parser.set_defaults(func=run_bound)
+    return parser
+
+
+def run_bound(args: argparse.Namespace) -> int:
+    from sosrmt.graphs.efron_stein import bound_table, format_bound_table, plot_bound_table
+
+    table = bound_table(args.shape, args.model, args.n, args.trials, args.seed, p=args.p,
+                        exact_max_n=args.exact_max_n, l1_max_n=args.l1_max_n,
+                        l1_trials=args.l1_trials, progress=True)
+    text = format_bound_table(table)
+    if args.plot:
+        plot_bound_table(table, args.plot)
+        table["plot"] = args.plot
+        text += f"\nwrote {args.plot}"
+    emit(args, table, text)
     return 0

@@ -1,4 +1,9 @@
-"""Recursive Efron–Stein bounds specialised to graph matrices (private; see ``efron_stein``)."""
+"""Exact recursive Efron–Stein bound of dense Rademacher graph matrices, and level 1 on graphs.
+
+The derivative matrices :math:`F_{r,t-r}` of a graph matrix are built exactly by enumerating
+(realisation, edge bijection) pairs; their Schatten norms give the bound
+(Rajendran–Tulsiani, arXiv:2209.02655; see :doc:`/theory/efron_stein`).
+"""
 
 from __future__ import annotations
 
@@ -10,33 +15,27 @@ import numpy as np
 import scipy.sparse as sp
 
 from sosrmt._validation import check_int, check_memory
-from sosrmt.graphs._efron_stein_core import (
+from sosrmt.graphs.dense import graph_matrix
+from sosrmt.graphs.efron_stein.matrix import Level1Result, RngLike, level1_bound
+from sosrmt.graphs.efron_stein.recursion import combine_levels
+from sosrmt.graphs.efron_stein.schatten import (
     DENSE_BLOCK_LIMIT,
-    Level1Result,
+    QGrid,
     SchattenNorms,
     check_q,
-    combine_levels,
     default_q_grid,
-    level1_bound,
     schatten_norms,
 )
-from sosrmt.graphs.dense import graph_matrix
 from sosrmt.graphs.inputs import GraphInput
-from sosrmt.graphs.shape import DEFAULT_TYPE, Shape
+from sosrmt.graphs.shape import DEFAULT_TYPE, Shape, check_shape
 
 __all__ = [
-    "Assignment",
-    "ClosedFormBound",
+    "EXACT_MAX_PAIRS",
     "GraphBound",
-    "TensorNetworkBound",
-    "assignments",
-    "closed_form_bound",
     "derivative_matrix",
     "derivative_norms",
-    "es_kappa",
     "exact_bound",
     "graph_level1_bound",
-    "tensor_network_bound",
     "tw_diagnostic",
 ]
 
@@ -48,10 +47,12 @@ def _falling(n: int, k: int) -> int:
     return math.perm(n, k) if 0 <= k <= n else 0
 
 
-def _check_shape(shape: object, model: str = "rademacher") -> Shape:
-    if not isinstance(shape, Shape):
-        raise TypeError(f"shape: expected a Shape (see named_shape / parse_shape), "
-                        f"got {type(shape).__name__}")
+def _es_shape(shape: Shape, model: str = "rademacher") -> Shape:
+    """Validate a shape for the Efron-Stein bounds once; Rademacher shapes are reduced mod 2.
+
+    Public functions call this once and pass the result to the private ``_`` workers.
+    """
+    shape = check_shape(shape)
     if shape.is_typed:
         raise ValueError("shape: the Efron-Stein bounds are implemented for untyped shapes only")
     if any(lab != 1 for lab in shape.labels):
@@ -65,11 +66,11 @@ def _check_shape(shape: object, model: str = "rademacher") -> Shape:
     return shape
 
 
-def _check_model(model: object) -> str:
+def _check_model(model: str) -> str:
     if model not in ("rademacher", "pbiased"):
         raise ValueError(
-            f"model: the recursive Efron-Stein bound is implemented for 'rademacher' (all "
-            f"levels) and 'pbiased' (level 1 only, graph_level1_bound); got {model!r}")
+            f"model: the recursive Efron-Stein bound is implemented for 'rademacher' and "
+            f"'pbiased' inputs; got {model!r}")
     return str(model)
 
 
@@ -156,10 +157,14 @@ def derivative_matrix(shape: Shape, n: int, r: int, *,
     >>> F.shape, int(F.sum())
     ((20, 5), 20)
     """
-    shape = _check_shape(shape)
+    shape = _es_shape(shape)
     n = check_int(n, "n", minimum=max(shape.k, 1))
+    r = check_int(r, "r", minimum=0, maximum=len(shape.edges))
+    return _derivative_matrix(shape, n, r, max_pairs)
+
+
+def _derivative_matrix(shape: Shape, n: int, r: int, max_pairs: int) -> sp.csr_matrix:
     t = len(shape.edges)
-    r = check_int(r, "r", minimum=0, maximum=t)
     pairs = math.factorial(t) * _falling(n, shape.k)
     if pairs > max_pairs:
         raise ValueError(
@@ -195,7 +200,7 @@ def derivative_matrix(shape: Shape, n: int, r: int, *,
     return sp.csr_matrix((data, (rinv, cinv)), shape=(nr, nc))
 
 
-def derivative_norms(shape: Shape, n: int, q: object = None, *,
+def derivative_norms(shape: Shape, n: int, q: QGrid | None = None, *,
                      dense_limit: int = DENSE_BLOCK_LIMIT,
                      max_pairs: int = EXACT_MAX_PAIRS) -> dict[int, SchattenNorms]:
     r"""Schatten norms of :math:`F_{r,t-r}` for ``r = 0..t``, from one eigen-decomposition each.
@@ -207,11 +212,16 @@ def derivative_norms(shape: Shape, n: int, q: object = None, *,
     >>> [round(norms[r].operator_norm ** 2, 9) for r in (0, 1)]
     [5.0, 5.0]
     """
-    shape = _check_shape(shape)
-    t = len(shape.edges)
+    shape = _es_shape(shape)
+    n = check_int(n, "n", minimum=max(shape.k, 1))
     qs = _q_for(shape, n) if q is None else check_q(q)
-    return {r: schatten_norms(derivative_matrix(shape, n, r, max_pairs=max_pairs), qs,
-                              dense_limit=dense_limit) for r in range(t + 1)}
+    return _derivative_norms(shape, n, qs, dense_limit, max_pairs)
+
+
+def _derivative_norms(shape: Shape, n: int, qs: np.ndarray, dense_limit: int,
+                      max_pairs: int) -> dict[int, SchattenNorms]:
+    return {r: schatten_norms(_derivative_matrix(shape, n, r, max_pairs), qs,
+                              dense_limit=dense_limit) for r in range(len(shape.edges) + 1)}
 
 
 def _q_for(shape: Shape, n: int) -> np.ndarray:
@@ -228,7 +238,10 @@ def tw_diagnostic(shape: Shape, n: int, norms: dict[int, SchattenNorms]) -> floa
     which TW allow for Rademacher inputs (non-commutative Khintchine). ``D`` is the larger
     dimension of :math:`M_\alpha` and :math:`\log D` is floored at 1.
     """
-    shape = _check_shape(shape)
+    return _tw_diagnostic(_es_shape(shape), n, norms)
+
+
+def _tw_diagnostic(shape: Shape, n: int, norms: dict[int, SchattenNorms]) -> float:
     t = len(shape.edges)
     dim = max(_falling(n, len(shape.U)), _falling(n, len(shape.V)), 1)
     logd = max(math.log(dim), 1.0)
@@ -276,7 +289,7 @@ class GraphBound:
         return all(v.exact for v in self.norms.values())
 
 
-def exact_bound(shape: Shape, n: int, q: object = None, *, model: str = "rademacher",
+def exact_bound(shape: Shape, n: int, q: QGrid | None = None, *, model: str = "rademacher",
                 dense_limit: int = DENSE_BLOCK_LIMIT,
                 max_pairs: int = EXACT_MAX_PAIRS) -> GraphBound:
     r"""Exact recursive Efron–Stein bound (4.3) on :math:`\mathbb E\|M_\alpha\|` (small ``n``).
@@ -319,156 +332,18 @@ def exact_bound(shape: Shape, n: int, q: object = None, *, model: str = "rademac
         raise ValueError(f"model: the exact recursive bound needs Rademacher inputs (the "
                          f"recursion ends in deterministic matrices only then); for {model!r} "
                          "only the level-1 bound graph_level1_bound is implemented")
-    shape = _check_shape(shape)
+    shape = _es_shape(shape)
     n = check_int(n, "n", minimum=max(shape.k, 1))
     qs = _q_for(shape, n) if q is None else check_q(q)
-    norms = derivative_norms(shape, n, qs, dense_limit=dense_limit, max_pairs=max_pairs)
+    return _exact_bound(shape, n, qs, dense_limit, max_pairs)
+
+
+def _exact_bound(shape: Shape, n: int, qs: np.ndarray, dense_limit: int = DENSE_BLOCK_LIMIT,
+                 max_pairs: int = EXACT_MAX_PAIRS) -> GraphBound:
+    norms = _derivative_norms(shape, n, qs, dense_limit, max_pairs)
     t = len(shape.edges)
     flat, tree = combine_levels({(t, r): v.values for r, v in norms.items()}, t, qs)
-    return GraphBound(shape, n, qs, flat, tree, norms, tw_diagnostic(shape, n, norms))
-
-
-# --------------------------------------------------------------------------- closed form
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """One assignment ``a: E(alpha) -> {R, C}`` with ``A_a``, ``B_a`` and its exponent."""
-
-    rows: tuple[int, ...]
-    A: frozenset
-    B: frozenset
-    exponent: float
-
-    @property
-    def separator(self) -> frozenset:
-        """:math:`A_a\\cap B_a` (always a vertex separator)."""
-        return self.A & self.B
-
-
-def assignments(shape: Shape) -> list[Assignment]:
-    r"""All :math:`2^t` edge assignments ``a: E -> {R, C}`` with their sets ``A_a``, ``B_a``.
-
-    :math:`A_a=U\cup\bigcup_{a(e)=R}e` and :math:`B_a=V\cup\bigcup_{a(e)=C}e`.
-
-    ``exponent`` is :math:`|W_{\rm iso}|+|A_a\triangle B_a|/2`, the power of ``n`` in the Schur
-    bound of one trivial-shape term.
-
-    Examples
-    --------
-    >>> from sosrmt.graphs import named_shape
-    >>> sorted(a.exponent for a in assignments(named_shape("cherry")))
-    [0.5, 0.5, 0.5, 1.0]
-    """
-    shape = _check_shape(shape)
-    t = len(shape.edges)
-    out = []
-    wiso = len(shape.W_iso)
-    for mask in range(2 ** t):
-        rows = tuple(j for j in range(t) if mask >> j & 1)
-        a_set = set(shape.U)
-        b_set = set(shape.V)
-        for j, e in enumerate(shape.edges):
-            (a_set if j in rows else b_set).update(e)
-        out.append(Assignment(rows, frozenset(a_set), frozenset(b_set),
-                              wiso + len(a_set ^ b_set) / 2.0))
-    return out
-
-
-def es_kappa(shape: Shape) -> tuple[float, int]:
-    r"""Largest exponent of the assignment rule and :math:`\min_a|A_a\cap B_a|`.
-
-    Equals :math:`(\kappa(\alpha), |S_{\min}|)` of (3.1): each :math:`A_a\cap B_a` is a
-    separator, and a minimum separator is attained by assigning the edges on the ``U``
-    side of it to ``R`` and the others to ``C``.
-
-    Examples
-    --------
-    >>> from sosrmt.graphs import named_shape
-    >>> es_kappa(named_shape("Z"))
-    (1.0, 2)
-    """
-    best = assignments(shape)
-    smin = min(len(a.separator) for a in best)
-    return max(a.exponent for a in best), smin
-
-
-@dataclass(frozen=True)
-class ClosedFormBound:
-    """Closed-form Schur bound (C5) over a grid of ``q`` (any ``n``)."""
-
-    shape: Shape
-    n: int
-    q: np.ndarray
-    values: np.ndarray
-    kappa: float
-    smin: int
-
-    @property
-    def q_star(self) -> int:
-        return int(self.q[int(np.argmin(self.values))])
-
-    @property
-    def value(self) -> float:
-        return float(np.min(self.values))
-
-
-def closed_form_bound(shape: Shape, n: int, q: object = None) -> ClosedFormBound:
-    r"""Closed-form separator bound (C5) on :math:`\mathbb E\|M_\alpha\|`, valid for every ``n``.
-
-    Parameters
-    ----------
-    shape : Shape
-        Untyped, label-1 shape (multi-edges reduced mod 2; hyperedges allowed).
-    n : int
-        Number of indices (any size: the cost is :math:`O(2^t)`).
-    q : int or sequence of int, optional
-        Grid (default :math:`1..\lceil\ln(t!\,n^k)\rceil+2`).
-
-    Returns
-    -------
-    ClosedFormBound
-
-    Notes
-    -----
-    :math:`F_{r,t-r}` is a sum of :math:`r!(t-r)!` trivial-shape matrices :math:`T_{a,\beta}`
-    per assignment :math:`a` with :math:`|a^{-1}(R)|=r`. The Schur test gives
-    :math:`\|T_{a,\beta}\|\le\sqrt{\prod_e|e|!}\;n^{|W_{\rm iso}|+|A_a\triangle B_a|/2}`
-    (:math:`2^{t/2}` for graphs), and a row of :math:`T_{a,\beta}` is fixed by
-    :math:`\sigma|_{A_a}`, so
-    :math:`\operatorname{rank}\le r_a:=\min(n^{\underline{|A_a|}},n^{\underline{|B_a|}})`.
-    With the triangle inequality for :math:`S_{2q}` and
-    :math:`\|T\|_{S_{2q}}\le\operatorname{rank}^{1/2q}\|T\|`,
-
-    .. math:: \mathbb E\|M_\alpha\|\le(4q-2)^{t/2}\,t!\,\sqrt{\textstyle\prod_e|e|!}
-              \sum_a r_a^{1/2q}\,n^{|W_{\rm iso}|+|A_a\triangle B_a|/2},
-
-    which is :math:`\ge` (4.3) for every ``q``. With :math:`q=\lceil\ln(t!n^k)\rceil` it gives
-    Theorem 4.5, :math:`O((\log n)^{t/2})\,n^{\kappa(\alpha)}`.
-
-    Examples
-    --------
-    >>> from sosrmt.graphs import named_shape
-    >>> b = closed_form_bound(named_shape("wigner"), 10**6)
-    >>> b.kappa, b.smin, b.value > 2 * 10**3
-    (0.5, 1, True)
-    """
-    shape = _check_shape(shape)
-    n = check_int(n, "n", minimum=max(shape.k, 1))
-    qs = _q_for(shape, n) if q is None else check_q(q)
-    t = len(shape.edges)
-    lognf = 0.5 * sum(math.lgamma(len(e) + 1) for e in shape.edges)
-    terms = []
-    for a in assignments(shape):
-        # log of the falling factorials, summed term by term (lgamma differences lose all
-        # precision for huge n)
-        log_rank = min(sum(math.log(n - i) for i in range(len(a.A))),
-                       sum(math.log(n - i) for i in range(len(a.B))))
-        terms.append(log_rank / (2.0 * qs) + a.exponent * math.log(n))
-    log_sum = np.logaddexp.reduce(np.vstack(terms), axis=0)
-    log_val = (t / 2.0) * np.log(4.0 * qs - 2.0) + math.lgamma(t + 1) + lognf + log_sum
-    kappa, smin = es_kappa(shape)
-    return ClosedFormBound(shape, n, qs, np.exp(log_val), kappa, smin)
+    return GraphBound(shape, n, qs, flat, tree, norms, _tw_diagnostic(shape, n, norms))
 
 
 # --------------------------------------------------------------------------- level 1 on graphs
@@ -489,8 +364,8 @@ def _graph_func(shape: Shape, n: int, model: str, p: float | None):
 
 
 def graph_level1_bound(shape: Shape, n: int, *, model: str = "rademacher",
-                       p: float | None = None, q: object = None, trials: int = 10,
-                       rng: object = None) -> Level1Result:
+                       p: float | None = None, q: QGrid | None = None, trials: int = 10,
+                       rng: RngLike = None) -> Level1Result:
     r"""Level-1 bound :math:`L_1(q)` (Monte Carlo) for a graph matrix, Rademacher or p-biased.
 
     Parameters
@@ -524,10 +399,15 @@ def graph_level1_bound(shape: Shape, n: int, *, model: str = "rademacher",
     True
     """
     model = _check_model(model)
-    shape = _check_shape(shape, model)
+    shape = _es_shape(shape, model)
+    n = check_int(n, "n", minimum=max(shape.k, 2))
+    return _graph_level1(shape, n, model, p, q, trials, rng)
+
+
+def _graph_level1(shape: Shape, n: int, model: str, p: float | None, q: QGrid | None,
+                  trials: int, rng: RngLike) -> Level1Result:
     if shape.max_arity > 2:
         raise ValueError("shape: graph_level1_bound supports pair edges only")
-    n = check_int(n, "n", minimum=max(shape.k, 2))
     func = _graph_func(shape, n, model, p)
     nv = n * (n - 1) // 2
     mean = None
@@ -535,106 +415,3 @@ def graph_level1_bound(shape: Shape, n: int, *, model: str = "rademacher",
         mean = func(np.zeros(nv) if model == "pbiased" else np.ones(nv))
     return level1_bound(func, nv, q=q, trials=trials, model=model,
                         p=p if model == "pbiased" else None, mean=mean, rng=rng)
-
-
-# --------------------------------------------------------------------------- tensor network
-
-
-@dataclass(frozen=True)
-class TensorNetworkBound:
-    r"""Exact recursive bound for :math:`M=\sum_iT_i\otimes T_i-\mathbb EM`."""
-
-    n: int
-    q: np.ndarray
-    flattened: np.ndarray
-    tree: np.ndarray
-    norms: dict = field(repr=False)
-
-    @property
-    def value(self) -> float:
-        return float(np.min(self.flattened))
-
-    @property
-    def tree_value(self) -> float:
-        return float(np.min(self.tree))
-
-
-def tensor_network_matrix(t: np.ndarray) -> np.ndarray:
-    r""":math:`M[(a,b),(c,d)]=\sum_iT_{iac}T_{ibd}-n\,\mathbb 1[a=b,c=d]` for a ``±1`` tensor.
-
-    The subtracted term is the mean :math:`\mathbb EM=n\,\mathrm{vec}(I)\mathrm{vec}(I)^\top`.
-
-    Examples
-    --------
-    >>> T = np.ones((2, 2, 2))
-    >>> tensor_network_matrix(T)[0].tolist()
-    [0.0, 2.0, 2.0, 0.0]
-    """
-    n = t.shape[0]
-    m = np.einsum("iac,ibd->abcd", t, t).reshape(n * n, n * n)
-    vec = np.eye(n).ravel()
-    return m - n * np.outer(vec, vec)
-
-
-def tensor_network_bound(n: int, q: object = None, *,
-                         dense_limit: int = DENSE_BLOCK_LIMIT) -> TensorNetworkBound:
-    r"""Exact recursive Efron–Stein bound for the tensor network of spec §4.6.
-
-    Parameters
-    ----------
-    n : int
-        Side of the i.i.d. ``±1`` tensor :math:`T\in\{\pm1\}^{n\times n\times n}` (``n^3`` inputs).
-    q : int or sequence of int, optional
-        Grid (default :math:`1..\lceil\ln(2n^5)\rceil+2`).
-
-    Returns
-    -------
-    TensorNetworkBound
-
-    Notes
-    -----
-    :math:`M[(a,b),(c,d)]=\sum_iT_{iac}T_{ibd}-n\mathbb 1[a=b,c=d]` is homogeneous of degree 2
-    in the :math:`n^3` inputs: for :math:`(a,c)\ne(b,d)` the monomial is
-    :math:`x_{(i,a,c)}x_{(i,b,d)}` with two distinct variables, and the diagonal terms
-    :math:`T_{iac}^2=1` are exactly the subtracted mean. The index sum is not injective; instead of
-    the Möbius expansion into injective hypergraph pieces (§6.3), the coefficients of the
-    monomials are enumerated directly over all :math:`n^5` index tuples, which gives the same
-    derivative matrices :math:`F_{r,2-r}` (each entry counts the (tuple, bijection) pairs).
-    Then (4.1) applies verbatim: :math:`(4q-2)\sum_r\binom2r\|F_{r,2-r}\|_{S_{2q}}`.
-    The separator rule on the hypergraph gives :math:`n^{3/2}` (:math:`S_{\min}=\{a,b\}`).
-
-    Examples
-    --------
-    >>> b = tensor_network_bound(3, q=[1])
-    >>> round(float(b.flattened[0]) ** 2 / (2 * 3 * (3**4 - 3**2)), 9)  # ((4q-2) * 4)^2 at q=1
-    64.0
-    """
-    n = check_int(n, "n", minimum=2)
-    qs = default_q_grid(2.0 * n**5) if q is None else check_q(q)
-    check_memory(8.0 * 2 * n**5 * 8, "tensor-network derivative matrices",
-                 hint="use a smaller n")
-    i, a, b, c, d = (x.ravel() for x in np.indices((n,) * 5))
-    keep = (a != b) | (c != d)
-    i, a, b, c, d = i[keep], a[keep], b[keep], c[keep], d[keep]
-    e1 = (i * n + a) * n + c
-    e2 = (i * n + b) * n + d
-    row_idx = a * n + b
-    col_idx = c * n + d
-    n3 = n**3
-    norms = {}
-    for r in range(3):
-        rows_parts, cols_parts = [], []
-        for first, second in ((e1, e2), (e2, e1)):
-            slots = [first, second]
-            rkey = [row_idx, *slots[:r]]
-            ckey = [col_idx, *slots[r:]]
-            rows_parts.append(np.stack(rkey, axis=1))
-            cols_parts.append(np.stack(ckey, axis=1))
-        rows_all = np.vstack(rows_parts)
-        cols_all = np.vstack(cols_parts)
-        rinv = _compress(list(rows_all.T), [n * n] + [n3] * r)
-        cinv = _compress(list(cols_all.T), [n * n] + [n3] * (2 - r))
-        mat = sp.csr_matrix((np.ones(rinv.size), (rinv, cinv)))
-        norms[r] = schatten_norms(mat, qs, dense_limit=dense_limit)
-    flat, tree = combine_levels({(2, r): v.values for r, v in norms.items()}, 2, qs)
-    return TensorNetworkBound(n, qs, flat, tree, norms)

@@ -1,68 +1,7 @@
-r"""Recursive matrix Efron–Stein norm bounds (Rajendran–Tulsiani), computed as numbers.
+"""The ``sosrmt graphs bound`` table: empirical norms beside every Efron–Stein quantity per ``n``.
 
-A matrix :math:`F(x)` of independent two-point inputs is bounded by "differentiating" it:
-the matrix Efron–Stein inequality of Paulin–Mackey–Tropp bounds :math:`F-\mathbb EF` by the
-stacked discrete derivatives :math:`D_{\rm col}F`, :math:`D_{\rm row}F`; recursing, a
-Rademacher polynomial of degree ``d`` is bounded by deterministic matrices after ``d``
-steps. This module computes every quantity of spec ``graph_matrices.md`` §4–§6.5.
-
-What each function implements (and where it comes from)
--------------------------------------------------------
-=================================  =========================================================
-:func:`discrete_derivative`,       spec §4.2 (definitions; exact).
-:func:`stacked_derivatives`,
-:func:`variance_proxies`
-:func:`level1_bound`               Lemma 4.2 of the spec (C3): PMT's polynomial-moment matrix
-                                   Efron–Stein inequality (PMT, arXiv:1408.3470, Thm 4.2)
-                                   applied to the Hermitian dilation. Monte Carlo, or exact over
-                                   all :math:`2^N` inputs.
-:func:`recursive_bound`            Theorem 4.3 of the spec, flattened form (4.1) and tree form,
-                                   for a :class:`MatrixPolynomial` (RT's basic framework).
-:func:`schatten_norms`             :math:`\|A\|_{S_{2q}}` for all ``q`` from one Gram
-                                   eigen-decomposition per connected block.
-:func:`derivative_matrix`,         the graph-matrix derivative matrices :math:`F_{r,t-r}` (4.2)
-:func:`derivative_norms`           and their Schatten norms (C4).
-:func:`exact_bound`                (4.3) and the tree form for dense Rademacher graph matrices (C4).
-:func:`closed_form_bound`          the closed-form Schur/separator bound (C5; Theorem 4.5 of
-                                   the spec, same exponent :math:`\kappa(\alpha)` as AMP).
-:func:`tw_diagnostic`              Tulsiani–Wu-style diagnostic (C7): a **comparison, not a
-                                   bound** (constants set to 1, not verified).
-:func:`graph_level1_bound`         level-1 bound for ``rademacher`` and ``pbiased`` inputs with
-                                   the weighted stacks :math:`w_e=\sqrt{(\chi_e^2+1)/2}` (§4.6).
-:func:`tensor_network_bound`       (4.1) for :math:`\sum_iT_i\otimes T_i-\mathbb E` (§4.6).
-:func:`bound_table`                the table of ``sosrmt graphs bound`` (§6.5).
-=================================  =========================================================
-
-Constants and provenance (the spec's [R] items)
------------------------------------------------
-* **PMT Theorem 4.2** —
-  :math:`(\mathbb E\operatorname{tr}|Y-\mathbb EY|^{2q})^{1/2q}\le\sqrt{4q-2}\,
-  (\mathbb E\operatorname{tr}V_Y^q)^{1/2q}`,
-  :math:`V_Y=\tfrac12\sum_j\mathbb E[(Y-Y^{(j)})^2\mid Z]`,
-  integer :math:`q\ge1`. The paper's number (arXiv:1408.3470, Theorem 4.2, the
-  "fluctuation" result) was confirmed by a third-party citation found with the search tool;
-  the full text of the theorem (the constant :math:`\sqrt{4q-2}`, the factor 1/2 in
-  :math:`V_Y`) **could not be read** here (only the paper's opening pages are stored). The
-  constant is therefore the spec's recalled form. The tests do not assert it against the
-  paper; they check the derived inequality numerically: the exact :math:`|||F-\mathbb EF|||_{2q}`
-  (enumerating all inputs) never exceeds :math:`L_1(q)` or the recursive bound.
-* **RT (arXiv:2209.02655)** — the abstract (read) states the framework: recursion ends in
-  deterministic matrices for Rademacher inputs, and recovers dense graph-matrix and
-  tensor-network bounds. Their theorem numbers, normalisation of the derivative
-  operators and constants could not be read; Lemma 4.2, Theorem 4.3, (4.3) and C5 are the
-  spec's **derived** statements, each proved in its docstring from PMT's inequality, and are
-  what this module implements.
-* **TW (arXiv:2412.07936)** — constants not verified: :func:`tw_diagnostic` is labelled a
-  comparison everywhere.
-* **AMP exponent** :math:`\kappa(\alpha)` — here recomputed from the assignment rule
-  (:func:`es_kappa`), which equals :math:`(|V|+|W_{\rm iso}|-|S_{\min}|)/2`.
-
-Examples
---------
->>> from sosrmt.graphs import named_shape
->>> b = exact_bound(named_shape("Z"), 8, q=[1])
->>> round(b.value, 2)
-2271.77
+:func:`bound_table` computes the rows, :func:`format_bound_table` renders them as text and
+:func:`plot_bound_table` draws them on a log-log figure.
 """
 
 from __future__ import annotations
@@ -70,108 +9,34 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sosrmt._report import fit_loglog, format_table
 from sosrmt._validation import as_rng, check_int
-from sosrmt.graphs._efron_stein_core import (
-    DENSE_BLOCK_LIMIT,
-    Level1Result,
-    MatrixPolynomial,
-    RecursiveBound,
-    SchattenNorms,
-    TwoPointModel,
-    combine_levels,
-    default_q_grid,
-    discrete_derivative,
-    es_constant,
-    level1_bound,
-    recursive_bound,
-    schatten_norms,
-    stacked_derivatives,
-    variance_proxies,
-)
-from sosrmt.graphs._efron_stein_graph import (
-    EXACT_MAX_PAIRS,
-    Assignment,
-    ClosedFormBound,
-    GraphBound,
-    TensorNetworkBound,
-    assignments,
-    closed_form_bound,
-    derivative_matrix,
-    derivative_norms,
-    es_kappa,
-    exact_bound,
-    graph_level1_bound,
-    tensor_network_bound,
-    tensor_network_matrix,
-    tw_diagnostic,
-)
 from sosrmt.graphs.dense import graph_matrix
+from sosrmt.graphs.efron_stein.closed_form import _closed_form_bound, _es_kappa
+from sosrmt.graphs.efron_stein.graph import _es_shape, _exact_bound, _graph_level1
+from sosrmt.graphs.efron_stein.matrix import RngLike
+from sosrmt.graphs.efron_stein.schatten import default_q_grid
 from sosrmt.graphs.inputs import sample_input
-from sosrmt.graphs.shape import Shape
+from sosrmt.graphs.operator import graph_operator
+from sosrmt.graphs.separators import min_vertex_separator
+from sosrmt.graphs.shape import Shape, parse_shape
+from sosrmt.linalg import spectral_norm
 
-__all__ = [
-    "DENSE_BLOCK_LIMIT",
-    "EXACT_MAX_PAIRS",
-    "Assignment",
-    "ClosedFormBound",
-    "GraphBound",
-    "Level1Result",
-    "MatrixPolynomial",
-    "RecursiveBound",
-    "SchattenNorms",
-    "TensorNetworkBound",
-    "TwoPointModel",
-    "assignments",
-    "bound_table",
-    "closed_form_bound",
-    "combine_levels",
-    "default_q_grid",
-    "derivative_matrix",
-    "derivative_norms",
-    "discrete_derivative",
-    "es_constant",
-    "es_kappa",
-    "exact_bound",
-    "format_bound_table",
-    "graph_level1_bound",
-    "level1_bound",
-    "loglog_slope",
-    "plot_bound_table",
-    "recursive_bound",
-    "schatten_norms",
-    "stacked_derivatives",
-    "tensor_network_bound",
-    "tensor_network_matrix",
-    "tw_diagnostic",
-    "variance_proxies",
-]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["bound_table", "format_bound_table", "plot_bound_table"]
 
 #: Dense spectral norms up to this many matrix entries; above, the matrix-free operator.
 _DENSE_ENTRIES = 4_000_000
 #: Full spectra (for the moment quantity) up to this smaller dimension.
 _MOMENT_MAX_DIM = 2000
-
-
-def loglog_slope(ns: Sequence[float], values: Sequence[float | None]) -> float | None:
-    """Least-squares slope of ``log(value)`` against ``log(n)`` over the finite, positive values.
-
-    Returns None when fewer than two points are usable.
-
-    Examples
-    --------
-    >>> round(loglog_slope([10, 100, 1000], [1.0, 10.0, 100.0]), 12)
-    1.0
-    """
-    pts = [(math.log(n), math.log(v)) for n, v in zip(ns, values, strict=True)
-           if v is not None and np.isfinite(v) and v > 0]
-    if len(pts) < 2 or len({x for x, _ in pts}) < 2:
-        return None
-    x, y = np.array(pts).T
-    return float(np.polyfit(x, y, 1)[0])
 
 
 def _norms_of_samples(shape: Shape, n: int, model: str, p: float | None, trials: int,
@@ -199,11 +64,6 @@ def _norms_of_samples(shape: Shape, n: int, model: str, p: float | None, trials:
             else:
                 norms.append(float(np.linalg.norm(m, 2)))
         else:
-            try:
-                from sosrmt.graphs.operator import graph_operator
-                from sosrmt.linalg import spectral_norm
-            except ImportError as exc:  # pragma: no cover - depends on the graphs helper
-                raise ValueError(f"n: n={n} needs the matrix-free operator ({exc})") from None
             norms.append(float(spectral_norm(graph_operator(shape, x)).value))
     moment = None
     if log_mom:
@@ -212,7 +72,15 @@ def _norms_of_samples(shape: Shape, n: int, model: str, p: float | None, trials:
     return np.asarray(norms), moment
 
 
-def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, rng: object = None,
+def _slope(ns: Sequence[int], values: Sequence[float | None]) -> float | None:
+    """Log-log slope of a column (:func:`sosrmt._report.fit_loglog`), None with < 2 points."""
+    try:
+        return fit_loglog(ns, values, min_points=2).slope
+    except ValueError:
+        return None
+
+
+def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, rng: RngLike = None,
                 *, p: float | None = None, exact_max_n: int = 12, l1_max_n: int = 10,
                 l1_trials: int = 5, progress: bool = False) -> dict[str, Any]:
     r"""Empirical norms beside every Efron–Stein quantity per ``n`` (``sosrmt graphs bound``).
@@ -258,31 +126,21 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     >>> all(r["bound_exact"] >= r["empirical"] for r in tab["rows"])
     True
     """
-    from sosrmt.graphs.shape import parse_shape
-
     if isinstance(shape, str):
         shape = parse_shape(shape)
-    if not isinstance(shape, Shape):
-        raise TypeError(f"shape: expected a Shape or a shape name, got {type(shape).__name__}")
     if model not in ("rademacher", "pbiased"):
         raise ValueError(f"model: expected 'rademacher' or 'pbiased' (the Efron-Stein "
                          f"derivative step needs two-point inputs), got {model!r}")
     if model == "pbiased" and (p is None or not 0 < float(p) < 1):
         raise ValueError(f"p: the pbiased model needs 0 < p < 1, got {p!r}")
+    work = _es_shape(shape, model)  # the one validation of the shape
     if isinstance(ns, int | np.integer) or not len(ns):
         raise ValueError(f"ns: expected a non-empty list of sizes, got {ns!r}")
-    ns = [check_int(n, "ns", minimum=max(shape.k, 2)) for n in ns]
+    ns = [check_int(n, "ns", minimum=max(work.k, 2)) for n in ns]
     trials = check_int(trials, "trials", minimum=1)
     gen = as_rng(rng)
-    from sosrmt.graphs._efron_stein_graph import _check_shape
-    from sosrmt.graphs.separators import kappa as amp_kappa
-    from sosrmt.graphs.separators import min_vertex_separator
-
-    work = _check_shape(shape, model)
-    kappa, smin = es_kappa(work)
+    kappa, smin = _es_kappa(work)
     s_min_set = sorted(min_vertex_separator(work))
-    if amp_kappa(work) != kappa or len(s_min_set) != smin:  # pragma: no cover - a bug guard
-        raise RuntimeError("bound_table: the assignment rule and the max-flow separator disagree")
     t = len(work.edges)
     rows = []
     for n in ns:
@@ -302,14 +160,14 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             "tw_diagnostic": None,
         }
         if n <= l1_max_n and work.max_arity <= 2 and t > 0:  # edgeless: M is deterministic
-            l1 = graph_level1_bound(work, n, model=model, p=p if model == "pbiased" else None,
-                                    q=qs, trials=l1_trials, rng=gen)
+            l1 = _graph_level1(work, n, model, p if model == "pbiased" else None, qs,
+                               l1_trials, gen)
             row["l1"], row["l1_q"] = l1.l1_min, l1.q_star
         if model == "rademacher":
-            closed = closed_form_bound(work, n, q=qs)
+            closed = _closed_form_bound(work, n, qs)
             row["bound_closed"], row["bound_closed_q"] = closed.value, closed.q_star
             if n <= exact_max_n:
-                ex = exact_bound(work, n, q=qs)
+                ex = _exact_bound(work, n, qs)
                 row["bound_exact"], row["bound_exact_q"] = ex.value, ex.q_star
                 row["bound_tree"] = ex.tree_value
                 row["tw_diagnostic"] = ex.tw
@@ -318,7 +176,7 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             print(f"[graphs bound] n={n} done", file=sys.stderr, flush=True)
     cols = ["empirical", "moment", "l1", "bound_exact", "bound_tree", "bound_closed",
             "tw_diagnostic"]
-    slopes = {c: loglog_slope([r["n"] for r in rows], [r[c] for r in rows]) for c in cols}
+    slopes = {c: _slope([r["n"] for r in rows], [r[c] for r in rows]) for c in cols}
     name = shape.name or shape.to_json()
     return {"shape": name, "model": model, "p": p, "kappa": kappa, "smin": smin,
             "smin_set": s_min_set,
@@ -331,8 +189,6 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
 
 def format_bound_table(table: dict[str, Any]) -> str:
     """Plain-text rendering of :func:`bound_table` (one row per ``n``, then the slopes)."""
-    from sosrmt.cli._common import format_table
-
     cols = ["n", "dim_row", "dim_col", "empirical", "empirical_se", "moment", "n_kappa", "l1",
             "bound_exact", "bound_tree", "bound_closed", "tw_diagnostic"]
     heads = ["n", "dim_row", "dim_col", "E||M||", "se", "moment", "n^kappa", "L1(q*)",
@@ -348,18 +204,35 @@ def format_bound_table(table: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plot_bound_table(table: dict[str, Any], path: str) -> str:
-    """Log–log plot of every column of :func:`bound_table` against ``n``; returns ``path``."""
-    import matplotlib
+def plot_bound_table(table: dict[str, Any], path: str | Path | None = None, *,
+                     ax: Axes | None = None) -> Figure:
+    """Log-log plot of every column of :func:`bound_table` against ``n``.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    table : dict
+        The result of :func:`bound_table`.
+    path : str or Path, optional
+        Where to save the figure (format from the suffix).
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes; by default a new :class:`matplotlib.figure.Figure` is made
+        (no pyplot state is touched).
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    if ax is None:
+        fig = Figure(figsize=(6.4, 4.6))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
     rows = table["rows"]
     ns = [r["n"] for r in rows]
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
     labels = {"empirical": "E||M|| (empirical)", "moment": "(E tr|M|^2q)^(1/2q)",
-              "l1": "L1(q*)", "bound_exact": "ES exact (4.3)", "bound_tree": "ES tree",
+              "l1": "L1(q*)", "bound_exact": "ES exact (flattened)", "bound_tree": "ES tree",
               "bound_closed": "ES closed form", "tw_diagnostic": "TW diagnostic (comparison)",
               "n_kappa": "n^kappa"}
     for key, lab in labels.items():
@@ -374,6 +247,6 @@ def plot_bound_table(table: dict[str, Any], path: str) -> str:
     ax.set_title(f"{table['shape']} ({table['model']}), kappa={table['kappa']:g}")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    if path is not None:
+        fig.savefig(path)
+    return fig
