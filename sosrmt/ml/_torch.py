@@ -1,22 +1,40 @@
-"""Small helpers shared by the part-1 studies (concept association, linear
-representations, interpretable concepts): torch seeding from a numpy ``rng``,
-a thread-count guard and the offline guard for Hugging Face loading."""
+"""Torch helpers shared by the studies: seeding from a numpy ``rng``, the one thread
+limiter, and the offline guard for Hugging Face loading.
+
+Private to :mod:`sosrmt.ml`; importing it imports torch.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import ParamSpec, Protocol, TypeVar
 
-import numpy as np
 import torch
 
-from sosrmt._validation import as_rng
+from sosrmt._validation import as_rng, check_int
+from sosrmt.ml.study import RngLike
 
-__all__ = ["hf_offline", "one_thread", "torch_generator", "torch_seed"]
+__all__ = [
+    "Tokenizer",
+    "hf_offline", "single_threaded", "torch_generator", "torch_seed", "torch_threads",
+]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def torch_seed(rng: object = None) -> int:
+class Tokenizer(Protocol):
+    """What the studies need of a tokenizer (every ``transformers`` tokenizer has it)."""
+
+    def __call__(self, text: str, add_special_tokens: bool = ...) -> Mapping[str, list[int]]:
+        """Token ids of ``text`` under the key ``"input_ids"``."""
+        ...
+
+
+def torch_seed(rng: RngLike = None) -> int:
     """Draw a torch seed from ``rng`` (None, int, SeedSequence or numpy Generator).
 
     Examples
@@ -27,7 +45,7 @@ def torch_seed(rng: object = None) -> int:
     return int(as_rng(rng).integers(0, 2**62))
 
 
-def torch_generator(rng: object = None) -> torch.Generator:
+def torch_generator(rng: RngLike = None) -> torch.Generator:
     """A CPU :class:`torch.Generator` seeded from ``rng``.
 
     Examples
@@ -40,24 +58,46 @@ def torch_generator(rng: object = None) -> torch.Generator:
 
 
 @contextlib.contextmanager
-def one_thread(n: int = 1) -> Iterator[None]:
-    """Run torch with ``n`` intra-op threads inside the block, restoring the count after.
+def torch_threads(n: int = 1) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads, restoring the previous count after.
 
-    One thread is much faster for the tiny models of these studies on a shared 2-core
-    machine (spec section 0: 3.1 s vs 16.7 s for the same 500 Adam steps).
+    The networks of these studies have a few thousand parameters; extra intra-op threads
+    only spin on a small shared machine (measured on 2 busy cores: 3.1 s with one thread
+    against 16.7 s with two for the same 500 Adam steps).
 
     Examples
     --------
-    >>> with one_thread():
+    >>> with torch_threads():
     ...     torch.get_num_threads()
     1
     """
+    n = check_int(n, "n", minimum=1)
     old = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
         yield
     finally:
         torch.set_num_threads(old)
+
+
+def single_threaded(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorator: run ``func`` inside :func:`torch_threads` with one thread.
+
+    Examples
+    --------
+    >>> @single_threaded
+    ... def threads() -> int:
+    ...     return torch.get_num_threads()
+    >>> threads()
+    1
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with torch_threads(1):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @contextlib.contextmanager
@@ -85,9 +125,3 @@ def hf_offline() -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-
-
-def mean_std(values: list[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for one value) of ``values``."""
-    arr = np.asarray(values, dtype=float)
-    return float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0

@@ -1,26 +1,23 @@
 """Identifiability of deep generative models without auxiliary information (Kivva et al. 2022).
 
 Kivva, Rajendran, Ravikumar, Aragam, *Identifiability of deep generative models without
-auxiliary information*, NeurIPS 2022 (arXiv 2206.10044).
+auxiliary information*, NeurIPS 2022 (arXiv:2206.10044).
 
-Claim reproduced: a latent-variable model whose prior is a Gaussian mixture and whose decoder is
-an injective piecewise-affine map (a leaky-ReLU network) is identifiable up to an affine map of
-the latent space, with no auxiliary variable; a VAE with a learnable mixture prior (VaDE-style)
-fitted to such data recovers the true latent ``z`` up to ``z_hat = M z + c``. The paper's
-hierarchy contains vanilla VAEs with isotropic Gaussian priors as a special case, so the vanilla
-prior is run beside it and reported, not asserted against.
+The claim: a latent-variable model whose prior is a Gaussian mixture and whose decoder is an
+injective piecewise-affine map (a leaky-ReLU network) is identifiable up to an affine map of the
+latent space, with no auxiliary variable; a VAE with a learnable mixture prior (VaDE-style)
+fitted to such data recovers the true latent ``z`` up to ``z_hat = M z + c``. A vanilla VAE
+with an isotropic Gaussian prior is run beside it and reported, not asserted against.
 
-Data-generating process: the paper's experiments section (latent dimension, number of
-components, decoder size, sample sizes) could not be retrieved (spec section 1.3, [unverified]);
-the process below is an instance of the model class stated in the abstract, not a transcription
-of the paper's experiment: ``z ~ sum_k pi_k N(mu_k, Sigma_k)`` in R^d (K components in general
-position), ``x = f(z) + eps`` with ``f`` a leaky-ReLU MLP with full-column-rank weights
-(injective) and ``eps ~ N(0, sigma^2 I)``.
+Data: ``z ~ sum_k pi_k N(mu_k, Sigma_k)`` in R^d (K components in general position),
+``x = f(z) + eps`` with ``f`` a leaky-ReLU MLP with full-column-rank weights (injective) and
+``eps ~ N(0, sigma^2 I)`` -- an instance of the paper's model class.
 
 Metrics: held-out affine R^2 (affine map fitted on the training split), weak MCC (after CCA) and
 strong MCC (Hungarian matching) of the posterior mean against ``z``. The negative control is a
 distribution-preserving nonlinear warp of a standard normal latent, ``z -> R(2|z|) z`` (a radial
 twist): it has the same law as ``z`` but is not an affine function of it, and must score low.
+What is the paper's and what is ours: ``docs/ml/identifiable_vae.rst``.
 """
 
 from __future__ import annotations
@@ -32,9 +29,10 @@ import torch
 from torch import nn
 
 from sosrmt._validation import as_rng, check_int, check_memory
-from sosrmt.ml._part2_common import heldout_affine_r2, new_figure, single_threaded
-from sosrmt.ml.metrics import mcc, weak_mcc
-from sosrmt.ml.study import Study, StudyResult
+from sosrmt.ml._figures import new_figure
+from sosrmt.ml._torch import single_threaded
+from sosrmt.ml.metrics import heldout_affine_r2, mcc, weak_mcc
+from sosrmt.ml.study import RngLike, Study, StudyResult
 
 __all__ = [
     "STUDY",
@@ -54,7 +52,8 @@ def _leaky(a: np.ndarray, slope: float) -> np.ndarray:
 
 def make_gmm_piecewise_affine_data(n: int, d: int = 2, D: int = 10, K: int = 4, *,
                                    noise: float = 0.05, layers: int = 3, slope: float = 0.2,
-                                   rng=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                                   rng: RngLike = None,
+                                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sample ``x = f(z) + eps`` with a Gaussian-mixture ``z`` and an injective leaky-ReLU ``f``.
 
     Parameters
@@ -170,7 +169,8 @@ def radial_twist(z: np.ndarray, strength: float = 2.0) -> np.ndarray:
     return np.column_stack([c * z[:, 0] - s * z[:, 1], s * z[:, 0] + c * z[:, 1]])
 
 
-def radial_twist_control(n: int = 5000, rng=None, strength: float = 2.0) -> dict[str, float]:
+def radial_twist_control(n: int = 5000, rng: RngLike = None,
+                         strength: float = 2.0) -> dict[str, float]:
     """Scores of the radial-twist negative control (same law as ``z``, not affine in ``z``).
 
     Returns
@@ -369,8 +369,8 @@ def run_identifiable_vae(quick: bool = True, seed: int = 0, steps: int | None = 
     ----------
     quick : bool
         Quick mode: d = 2, D = 10, K = 4, 4000 training / 2000 test points, 1500 Adam steps.
-        Full mode: 6000 / 2000 points and 3000 steps (the spec's prototype scale; the paper's
-        own sizes are unverified), plus d = 3, D = 12.
+        Full mode: 6000 / 2000 points and 3000 steps (our sizes, not the paper's), plus
+        d = 3, D = 12.
     seed : int
     steps, n_train : int, optional
         Overrides.
@@ -412,7 +412,7 @@ def run_identifiable_vae(quick: bool = True, seed: int = 0, steps: int | None = 
     axes[2].set_title(f"radial twist control: R2 {metrics['control']['r2_affine']:.2f}")
     notes = [
         "The data-generating process is an instance of the paper's model class (GMM latent, "
-        "injective leaky-ReLU decoder); the paper's experiment sizes could not be verified.",
+        "injective leaky-ReLU decoder) with our sizes, not the paper's experiment.",
         "The vanilla N(0, I) prior is reported, not asserted against: at this scale it is often "
         "affine-identifiable as well, in line with the paper's remark that its hierarchy "
         "contains vanilla VAEs as a special case.",

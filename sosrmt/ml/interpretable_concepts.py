@@ -24,7 +24,7 @@ maps. Two parts:
    environment, 100 epochs, batch 2048, seeds 3..7).
 
    **Gaussian base for the assertions.** With the official GMM base (three tight
-   components) an *untrained* encoder already reaches a high R² (the spec measured up to
+   components) an *untrained* encoder already reaches a high R² (we measured up to
    0.984), so R² there is a weak test. The tests use a standard Gaussian base
    (environment variance 0.01, means 1.5 x the official ones) and assert the recovery of
    each concept by its own coordinate (diagonal :math:`|\\mathrm{corr}|`) against a
@@ -37,9 +37,7 @@ maps. Two parts:
    question embeddings :math:`s(q)` from the packaged ``all-MiniLM-L6-v2`` (the encoder
    the authors' code uses). No TruthfulQA gain is claimed on any CPU model.
 
-Paper numbers: Table 1 (R², MCC over 5 seeds) and the ITI table were images whose numbers
-could not be read from any stored source (spec section 4, item 3); only the qualitative
-claim (high R² / MCC for linear and nonlinear mixing) is compared with ours.
+How our numbers compare with the paper's: ``docs/ml/interpretable_concepts.rst``.
 """
 
 from __future__ import annotations
@@ -55,12 +53,14 @@ from typing import Any
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from sosrmt._validation import as_rng, check_int, check_memory
-from sosrmt.ml._part1_common import hf_offline, one_thread, torch_generator, torch_seed
+from sosrmt.ml._figures import new_figure
+from sosrmt.ml._torch import Tokenizer, hf_offline, torch_generator, torch_seed, torch_threads
 from sosrmt.ml.metrics import affine_r2, mcc
-from sosrmt.ml.study import Study, StudyResult
+from sosrmt.ml.study import RngLike, Study, StudyResult
 
 __all__ = [
     "SETTINGS",
@@ -127,7 +127,7 @@ class ConceptEnvSpec:
         return len(self.signs)
 
 
-#: The settings files of the authors' synthetic code (spec section 3.2).
+#: The settings files of the authors' synthetic code (``causal_to_concept/synthetic/*.yaml``).
 SETTINGS: dict[str, ConceptEnvSpec] = {
     "settings1_linear": ConceptEnvSpec(3, 4, 2, (0, 1, 1), (0.2, -0.2, 0.1), mixing="linear"),
     "settings1_nonlinear": ConceptEnvSpec(3, 4, 2, (0, 1, 1), (0.2, -0.2, 0.1),
@@ -142,7 +142,7 @@ SETTINGS: dict[str, ConceptEnvSpec] = {
 
 
 def gaussian_variant(spec: ConceptEnvSpec) -> ConceptEnvSpec:
-    """The spec's Gaussian-base variant: variance 0.01 and means scaled by 1.5.
+    """The Gaussian-base variant used by the assertions: variance 0.01, means scaled by 1.5.
 
     Examples
     --------
@@ -218,7 +218,7 @@ def _base_sampler(base: str, dim_z: int, gen: np.random.Generator):
 
 
 def sample_concept_environments(spec: ConceptEnvSpec, n_per_env: int = 2000, base: str = "gauss",
-                                train_fraction: float = 0.8, rng: object = None
+                                train_fraction: float = 0.8, rng: RngLike = None
                                 ) -> ConceptData:
     """Draw base and concept-conditional samples and push them through the mixing.
 
@@ -359,7 +359,7 @@ def _contrastive_loss(model: ContrastiveConceptModel, xb: Tensor, xe: Tensor, t:
 
 def train_contrastive(data: ConceptData, encoder: str = "linear", epochs: int = 40,
                       batch: int = 512, lr_head: float = 0.05, lr_enc: float = 0.005,
-                      eta: float = 1e-4, rng: object = None
+                      eta: float = 1e-4, rng: RngLike = None
                       ) -> tuple[ContrastiveConceptModel, dict[str, Any]]:
     """Train the contrastive model (base = class 0, environments = class 1).
 
@@ -463,7 +463,7 @@ def concept_recovery_metrics(model: ContrastiveConceptModel, data: ConceptData,
             "diag_mean": float(np.mean(diag))}
 
 
-def random_encoder_metrics(data: ConceptData, encoder: str = "linear", rng: object = None,
+def random_encoder_metrics(data: ConceptData, encoder: str = "linear", rng: RngLike = None,
                            n_eval: int = 5000) -> dict[str, Any]:
     """:func:`concept_recovery_metrics` of an untrained (random-initialised) model."""
     spec = data.spec
@@ -541,10 +541,12 @@ def apply_steering(head_acts: np.ndarray | Tensor, M: np.ndarray, prompt_emb: np
 
 
 def build_tiny_gpt2(save_dir: str | Path, vocab_size: int = 512, n_layer: int = 2,
-                    n_head: int = 4, n_embd: int = 64, rng: object = None) -> tuple[Any, Any]:
+                    n_head: int = 4, n_embd: int = 64,
+                    rng: RngLike = None) -> tuple[nn.Module, Tokenizer]:
     """A randomly initialised tiny GPT-2 with a byte-level-free word tokenizer, saved to
     ``save_dir`` and reloaded through ``from_pretrained`` (the real-checkpoint code path)."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+    from tokenizers import Tokenizer as HFTokenizer
+    from tokenizers import models, normalizers, pre_tokenizers
     from transformers import (
         AutoModelForCausalLM,
         GPT2Config,
@@ -553,7 +555,7 @@ def build_tiny_gpt2(save_dir: str | Path, vocab_size: int = 512, n_layer: int = 
     )
 
     vocab_size = check_int(vocab_size, "vocab_size", minimum=8)
-    core = Tokenizer(models.WordPiece(
+    core = HFTokenizer(models.WordPiece(
         vocab={"[UNK]": 0, **{chr(97 + i): i + 1 for i in range(26)},
                **{f"##{chr(97 + i)}": 27 + i for i in range(26)}}, unk_token="[UNK]"))
     core.normalizer = normalizers.BertNormalizer(lowercase=True)
@@ -573,7 +575,7 @@ def build_tiny_gpt2(save_dir: str | Path, vocab_size: int = 512, n_layer: int = 
     return lm, tok
 
 
-def _c_proj(lm: Any, layer: int) -> nn.Module:
+def _c_proj(lm: nn.Module, layer: int) -> nn.Module:
     try:
         return lm.transformer.h[layer].attn.c_proj
     except (AttributeError, IndexError):
@@ -581,7 +583,7 @@ def _c_proj(lm: Any, layer: int) -> nn.Module:
 
 
 @torch.no_grad()
-def head_activations(lm: Any, tok: Any, texts: Sequence[str], layer: int) -> np.ndarray:
+def head_activations(lm: nn.Module, tok: Tokenizer, texts: Sequence[str], layer: int) -> np.ndarray:
     """Last-token per-head attention outputs (before the output projection) of ``layer``.
 
     Returns an array (len(texts), n_head, d_head), recorded with a forward pre-hook on
@@ -602,7 +604,7 @@ def head_activations(lm: Any, tok: Any, texts: Sequence[str], layer: int) -> np.
 
 
 @contextlib.contextmanager
-def steering_hook(lm: Any, layer: int, matrices: Sequence[np.ndarray], prompt_emb: np.ndarray,
+def steering_hook(lm: nn.Module, layer: int, matrices: Sequence[np.ndarray], prompt_emb: np.ndarray,
                   alpha: float) -> Iterator[None]:
     """Inside the block, add :math:`\\alpha M_h s(q)` to every head ``h`` of ``layer`` (all
     positions), as ITI adds its directions."""
@@ -642,7 +644,8 @@ def embed_prompts(texts: Sequence[str]) -> np.ndarray:
         return np.asarray(model.encode(list(texts), convert_to_numpy=True), dtype=float)
 
 
-def steering_pipeline(lm: Any, tok: Any, qa: Sequence[dict[str, str]], prompt_embs: np.ndarray,
+def steering_pipeline(lm: nn.Module, tok: Tokenizer, qa: Sequence[dict[str, str]],
+                      prompt_embs: np.ndarray,
                       layer: int = 0) -> list[np.ndarray]:
     """Per-head steering matrices from true / false answers of a causal LM."""
     texts_t = [f"q: {it['question']} a: {it['true']}" for it in qa]
@@ -710,10 +713,10 @@ def run_interpretable_concepts(quick: bool = True, seed: int = 0, base: str = "g
         runs = [(k, "linear" if k.endswith("_linear") else "mlp") for k in SETTINGS]
         seeds, n_per_env, epochs, batch = [3, 4, 5, 6, 7], 5000, 100, 2048
     metrics: dict[str, Any] = {}
-    notes = [f"Base distribution: {base}" + (" (spec's variant for identifiability checks; the "
+    notes = [f"Base distribution: {base}" + (" (our variant for identifiability checks; the "
              "official GMM lets an untrained encoder score a high R^2)" if base == "gauss"
              else " (official; R^2 is a weak test here, compare with the random encoder)")]
-    with one_thread():
+    with torch_threads():
         for name, enc in runs:
             res = identifiability(name, enc, seeds, base, n_per_env, epochs, batch)
             metrics[name] = res | {k + "_median": float(np.median(v)) for k, v in res.items()}
@@ -752,13 +755,8 @@ def _row_recovery(embs: np.ndarray, seed: int, d_head: int = 16) -> float:
     return float(np.mean(np.sum(M * M0, axis=1) / np.linalg.norm(M0, axis=1)))
 
 
-def _figures(metrics: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+def _figures(metrics: dict[str, Any], names: list[str]) -> dict[str, Figure]:
+    fig, ax = new_figure(2)
     for j, (key, rkey, lab) in enumerate((("diag_mean", "diag_random", "diag |corr|"),
                                           ("r2", "r2_random", "R$^2$"))):
         for i, n in enumerate(names):
@@ -769,7 +767,6 @@ def _figures(metrics: dict[str, Any], names: list[str]) -> dict[str, Any]:
         ax[j].set_xticks(range(len(names)), names, rotation=20, ha="right")
         ax[j].set(ylabel=lab, ylim=(0, 1.05))
         ax[j].legend()
-    fig.tight_layout()
     return {"recovery": fig}
 
 

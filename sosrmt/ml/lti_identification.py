@@ -18,7 +18,7 @@ observable, simulated with :func:`scipy.signal.dlsim`; ``n+1`` segments whose co
 optional observation noise. The DC motor of the authors' simulator (R = 1, L = 0.5, K = 0.01,
 J = 0.01, b = 0.1, zero-order hold at dt = 1e-2) is the second system.
 
-Deviation from the authors' code (spec section 3.5): their loss is the segment-wise Gaussian
+Deviation from the authors' code: their loss is the segment-wise Gaussian
 negative log-likelihood of ``u_hat = W (y_t, y_{t+1})`` **without** the Jacobian term
 ``-log|det W_2|`` of the change of variables ``y_{t+1} -> u_t``; at its optimum ``W`` shrinks, and
 their published MCCs reflect SGD stopped after a finite number of epochs. We fit the exact
@@ -34,9 +34,9 @@ from scipy.optimize import linear_sum_assignment
 from threadpoolctl import threadpool_limits
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
-from sosrmt.ml._part2_common import new_figure
+from sosrmt.ml._figures import new_figure
 from sosrmt.ml.metrics import amari_distance, mcc
-from sosrmt.ml.study import Study, StudyResult
+from sosrmt.ml.study import RngLike, Study, StudyResult
 
 __all__ = [
     "PAPER_MCC",
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: The authors' published validation MCCs (means over 5 seeds), read from the stored outputs of
-#: ``analysis/figures.ipynb`` at commit 34457e9 of rpatrik96/lti-ica (spec section 3.4).
+#: ``analysis/figures.ipynb`` at commit 34457e9 of rpatrik96/lti-ica.
 PAPER_MCC = {
     "max_variability": {2: 0.864, 3: 0.997, 5: 0.824, 8: 0.436, 10: 0.733},
     "minimal_segments_B_C_nonzero_means": {2: 0.596, 3: 0.792, 5: 0.745, 8: 0.663, 10: 0.781},
@@ -71,7 +71,7 @@ def _ctrb(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.hstack(blocks)
 
 
-def controllable_lti(n: int, rng=None, *, use_B: bool = True, use_C: bool = True,
+def controllable_lti(n: int, rng: RngLike = None, *, use_B: bool = True, use_C: bool = True,
                      spectral_radius: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random stable, controllable and observable discrete LTI system ``(A, B, C)``.
 
@@ -161,7 +161,8 @@ def dc_motor(dt: float = 1e-2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return Ad, Bd, Cd
 
 
-def segment_stats(m: int, n_segments: int | None = None, rng=None, *, mode: str = "random",
+def segment_stats(m: int, n_segments: int | None = None, rng: RngLike = None, *,
+                  mode: str = "random",
                   zero_means: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per-segment means and variances of the control input (``generate_segment_stats``).
 
@@ -222,7 +223,7 @@ def segment_stats(m: int, n_segments: int | None = None, rng=None, *, mode: str 
 
 
 def simulate_segments(A: np.ndarray, B: np.ndarray, C: np.ndarray, means: np.ndarray,
-                      variances: np.ndarray, T: int, rng=None, *,
+                      variances: np.ndarray, T: int, rng: RngLike = None, *,
                       obs_noise_var: float = 0.0) -> dict[str, np.ndarray]:
     """Simulate the system through consecutive segments of Gaussian control input.
 
@@ -433,7 +434,7 @@ def lti_negloglik(w_flat: np.ndarray, weights: np.ndarray, second: np.ndarray, f
 
 def fit_lti_ica(pairs: np.ndarray, seg: np.ndarray, means: np.ndarray, variances: np.ndarray, *,
                 logdet: bool = True, max_iter: int = 500, restarts: int = 6,
-                moment_init: bool = True, rng=None) -> np.ndarray:
+                moment_init: bool = True, rng: RngLike = None) -> np.ndarray:
     """Maximum-likelihood unmixing ``W`` (m x 2p) from segments with known control statistics.
 
     Parameters

