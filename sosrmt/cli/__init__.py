@@ -83,7 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM where a sweep turned it into this
+        if str(exc) == "SIGTERM":
+            print(f"sosrmt {args.command}: terminated (SIGTERM)", file=sys.stderr)
+            return 143
         print(f"sosrmt {args.command}: interrupted", file=sys.stderr)
         return 130
     except USER_ERRORS as exc:

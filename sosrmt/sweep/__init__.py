@@ -64,6 +64,7 @@ from sosrmt.sweep.engine import (
 )
 from sosrmt.sweep.examples import demo_sweep
 from sosrmt.sweep.grid import (
+    JOB_ALIASES,
     Cell,
     Grid,
     SweepSpec,
@@ -74,6 +75,7 @@ from sosrmt.sweep.grid import (
 from sosrmt.sweep.store import SCHEMA_VERSION, Row, Store, read_rows
 
 __all__ = [
+    "JOB_ALIASES",
     "SCHEMA_VERSION",
     "Cell",
     "Grid",

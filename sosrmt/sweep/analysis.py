@@ -321,10 +321,6 @@ def plot_sweep(rows: RowsLike, *, x: str, y: str, path: str | Path,
     >>> round(res.fits["all"].slope, 6)
     0.5
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     if theory_scale not in ("fit", "absolute"):
@@ -350,8 +346,7 @@ def plot_sweep(rows: RowsLike, *, x: str, y: str, path: str | Path,
         label = ", ".join(f"{b}={r.get(b)}" for b in by) or "all"
         series.setdefault(label, []).append(r)
 
-    fig = Figure(figsize=(6.4, 4.8))
-    FigureCanvasAgg(fig)
+    fig = Figure(figsize=(6.4, 4.8))  # no pyplot: the caller's backend is left alone
     ax = fig.add_subplot()
     fits: dict[str, SlopeFit] = {}
     table: list[dict[str, Any]] = []

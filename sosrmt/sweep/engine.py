@@ -9,6 +9,7 @@ executor) works unchanged.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import functools
@@ -93,10 +94,31 @@ def _limit_blas(threads: int | None) -> None:
     _BLAS_LIMITED = threads
 
 
-def _init_worker(blas_threads: int | None) -> None:
-    """Initializer of local pool workers: Ctrl-C is the parent's business; one BLAS thread."""
+def _exit_when_gone(runner_pid: int) -> None:
+    """Watchdog thread of a pool worker: end the worker once the runner process is gone.
+
+    The workers are children of the forkserver, not of the runner, so a runner killed
+    with SIGKILL would otherwise leave them computing cells nobody will store.
+    """
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(runner_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - pid reused by another user's process
+            os._exit(1)
+
+
+def _init_worker(blas_threads: int | None, runner_pid: int | None = None) -> None:
+    """Initializer of local pool workers: Ctrl-C is the parent's business; one BLAS thread;
+    a watchdog ends the worker when the runner dies."""
+    import threading
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_blas(blas_threads)
+    if runner_pid is not None:
+        threading.Thread(target=_exit_when_gone, args=(runner_pid,), daemon=True).start()
 
 
 @functools.cache
@@ -183,7 +205,8 @@ def local_executor(jobs: int | None = None, *, blas_threads: int | None = 1
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(["numpy", "sosrmt.sweep.engine"])
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                  initializer=_init_worker, initargs=(blas_threads,))
+                                  initializer=_init_worker,
+                                  initargs=(blas_threads, os.getpid()))
 
 
 @contextlib.contextmanager
@@ -273,7 +296,8 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
               store: str | Path | Store | None = None, jobs: int | None = None,
               executor: cf.Executor | str | Any | None = None,
               progress: bool | None = None, quiet: bool = False, retry_failed: bool = True,
-              blas_threads: int | None = 1, argv: Sequence[str] | None = None) -> list[Row]:
+              blas_threads: int | None = 1, timeout: float | None = None,
+              argv: Sequence[str] | None = None) -> list[Row]:
     """Run ``job`` on every cell of ``grid`` not yet finished in ``store``.
 
     Parameters
@@ -304,6 +328,11 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
         BLAS/OpenMP threads per worker process (None: leave as is). Not applied in
         serial mode nor with a ``ThreadPoolExecutor`` (that would change the calling
         process for good).
+    timeout : float, optional
+        Seconds a cell may run in the local process pool; a cell running longer is
+        stopped and stored as a ``"timeout: ..."`` error, and the sweep goes on. The time
+        of the first cells includes the start of the workers (about a second). Only the
+        local pool can stop a running cell, so other executors refuse it.
     argv : sequence of str, optional
         Command line recorded with the run (provenance).
 
@@ -329,14 +358,21 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
     cell is committed in its own SQLite transaction (WAL journal) before the next one is
     looked at, so killing the sweep loses at most the cells that were running; running
     the sweep again skips the finished cells. For durability through power loss too,
-    pass ``store=Store(path, synchronous="FULL")``.
+    pass ``store=Store(path, synchronous="FULL")``. Each cell is claimed in the store's
+    ``leases`` table before it starts, so two runners on one store share the cells (a
+    runner waits for the cells the other holds, and takes over those of a runner that
+    died). SIGTERM stops the sweep like Ctrl-C, workers included; a runner killed with
+    SIGKILL leaves no worker behind (each worker watches the runner and exits).
 
     The local pool starts its workers with ``forkserver`` (safe with threads), so a
     script that calls ``run_sweep`` needs the usual ``if __name__ == "__main__":``
     guard, and a job defined in a notebook runs only with ``executor="serial"`` or a
-    thread pool. A worker that dies (segfault, OOM killer) breaks the pool: the cells it
-    took down are stored as ``"executor failure"`` errors and a RuntimeError ends the
-    sweep; running it again resumes.
+    thread pool. A worker that dies (segfault, ``os._exit``, the OOM killer) breaks the
+    local pool: the cells that were in flight are run again one by one, each in a fresh
+    process, so that only the cell that crashed is stored as a ``"worker crash: ..."``
+    error (with its signal or exit code); the pool is rebuilt and the sweep goes on. With
+    another executor a broken pool ends the sweep with a RuntimeError (nothing is blamed;
+    running it again resumes).
 
     Examples
     --------
@@ -355,6 +391,15 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
         jobs = check_int(jobs, "jobs", minimum=1)
     if blas_threads is not None:
         blas_threads = check_int(blas_threads, "blas_threads", minimum=1)
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or \
+                not (0 < float(timeout) < float("inf")):
+            raise ValueError(f"timeout: expected a positive number of seconds, got {timeout!r}")
+        if executor not in (None, "process"):
+            raise ValueError("timeout: only the local process pool (executor=None or "
+                             "'process') can stop a running cell; "
+                             f"got executor={executor!r}")
+        timeout = float(timeout)
     serial = False
     if isinstance(executor, str):
         if executor not in ("serial", "process"):
@@ -389,7 +434,7 @@ def run_sweep(job: Callable[..., Any] | str, grid: Grid, *,
             st.add_run(run_id, name, grid.to_dict(), environment_versions(), argv)
             show = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
             _run_cells(st, name, todo, run_id, serial=serial, executor=executor, jobs=jobs,
-                       blas_threads=blas_threads, show=show, quiet=quiet)
+                       blas_threads=blas_threads, show=show, quiet=quiet, timeout=timeout)
         return _grid_rows(st, cells, keys)
     finally:
         if own_store:
@@ -418,91 +463,274 @@ def _make_row(name: str, cell: Cell, key: str, run_id: str,
             "params": cell.params, **outcome}
 
 
-def _executor_failure(exc: BaseException) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat()
-    return {"results": None, "status": "error",
-            "error": f"executor failure: {type(exc).__name__}: {exc}",
-            "traceback": "".join(traceback.format_exception(exc)), "wall_time": None,
-            "cpu_time": None,
-            "started_at": None, "finished_at": now, "host": None, "pid": None,
-            "versions": None}
+def _failure(message: str, tb: str | None = None) -> dict[str, Any]:
+    """The outcome of a cell that produced no result of its own (crash, timeout)."""
+    return {"results": None, "status": "error", "error": message, "traceback": tb,
+            "wall_time": None, "cpu_time": None, "started_at": None,
+            "finished_at": datetime.now(UTC).isoformat(), "host": socket.gethostname(),
+            "pid": None, "versions": None}
+
+
+def _describe_exit(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "did not exit"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"was killed by {name} (exit code {exitcode})"
+    return f"exited with code {exitcode} before returning a result"
+
+
+def _isolated_main(conn: Any, job: str, params: dict[str, Any], seed: int,
+                   spawn_key: tuple[int, ...], blas_threads: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn.send(_execute(job, params, seed, spawn_key, blas_threads))
+    conn.close()
+
+
+def _run_isolated(ctx: Any, job: str, cell: Cell, blas_threads: int | None,
+                  timeout: float | None) -> dict[str, Any]:
+    """Run one cell alone in a fresh process; a crash or a timeout is this cell's own.
+
+    Returns the job's outcome, or an error outcome naming the signal or exit code of the
+    process that died, or the timeout that was exceeded.
+    """
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_isolated_main, daemon=True,
+                       args=(send, job, cell.params, cell.seed, cell.spawn_key, blas_threads))
+    proc.start()
+    send.close()
+    try:
+        if recv.poll(timeout):
+            try:
+                outcome = recv.recv()
+            except EOFError:  # the process died without sending
+                outcome = None
+        else:
+            proc.kill()
+            proc.join()
+            return _failure(f"timeout: the cell ran longer than {timeout:g} s and was stopped")
+        proc.join()
+        if outcome is None:
+            return _failure(f"worker crash: the process running this cell "
+                            f"{_describe_exit(proc.exitcode)}")
+        return outcome
+    finally:
+        recv.close()
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+class SweepTerminated(KeyboardInterrupt):
+    """Raised in the runner when it receives SIGTERM: handled like Ctrl-C (workers stopped)."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While running cells, SIGTERM stops the sweep like Ctrl-C (pool and workers ended)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SweepTerminated("SIGTERM")
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_cells(st: Store, name: str, todo: list[tuple[Cell, str]], run_id: str, *,
                serial: bool, executor: cf.Executor | None, jobs: int | None,
-               blas_threads: int | None, show: bool, quiet: bool) -> None:
+               blas_threads: int | None, show: bool, quiet: bool,
+               timeout: float | None) -> None:
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), disable=not show, file=sys.stderr, unit="cell",
                desc=name.rpartition(":")[2], dynamic_ncols=True)
-    stored = failed = 0
+    counts = {"stored": 0, "failed": 0, "other": 0}
 
     def record(cell: Cell, key: str, outcome: Mapping[str, Any]) -> None:
-        nonlocal stored, failed
         st.add_row(_make_row(name, cell, key, run_id, outcome))
-        stored += 1
+        counts["stored"] += 1
         if outcome["status"] != "ok":
-            failed += 1
-            bar.set_postfix(failed=failed)
+            counts["failed"] += 1
+            bar.set_postfix(failed=counts["failed"])
         bar.update(1)
 
-    pool: cf.ProcessPoolExecutor | None = None
-    pending: dict[cf.Future, tuple[Cell, str]] = {}
+    local: _LocalPool | None = None
     try:
-        if serial:
-            for cell, key in todo:
-                record(cell, key, _execute(name, cell.params, cell.seed, cell.spawn_key, None))
-        else:
-            if executor is None:
-                pool = local_executor(jobs, blas_threads=blas_threads)
-                ex: cf.Executor = pool
-                width = jobs or default_workers()
+        with _sigterm_as_interrupt():
+            if serial:
+                for cell, key in todo:
+                    if st.claim(key, run_id):
+                        record(cell, key, _execute(name, cell.params, cell.seed,
+                                                   cell.spawn_key, None))
+                    else:
+                        _wait_for_other(st, name, [(cell, key)], run_id, counts, bar,
+                                        lambda c, k: record(c, k, _execute(
+                                            name, c.params, c.seed, c.spawn_key, None)))
             else:
-                ex = executor
-                width = _executor_width(executor)
-                if isinstance(executor, cf.ThreadPoolExecutor):
+                if executor is None:
+                    local = _LocalPool(jobs, blas_threads)
+                elif isinstance(executor, cf.ThreadPoolExecutor):
                     blas_threads = None
-            # enough cells in flight to hide the round trip of remote executors (Dask)
-            window = max(4 * width, 16)
-            queue = iter(todo)
-            exhausted = False
-            while True:
-                while not exhausted and len(pending) < window:
-                    item = next(queue, None)
-                    if item is None:
-                        exhausted = True
-                        break
-                    cell, key = item
-                    fut = ex.submit(_execute, name, cell.params, cell.seed, cell.spawn_key,
-                                    blas_threads)
-                    pending[fut] = item
-                if not pending:
-                    break
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for fut in done:
-                    cell, key = pending.pop(fut)
-                    exc = fut.exception()
-                    record(cell, key, _executor_failure(exc) if exc is not None
-                           else fut.result())
-                    if isinstance(exc, cf.BrokenExecutor):
-                        raise RuntimeError(
-                            f"executor: the worker pool broke ({exc}); {stored} cells were "
-                            "stored, run the sweep again to resume") from exc
-    except KeyboardInterrupt:
-        for fut in pending:
-            fut.cancel()
-        if pool is not None:
-            _terminate_pool(pool)
-            pool = None
+                _submit_all(st, name, todo, run_id, executor, local, blas_threads, timeout,
+                            record, counts, bar)
+    except KeyboardInterrupt as exc:
+        if local is not None:
+            local.stop()
+            local = None
         bar.close()
-        _say(quiet, f"sweep {name}: interrupted; {stored} of {len(todo)} cells stored "
+        how = "terminated (SIGTERM)" if isinstance(exc, SweepTerminated) else "interrupted"
+        _say(quiet, f"sweep {name}: {how}; {counts['stored']} of {len(todo)} cells stored "
                     f"this run, run it again to resume")
         raise
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if local is not None:
+            local.close()
         bar.close()
-    _say(quiet, f"sweep {name}: {stored} cells run, {failed} failed"
+        with contextlib.suppress(Exception):
+            st.release(run_id)
+    other = f", {counts['other']} computed by another runner" if counts["other"] else ""
+    _say(quiet, f"sweep {name}: {counts['stored']} cells run, {counts['failed']} failed{other}"
                 + (f", store {st.path}" if st.path is not None else ""))
 
 
+class _LocalPool:
+    """The embedded process pool, rebuilt after a worker crash or a timeout."""
+
+    def __init__(self, jobs: int | None, blas_threads: int | None) -> None:
+        self.jobs = jobs or default_workers()
+        self.blas_threads = blas_threads
+        self.pool = local_executor(self.jobs, blas_threads=blas_threads)
+        self.ctx = self.pool._mp_context
+
+    def rebuild(self) -> None:
+        self.stop()
+        self.pool = local_executor(self.jobs, blas_threads=self.blas_threads)
+
+    def stop(self) -> None:
+        _terminate_pool(self.pool)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _wait_for_other(st: Store, name: str, cells: list[tuple[Cell, str]], run_id: str,
+                    counts: dict[str, int], bar: Any,
+                    run_one: Callable[[Cell, str], None]) -> None:
+    """Wait for cells another live runner claimed; take over those it abandons."""
+    waiting = list(cells)
+    delay = 0.05
+    while waiting:
+        finished = st.finished_keys(k for _, k in waiting)
+        still = []
+        for cell, key in waiting:
+            if key in finished:
+                counts["other"] += 1
+                bar.update(1)
+            elif st.claim(key, run_id):
+                run_one(cell, key)
+            else:
+                still.append((cell, key))
+        waiting = still
+        if waiting:
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def _submit_all(st: Store, name: str, todo: list[tuple[Cell, str]], run_id: str,
+                executor: cf.Executor | None, local: _LocalPool | None,
+                blas_threads: int | None, timeout: float | None,
+                record: Callable[[Cell, str, Mapping[str, Any]], None],
+                counts: dict[str, int], bar: Any) -> None:
+    """Run cells through an executor with a bounded window of them in flight.
+
+    With the local pool, a worker that dies breaks the pool: the cells in flight are
+    then run again one by one, each in a fresh process, so the crash is recorded on the
+    cell that caused it (with its signal or exit code) and the others are computed; the
+    pool is rebuilt and the sweep goes on. A cell running longer than ``timeout`` is
+    stopped (its workers ended, the pool rebuilt) and recorded as a timeout; the other
+    cells in flight are run again.
+    """
+    ex: cf.Executor = local.pool if local is not None else executor  # type: ignore[assignment]
+    width = local.jobs if local is not None else _executor_width(executor)
+    # With a timeout every submitted cell must be running, so that the time since
+    # submission is its run time; otherwise keep enough in flight to hide the round trip
+    # of remote executors (Dask).
+    window = width if timeout is not None else max(4 * width, 16)
+    queue: collections.deque[tuple[Cell, str]] = collections.deque(todo)
+    pending: dict[cf.Future, tuple[Cell, str, float]] = {}
+    deferred: list[tuple[Cell, str]] = []
+
+    def submit(cell: Cell, key: str) -> None:
+        fut = ex.submit(_execute, name, cell.params, cell.seed, cell.spawn_key, blas_threads)
+        pending[fut] = (cell, key, time.monotonic())
+
+    while True:
+        while queue and len(pending) < window:
+            cell, key = queue.popleft()
+            if st.claim(key, run_id):
+                submit(cell, key)
+            else:
+                deferred.append((cell, key))
+        if not pending:
+            if deferred:
+                def run_one(c: Cell, k: str) -> None:
+                    queue.append((c, k))
+                _wait_for_other(st, name, deferred[:1], run_id, counts, bar, run_one)
+                deferred = deferred[1:]
+                continue
+            if not queue:
+                break
+            continue
+        done, _ = cf.wait(pending, timeout=None if timeout is None else 0.2,
+                          return_when=cf.FIRST_COMPLETED)
+        suspects: list[tuple[Cell, str]] = []
+        for fut in done:
+            cell, key, _ = pending.pop(fut)
+            exc = fut.exception()
+            if exc is None:
+                record(cell, key, fut.result())
+            elif isinstance(exc, cf.BrokenExecutor) and local is not None:
+                suspects.append((cell, key))
+            elif isinstance(exc, cf.BrokenExecutor):
+                raise RuntimeError(f"executor: the worker pool broke ({exc}); "
+                                   f"{counts['stored']} cells were stored, run the sweep "
+                                   "again to resume") from exc
+            else:  # the executor could not run the cell (e.g. it could not be pickled)
+                record(cell, key, _failure(f"executor failure: {type(exc).__name__}: {exc}",
+                                           "".join(traceback.format_exception(exc))))
+        if local is None:
+            continue
+        if suspects:
+            # every cell in flight failed with the pool: find the culprit(s) one by one
+            suspects += [(c, k) for c, k, _ in pending.values()]
+            pending.clear()
+            local.rebuild()
+            ex = local.pool
+            for cell, key in suspects:
+                record(cell, key, _run_isolated(local.ctx, name, cell, blas_threads, timeout))
+            continue
+        if timeout is not None:
+            now = time.monotonic()
+            late = [f for f, (_, _, t0) in pending.items() if now - t0 > timeout]
+            if late:
+                innocent = [(c, k) for f, (c, k, _) in pending.items() if f not in late]
+                for f in late:
+                    cell, key, _ = pending[f]
+                    record(cell, key, _failure(
+                        f"timeout: the cell ran longer than {timeout:g} s and was stopped"))
+                pending.clear()
+                local.rebuild()
+                ex = local.pool
+                queue.extendleft(reversed(innocent))

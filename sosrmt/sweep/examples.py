@@ -7,6 +7,7 @@ documentation, the tests and the benchmark use.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -81,26 +82,33 @@ def numpy_work(*, size: int = 200, repeats: int = 1,
     return {"top": top, "trace": trace}
 
 
-def sleepy(*, seconds: float = 0.0, x: float = 0.0,
+def sleepy(*, seconds: float = 0.0, x: float = 0.0, pid_file: str = "",
            rng: np.random.Generator | int | None = None) -> dict[str, float]:
     """Sleep ``seconds`` and return ``x`` and one uniform draw (for overhead and fault tests).
+
+    With ``pid_file``, first append ``"<pid> <parent pid>"`` of the running process to it.
 
     Examples
     --------
     >>> sleepy(x=2.0, rng=0)["x2"]
     4.0
     """
+    if pid_file:
+        with open(pid_file, "a") as fh:
+            fh.write(f"{os.getpid()} {os.getppid()}\n")
     time.sleep(float(seconds))
     rng = as_rng(rng)
     return {"x2": float(x) ** 2, "u": float(rng.random())}
 
 
-def faulty(*, x: int, fail_on: int = -1, exit_on: int = -1,
-           rng: np.random.Generator | int | None = None) -> dict[str, Any]:
-    """Return ``x + 1`` and a normal draw; raise when ``x == fail_on``, die when ``x == exit_on``.
+def faulty(*, x: int, fail_on: int = -1, exit_on: int = -1, segfault_on: int = -1,
+           hang_on: int = -1, rng: np.random.Generator | int | None = None) -> dict[str, Any]:
+    """Return ``x + 1`` and a normal draw, or fail in one of the ways a real job can.
 
-    ``exit_on`` ends the whole worker process (``os._exit``), as the OOM killer or a
-    segfault would; only use it in a worker process.
+    Raises when ``x == fail_on``; ends its process with ``os._exit(3)`` when
+    ``x == exit_on`` and with SIGSEGV when ``x == segfault_on`` (as the OOM killer or a
+    crash in compiled code would: only use these in a worker process); sleeps for an
+    hour when ``x == hang_on``.
 
     Examples
     --------
@@ -111,6 +119,10 @@ def faulty(*, x: int, fail_on: int = -1, exit_on: int = -1,
         raise RuntimeError(f"faulty: x == fail_on == {x}")
     if x == exit_on:
         os._exit(3)
+    if x == segfault_on:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if x == hang_on:
+        time.sleep(3600)
     return {"y": x + 1, "z": float(as_rng(rng).standard_normal()), "label": f"x{x}"}
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from sosrmt._validation import check_int
 
 __all__ = [
+    "JOB_ALIASES",
     "META_COLUMNS",
     "Cell",
     "Grid",
@@ -46,7 +47,17 @@ META_COLUMNS: tuple[str, ...] = (
     "row_id",
 )
 
-_SCALAR_TYPES = (str, bool, int, float, type(None))
+#: Former names of jobs that moved, mapped to their current ``"module:function"`` name.
+#: A store or spec written under an old name keeps its name (and so its cell keys), and the
+#: job still resolves: resuming it skips the finished cells.
+JOB_ALIASES: dict[str, str] = {
+    "sosrmt.cli.commands.lowerbound:tensor_pca_job": "sosrmt.problems.tensor_pca:lowerbound_cell",
+    "sosrmt.cli.commands.lowerbound:sparse_pca_job": "sosrmt.problems.sparse_pca:lowerbound_cell",
+    "sosrmt.cli.commands.lowerbound:dense_subgraph_job":
+        "sosrmt.problems.dense_subgraph:lowerbound_cell",
+    "sosrmt.cli.commands.lowerbound:pap_job":
+        "sosrmt.problems.planted_affine_planes:lowerbound_cell",
+}
 
 
 def _canonical_value(value: Any, name: str) -> Any:
@@ -254,6 +265,9 @@ def job_name(job: Callable[..., Any] | str) -> str:
 def resolve_job(job: Callable[..., Any] | str) -> tuple[str, Callable[..., Any]]:
     """Return ``(name, function)`` for a job given as a function or ``"module:function"``.
 
+    A former name listed in :data:`JOB_ALIASES` is kept as the name (the store's cell
+    keys are made from it) and resolves to the function's current place.
+
     Examples
     --------
     >>> name, fn = resolve_job("sosrmt.sweep.examples:goe_norm")
@@ -267,11 +281,12 @@ def resolve_job(job: Callable[..., Any] | str) -> tuple[str, Callable[..., Any]]
     if callable(job) and not isinstance(job, str):
         fn = job
     else:
+        module_name, _, attr = JOB_ALIASES.get(name, name).partition(":")
         try:
             module = importlib.import_module(module_name)
-        except ImportError as exc:
+        except Exception as exc:  # ImportError, SyntaxError, or whatever the module raised
             raise ValueError(f"job: cannot import module {module_name!r} of job {name!r} "
-                             f"({exc})") from None
+                             f"({type(exc).__name__}: {exc})") from None
         fn = getattr(module, attr, None)
         if fn is None:
             raise ValueError(f"job: module {module_name!r} has no function {attr!r}")

@@ -8,12 +8,18 @@ versions of sosrmt, Python, numpy, scipy and the solvers on the worker that ran 
 The file is identified by SQLite's ``application_id`` and carries a schema version in
 ``user_version``; a store of another version is refused before anything is written.
 A partial unique index on the cell key of ``"ok"`` rows makes two sweeps writing the
-same cells into one store safe: the second finished copy of a cell is ignored.
+same cells into one store safe: the second finished copy of a cell is ignored, and a
+``leases`` table of claimed cells lets two runners share the work instead of both
+computing every cell. Non-finite results are stored as the strings ``"NaN"``,
+``"Infinity"``, ``"-Infinity"`` (and read back as floats), so the file stays strict JSON
+that SQLite's ``json_extract`` reads; a string result equal to one of these three words
+reads back as the float.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import time
@@ -21,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "Row", "Store", "read_rows"]
+__all__ = ["APPLICATION_ID", "LEASE_TTL", "SCHEMA_VERSION", "Row", "Store", "read_rows"]
 
 #: ``PRAGMA application_id`` of sosrmt sweep stores (ASCII "SOSW").
 APPLICATION_ID = 0x534F5357
@@ -65,6 +71,33 @@ CREATE UNIQUE INDEX IF NOT EXISTS rows_ok_key ON rows(key) WHERE status = 'ok';
 CREATE INDEX IF NOT EXISTS rows_key ON rows(key);
 """
 
+# Claims of cells being computed, so that two runners on one store share the work. Added
+# to stores of schema version 1 when they are opened for writing (a read-only store and an
+# older sosrmt ignore it).
+_LEASE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS leases (
+    key TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    claimed_at REAL NOT NULL
+)
+"""
+
+#: Seconds after which a lease held by a runner on another host counts as abandoned (a
+#: runner on this host holds its leases exactly as long as its process lives).
+LEASE_TTL = 24 * 3600.0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
 _ROW_COLUMNS = ("row_id", "key", "run_id", "job", "cell", "seed", "replicate", "spawn_key",
                 "params", "results", "status", "error", "traceback", "wall_time", "cpu_time",
                 "started_at", "finished_at", "host", "pid", "versions")
@@ -107,10 +140,28 @@ def _rebuild_row(data: dict, param_names: tuple, result_names: tuple) -> Row:
     return Row(meta, {k: data[k] for k in param_names}, {k: data[k] for k in result_names})
 
 
+#: How non-finite float results are written: JSON has no NaN or infinity, and SQLite's
+#: ``json_extract`` refuses a document that holds Python's ``NaN`` token.
+_NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _results_json(results: Mapping[str, Any]) -> str:
+    def encode(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+        return v
+    return json.dumps({k: encode(v) for k, v in results.items()}, allow_nan=False)
+
+
+def _results_from_json(text: str) -> dict[str, Any]:
+    return {k: _NONFINITE.get(v, v) if isinstance(v, str) else v
+            for k, v in json.loads(text).items()}
+
+
 def _row_from_record(rec: Sequence[Any]) -> Row:
     d = dict(zip(_ROW_COLUMNS, rec, strict=True))
     params = json.loads(d.pop("params"))
-    results = json.loads(d.pop("results")) if d["results"] is not None else None
+    results = _results_from_json(d.pop("results")) if d["results"] is not None else None
     d.pop("results", None)
     d["spawn_key"] = json.loads(d["spawn_key"])
     d["versions"] = json.loads(d["versions"]) if d["versions"] else {}
@@ -167,6 +218,7 @@ class Store:
         if self.path is None:
             conn = sqlite3.connect(":memory:", isolation_level=None)
             conn.executescript(_SCHEMA)
+            conn.execute(_LEASE_SCHEMA)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return conn
@@ -206,6 +258,7 @@ class Store:
             self._check_header(conn, exists)
             if not exists:
                 self._initialise(conn)
+            self._retry(lambda: conn.execute(_LEASE_SCHEMA))
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise ValueError(f"store: cannot switch {str(path)!r} to WAL mode (got {mode})")
@@ -306,7 +359,7 @@ class Store:
         values = (
             row["key"], row.get("run_id"), row["job"], row.get("cell"), row["seed"],
             row["replicate"], json.dumps(list(row["spawn_key"])), json.dumps(row["params"]),
-            None if row.get("results") is None else json.dumps(row["results"]),
+            None if row.get("results") is None else _results_json(row["results"]),
             row["status"], row.get("error"), row.get("traceback"), row.get("wall_time"),
             row.get("cpu_time"),
             row.get("started_at"), row.get("finished_at"), row.get("host"), row.get("pid"),
@@ -319,7 +372,58 @@ class Store:
         # isolation_level=None: this single statement is its own transaction, committed
         # (and, with synchronous=FULL, synced) before execute() returns.
         cur = self._retry(lambda: self.conn.execute(sql, values))
+        self._retry(lambda: self.conn.execute("DELETE FROM leases WHERE key = ?", (row["key"],)))
         return cur.rowcount == 1
+
+    # -- leases --------------------------------------------------------------------------
+    def claim(self, key: str, run_id: str) -> bool:
+        """Claim the cell ``key`` for the run ``run_id``; False if another live run holds it.
+
+        A claim is a row of the ``leases`` table naming the run, its host and process. It
+        is free again when the cell's row is stored, when :meth:`release` drops it, or
+        when its holder is gone: a process on this host that no longer exists, or a
+        claim on another host older than :data:`LEASE_TTL`. A finished cell cannot be
+        claimed.
+        """
+        import socket
+
+        host, pid, now = socket.gethostname(), os.getpid(), time.time()
+
+        def attempt() -> bool:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("SELECT 1 FROM rows WHERE key = ? AND status = 'ok'",
+                                (key,)).fetchone():
+                    conn.execute("COMMIT")
+                    return False
+                held = conn.execute("SELECT run_id, host, pid, claimed_at FROM leases "
+                                    "WHERE key = ?", (key,)).fetchone()
+                if held is not None and held[0] != run_id:
+                    other_host, other_pid, claimed_at = held[1], held[2], held[3]
+                    alive = (_process_alive(other_pid) if other_host == host
+                             else now - claimed_at < LEASE_TTL)
+                    if alive:
+                        conn.execute("COMMIT")
+                        return False
+                conn.execute("INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?, ?)",
+                             (key, run_id, host, pid, now))
+                conn.execute("COMMIT")
+                return True
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return bool(self._retry(attempt))
+
+    def release(self, run_id: str, keys: Iterable[str] | None = None) -> None:
+        """Drop the claims of ``run_id`` (on ``keys``, or all of them)."""
+        if keys is None:
+            self._retry(lambda: self.conn.execute("DELETE FROM leases WHERE run_id = ?",
+                                                  (run_id,)))
+            return
+        for key in keys:
+            self._retry(lambda k=key: self.conn.execute(
+                "DELETE FROM leases WHERE key = ? AND run_id = ?", (k, run_id)))
 
     # -- reading -----------------------------------------------------------------------
     def finished_keys(self, keys: Iterable[str] | None = None) -> set[str]:

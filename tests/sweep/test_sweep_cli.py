@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,47 @@ def test_bad_store_arguments(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     assert main(["sweep", "run", str(spec), "--jobs", "0"]) == 2
     assert "jobs" in capsys.readouterr().err
+
+
+LEGACY = Path(__file__).parent / "data" / "legacy_tensor_pca.sqlite"
+
+
+def test_store_written_under_an_old_job_name_still_loads_and_resumes(tmp_path, capsys):
+    """A store written when the lower-bound jobs lived in the CLI (job
+    ``sosrmt.cli.commands.lowerbound:tensor_pca_job``) shows, and resuming it under that
+    name skips its finished cells: the alias table resolves the moved function."""
+    import shutil
+
+    from sosrmt.sweep import JOB_ALIASES, Grid, read_rows, resolve_job, run_sweep
+
+    store = tmp_path / "legacy.sqlite"
+    shutil.copy(LEGACY, store)
+    old = "sosrmt.cli.commands.lowerbound:tensor_pca_job"
+    rows = read_rows(store)
+    assert {r["job"] for r in rows} == {old} and len(rows) == 2
+    assert main(["sweep", "show", str(store), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown["tables"][old]) == 2
+    name, fn = resolve_job(old)
+    assert name == old and f"{fn.__module__}:{fn.__name__}" == JOB_ALIASES[old]
+    grid = Grid({"n": [6], "ratio": [0.5, 1.0], "trunc": [2], "degree": [4], "k": [3],
+                 "form": ["auto"]}, seeds=1)
+    again = run_sweep(old, grid, store=store, executor="serial", quiet=True)
+    assert [r["row_id"] for r in again] == [r["row_id"] for r in rows]  # nothing recomputed
+
+
+def test_show_into_a_closed_pipe_ends_quietly(tmp_path):
+    """``sosrmt sweep show STORE | head -1``: no BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    from sosrmt.sweep import Grid, run_sweep
+
+    store = tmp_path / "r.sqlite"
+    run_sweep("sosrmt.sweep.examples:goe_norm", Grid({"n": list(range(2, 60))}, seeds=2),
+              store=store, executor="serial", quiet=True)
+    out = subprocess.run(
+        f"{sys.executable} -m sosrmt sweep show {store} | head -1", shell=True,
+        capture_output=True, text=True, timeout=120, check=False)
+    assert out.stdout.count("\n") == 1
+    assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr

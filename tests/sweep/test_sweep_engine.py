@@ -146,20 +146,85 @@ def test_progress_and_quiet(capsys):
     assert "3/3" not in err and "3 to run" in err
 
 
-def test_worker_death_is_reported_and_finished_rows_kept(tmp_path):
-    """A job that kills its worker (as the OOM killer would) breaks the pool: the sweep
-    stops with a clear error, the finished rows stay, the lost cells are error rows."""
+@pytest.mark.parametrize(("kind", "why"), [
+    ("exit_on", "exited with code 3"),
+    ("segfault_on", "killed by SIGSEGV (exit code -11)"),
+])
+def test_crashing_cell_is_isolated_and_the_sweep_goes_on(tmp_path, kind, why):
+    """A job that kills its worker breaks the pool: the cells in flight are rerun one by
+    one in fresh processes, the crash is recorded on the culprit only, the sweep finishes."""
     path = tmp_path / "crash.sqlite"
-    grid = Grid({"x": [0, 1, 2, 3, 4, 5], "exit_on": [3]}, seeds=1)
-    with pytest.raises(RuntimeError, match="worker pool broke"):
-        run_sweep(FAULTY, grid, store=path, jobs=2, quiet=True)
-    rows = read_rows(path, status=None)
-    assert any(r["status"] == "error" and r["error"].startswith("executor failure")
-               for r in rows)
-    assert all(r["status"] == "ok" and r["y"] == r["x"] + 1 for r in rows
-               if r["status"] == "ok")
+    grid = Grid({"x": list(range(12)), kind: [7]}, seeds=1)
+    rows = run_sweep(FAULTY, grid, store=path, jobs=2, quiet=True)
+    bad = [r for r in rows if r["status"] != "ok"]
+    assert [r["x"] for r in bad] == [7]
+    assert bad[0]["error"].startswith("worker crash:") and why in bad[0]["error"]
+    assert all(r["y"] == r["x"] + 1 for r in rows if r["status"] == "ok")
+    assert len(read_rows(path, status=None)) == 12  # no innocent cell got an error row
+    # resuming without retrying failed cells runs nothing; the culprit stays the only error
+    again = run_sweep(FAULTY, grid, store=path, jobs=2, quiet=True, retry_failed=False)
+    assert [r["x"] for r in again if r["status"] != "ok"] == [7]
+    assert len(read_rows(path, status=None)) == 12
     with Store(path) as st:
         assert st.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert st.conn.execute("SELECT count(*) FROM leases").fetchone()[0] == 0
+
+
+def test_hanging_cell_times_out_and_the_sweep_goes_on(tmp_path):
+    grid = Grid({"x": list(range(6)), "hang_on": [2]}, seeds=1)
+    rows = run_sweep(FAULTY, grid, jobs=2, quiet=True, timeout=5.0)
+    bad = [r for r in rows if r["status"] != "ok"]
+    assert [r["x"] for r in bad] == [2] and bad[0]["error"].startswith("timeout:")
+    assert all(r["y"] == r["x"] + 1 for r in rows if r["status"] == "ok")
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"timeout": 0}, "timeout: expected a positive"),
+    ({"timeout": "5"}, "timeout: expected a positive"),
+    ({"timeout": 5, "executor": "serial"}, "only the local process pool"),
+])
+def test_timeout_refused_where_it_cannot_work(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        run_sweep(FAULTY, Grid({"x": [1]}, seeds=1), quiet=True, **kwargs)
+
+
+def test_two_runners_share_the_cells(tmp_path):
+    """Two runners on one store claim cells: each cell is computed once, by one of them."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared.sqlite"
+    code = ("from sosrmt.sweep import Grid, run_sweep\n"
+            "if __name__ == '__main__':\n"
+            "    run_sweep('sosrmt.sweep.examples:sleepy', Grid({'x': list(range(16)), "
+            f"'seconds': [0.3]}}, seeds=1), store={str(path)!r}, jobs=1, quiet=True)\n")
+    script = tmp_path / "runner.py"
+    script.write_text(code)
+    procs = [subprocess.Popen([sys.executable, str(script)]) for _ in range(2)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    rows = read_rows(path, status=None)
+    assert len(rows) == 16 and all(r["status"] == "ok" for r in rows)
+    assert len({r["pid"] for r in rows}) == 2  # both runners computed cells
+    runs = {r["run_id"] for r in rows}
+    assert len(runs) == 2
+
+
+def test_claims_of_a_dead_runner_are_taken_over(tmp_path):
+    path = tmp_path / "lease.sqlite"
+    grid = Grid({"x": [0, 1, 2]}, seeds=1)
+    keys = [c.key(FAULTY) for c in grid.cells()]
+    with Store(path) as st:
+        # a claim held by a process of this host that no longer exists
+        st.conn.execute("INSERT INTO leases VALUES (?, 'dead-run', ?, ?, 0)",
+                        (keys[1], __import__("socket").gethostname(), 2**22 + 12345))
+        assert st.claim(keys[0], "r1") and st.claim(keys[0], "r1")  # idempotent for r1
+        assert not st.claim(keys[0], "r2")  # r1 (this live process) holds it
+        assert st.claim(keys[1], "r2")  # its holder's process is gone: taken over
+        st.release("r1")
+        st.release("r2")
+        assert st.conn.execute("SELECT count(*) FROM leases").fetchone()[0] == 0
+    rows = run_sweep(FAULTY, grid, store=path, executor="serial", quiet=True)
+    assert [r["status"] for r in rows] == ["ok"] * 3
 
 
 def test_readonly_store_object_refused(tmp_path):

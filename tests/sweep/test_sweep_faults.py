@@ -109,3 +109,44 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path):
     assert b"Traceback" not in err
     _wait_group_gone(proc.pid)  # the workers were stopped, not left running
     _check_resume(spec, path, seen, 12)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_stopping_the_runner_stops_its_workers_and_forkserver(tmp_path, sig):
+    """Signal the runner's PID alone (not its group): no worker or forkserver survives it."""
+    pid_file = tmp_path / "pids.txt"
+    spec = tmp_path / "spec.toml"
+    spec.write_text('job = "sosrmt.sweep.examples:sleepy"\nseeds = 1\n[params]\n'
+                    f'seconds = 60\npid_file = "{pid_file}"\nx = [0, 1, 2, 3]\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sosrmt", "sweep", "run", str(spec), "--jobs", "2", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # a guard, not a timing assertion
+        if pid_file.exists() and len(pid_file.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("the workers did not start in 120 s")
+    children = {int(w) for line in pid_file.read_text().splitlines() for w in line.split()}
+    assert proc.pid not in children  # workers and their forkserver parent
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=60)
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 143 and b"terminated (SIGTERM)" in proc.stderr.read()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(_alive(p) for p in children):
+        time.sleep(0.1)
+    left = [p for p in children if _alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert left == []

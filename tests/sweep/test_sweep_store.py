@@ -45,6 +45,9 @@ def test_new_store_pragmas_and_round_trip(tmp_path):
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # strict JSON: a NaN result is stored as "NaN", so SQLite's JSON functions read every row
+    assert conn.execute("SELECT json_extract(results, '$.bad'), json_extract(results, '$.v') "
+                        "FROM rows WHERE status = 'ok'").fetchone() == ("NaN", 1.5)
     conn.close()
     (row,) = read_rows(path)
     assert row.params == {"n": 3, "model": "a"}

@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="start a Dask LocalCluster with N workers (distributed extra)")
     p.add_argument("--no-retry-failed", action="store_true",
                    help="skip cells whose stored row is an error instead of running them again")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="stop a cell that runs longer and store it as a timeout error "
+                        "(local process pool only)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no messages")
     p.add_argument("--seed", type=int, default=None,
                    help="root seed (default: the spec's seed, else 0)")
@@ -93,7 +96,7 @@ def run_run(args: argparse.Namespace) -> int:
     with ctx as ex:
         rows = run_sweep(spec.job, grid, store=store, jobs=args.jobs, executor=ex,
                          quiet=args.quiet or False, retry_failed=not args.no_retry_failed,
-                         argv=sys.argv)
+                         timeout=args.timeout, argv=sys.argv)
     ok = [r for r in rows if r["status"] == "ok"]
     failed = [r for r in rows if r["status"] != "ok"]
     table = aggregate(ok) if ok else []
