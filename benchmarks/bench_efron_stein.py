@@ -1,9 +1,9 @@
-"""Benchmark: exact recursive Efron–Stein bound (4.3) of graph matrices.
+"""Benchmark: exact recursive Efron–Stein bound of graph matrices.
 
 Part 1 (ours vs baseline, same run): building the ``t + 1`` derivative matrices
 :math:`F_{r,t-r}` and all their Schatten norms for a grid of ``q``
 
-* baseline -- what a user would otherwise write (spec §6.4): a pure-Python enumeration of
+* baseline -- what a user would otherwise write: a pure-Python enumeration of
   realisations and bijections into a COO dictionary, then ``numpy.linalg.svd`` of each
   dense matrix;
 * ours -- :func:`sosrmt.graphs.efron_stein.derivative_norms` (vectorised enumeration, int64
@@ -122,7 +122,7 @@ def main() -> None:
     with threadpool_limits(1):
         print("Part 1: derivative matrices + all Schatten norms (q = 1..8), ours vs baseline")
         p1 = part1(cases, qs)
-        print(f"\nPart 2: largest n for the exact bound (4.3) within {budget:g} s")
+        print(f"\nPart 2: largest n for the exact bound within {budget:g} s")
         p2 = part2(budget, 40 if args.quick else 200)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

@@ -5,7 +5,7 @@ Recursive Efron–Stein norm bounds: the table
 :func:`sosrmt.graphs.efron_stein.bound_table` puts the measured norm of a graph matrix
 beside every quantity of the recursive matrix Efron–Stein method: the Schatten moment
 :math:`(\\widehat{\\mathbb E}\\|M\\|_{S_{2q}}^{2q})^{1/2q}`, the level-1 bound :math:`L_1`,
-the fully recursive bound (4.3) (exact and deterministic: it is computed from the
+the fully recursive bound (exact and deterministic: it is computed from the
 derivative matrices :math:`F_{r,t-r}`, no sampling), its tree form, and the closed-form
 Schur/separator bound, which has the same exponent :math:`n^{\\kappa}` as the
 vertex-separator theorem up to :math:`(\\log n)^{|E|/2}`.
@@ -39,7 +39,7 @@ for shape in ["wigner", "path2", "Z"]:
         if r["l1"] is not None:
             assert r["l1"] >= r["moment"]
 
-# the deterministic values of the exact recursion (4.3) at n = 6, 8, 10 (spec, [V])
+# the deterministic values of the exact recursion at n = 6, 8, 10 (deterministic)
 known = {"wigner": [15.49, 21.17, 26.14], "path2": [123.94, 207.38, 303.58],
          "Z": [1051.63, 2271.77, 3934.83]}
 for shape, vals in known.items():
@@ -50,7 +50,7 @@ fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
 for ax, (shape, tab) in zip(axes, tables.items(), strict=True):
     n = np.array([r["n"] for r in tab["rows"]], dtype=float)
     for key, label in [("empirical", r"mean $\|M\|$"),
-                       ("bound_exact", "ES (4.3)"), ("bound_closed", "closed form"),
+                       ("bound_exact", "ES exact"), ("bound_closed", "closed form"),
                        ("n_kappa", r"$n^\kappa$")]:
         y = [r[key] for r in tab["rows"]]
         ax.loglog(n, y, marker="o", label=label)

@@ -92,7 +92,7 @@ def graph_matrix(shape: Shape, inputs: object, *, index: str = "tuple",
 
     Notes
     -----
-    Ordered-tuple convention (spec (2.1)):
+    Ordered-tuple convention:
 
     .. math:: M_\\alpha[I, J] = \\sum_{\\sigma: V(\\alpha) \\hookrightarrow [n],\\
               \\sigma(U)=I,\\ \\sigma(V)=J} \\prod_{e \\in E(\\alpha)}

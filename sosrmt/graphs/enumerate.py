@@ -1,4 +1,4 @@
-"""Enumeration of shapes up to isomorphism (spec §6.2)."""
+"""Enumeration of shapes up to isomorphism."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
     code of the labelled edge set (vectorised over all
     :math:`(L+1)^{\\binom k2}` configurations).  Counts for
     ``overlap=0``, tuple convention: ``k=3,4,5`` with ``a=b=1`` give 8, 40, 240 and
-    ``k=4, a=b=2`` gives 64 (Burnside, spec §6.2).
+    ``k=4, a=b=2`` gives 64 (Burnside).
 
     Examples
     --------

@@ -123,8 +123,8 @@ def kappa(shape: Shape) -> float:
     """AMP exponent :math:`\\kappa(\\alpha) = (|V(\\alpha)| - |S_{min}| + |W_{iso}|)/2`.
 
     :math:`\\|M_\\alpha\\| = \\tilde O(n^{\\kappa})` for proper shapes with ``+-1`` input
-    (AMP; recalled form, polylog factors not asserted), and the same exponent for Hermite
-    labelled Gaussian shapes (PR20, recalled).
+    (Ahn–Medarametla–Potechin, arXiv:1604.03423; polylog factors not asserted), and the same
+    exponent for Hermite labelled Gaussian shapes (Potechin–Rajendran, arXiv:2011.04253).
 
     Examples
     --------
@@ -177,15 +177,16 @@ class SparseBound:
 
 
 def sparse_norm_bound(shape: Shape, n: int, p: float) -> SparseBound:
-    """Sparse (``G(n, p)``) separator bound, without polylog factors (spec (3.2)).
+    """Sparse (``G(n, p)``) separator bound, without polylog factors.
 
     .. math:: \\max_{S\\ \\mathrm{separator}} n^{(|V(\\alpha)| - |S| + |W_{iso}|)/2}
               \\Big(\\sqrt{(1-p)/p}\\Big)^{|E(S)|},
 
     with :math:`E(S)` the (hyper)edges (with multiplicity) whose vertices all lie in ``S``.
     Brute force over the :math:`2^k` subsets (``k <= 16``).  At ``p = 1/2`` this is
-    :math:`n^\\kappa`.  The weight :math:`|E(S)|` is the spec's recalled form of the
-    JPRTX/RT sparse bound (not checked against the paper here); it matches the largest
+    :math:`n^\\kappa`.  The weight :math:`|E(S)|` is the reconstructed form of the sparse
+    bound of Jones–Potechin–Rajendran–Tulsiani–Xu (arXiv:2111.09250; see the theory
+    page); it matches the largest
     entry :math:`\\sqrt{(1-p)/p}` for ``wigner``.
 
     Examples

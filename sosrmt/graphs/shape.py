@@ -375,7 +375,7 @@ NAMED_SHAPES: dict[str, Shape] = _named_table()
 
 
 def named_shape(name: str) -> Shape:
-    """Return a named shape of the specification (§2.5).
+    """Return a named shape (the worked examples of the theory page).
 
     Names: ``wigner``, ``path2``, ``cherry``, ``Z``, ``K22``, ``iso``, ``degdiag``,
     ``JminusI``, ``nI``, ``wishart`` (typed: ``n, n, m``) and ``tensor_hsss`` (the

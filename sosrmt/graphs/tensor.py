@@ -48,7 +48,8 @@ def tensor_network_matrix(T: object) -> np.ndarray:
     hyperedges :math:`\\{i,j,k\\}` and :math:`\\{i,j',k'\\}`, :math:`U=(j,j')`, :math:`V=(k,k')`)
     plus the shapes obtained by merging vertices; the separator rule gives
     :math:`\\kappa = (5 - 2)/2 = 3/2` for the injective part, so
-    :math:`\\|M\\| = \\Theta(n^{3/2})` (HSSS, recalled, [R]; checked numerically in the tests).
+    :math:`\\|M\\| = \\Theta(n^{3/2})` (Hopkins–Schramm–Shi–Steurer, arXiv:1512.02337;
+    checked numerically in the tests).
 
     Examples
     --------

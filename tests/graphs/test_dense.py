@@ -62,7 +62,7 @@ def test_set_convention():
     cherry = named_shape("cherry")
     Mt, Ms = graph_matrix(cherry, x), graph_matrix(cherry, x, index="set")
     assert Ms.shape == (7, 21)
-    # spec 19: the cherry is invariant under swapping V, so ||M_set|| = sqrt(2) ||M||
+    # the cherry is invariant under swapping V, so ||M_set|| = sqrt(2) ||M||
     np.testing.assert_allclose(np.linalg.norm(Ms, 2), np.sqrt(2) * np.linalg.norm(Mt, 2))
     z = named_shape("Z")
     Zs = graph_matrix(z, x, index="set")

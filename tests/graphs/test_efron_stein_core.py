@@ -205,7 +205,7 @@ def test_wigner_recursive_bound_closed_forms(n):
     poly = MatrixPolynomial.from_function(wigner_func(n), n * (n - 1) // 2)
     res = recursive_bound(poly, q=[1, 2, 3, 4])
     q = res.q.astype(float)
-    # all n singular values of D_col F equal sqrt(n-1) (spec §4.5)
+    # all n singular values of D_col F equal sqrt(n-1) (hand computation)
     flat = 2 * np.sqrt(4 * q - 2) * n ** (1 / (2 * q)) * np.sqrt(n - 1)
     tree = np.sqrt(4 * q - 2) * (n * (n - 1) ** q) ** (1 / (2 * q))
     assert np.allclose(res.flattened, flat) and np.allclose(res.tree, tree)
@@ -233,7 +233,7 @@ def test_bounds_dominate_exact_moments_of_random_polynomials(seed):
 
 
 def test_pbiased_weighted_level1_dominates_exact_moment():
-    """The weighted stacks of spec §4.6: L1 >= exact |||F - EF|||_2q under G(N, p)."""
+    """Weighted stacks w_e = sqrt((chi_e^2 + 1) / 2): L1 >= exact |||F - EF|||_2q, G(N, p)."""
     p = 0.2
     chi = lambda x: (x - p) / math.sqrt(p * (1 - p))  # noqa: E731
     rng = np.random.default_rng(8)

@@ -1,8 +1,8 @@
-"""Efron–Stein bounds for graph matrices: spec §4.5 exact values, §7 rows 13-18, cross-checks.
+"""Efron–Stein bounds for graph matrices: exact values, the q = 1 formula, cross-checks.
 
-Oracles: the exact integers of spec §4.5 (row 13), the q = 1 formula (row 14), the generic
+Oracles: exact integers computed by hand, the q = 1 formula, the generic
 recursion on the Walsh expansion of the dense graph matrix (brute force over all 2^N
-inputs), and exhaustive moments (row 18).
+inputs), and exhaustive moments (bound >= moment >= norm).
 """
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ def random_shapes(count, seed):
     return out
 
 
-# ------------------------------------------------------------------ row 13: exact integers
+# ------------------------------------------------------------------ exact integers
 
-# squared operator norms of F_{r,t-r}, indexed by r = number of R letters (spec §4.5)
+# squared operator norms of F_{r,t-r}, indexed by r = number of R letters (hand computation)
 EXPECTED_SQ = {
     "wigner": lambda n: [n - 1, n - 1],
     "path2": lambda n: [2 * (n - 1) * (n - 2), (n - 2) ** 2, 2 * (n - 1) * (n - 2)],
@@ -94,7 +94,7 @@ def test_z_derivative_matrices_at_n12():
     assert all(v.exact for v in norms.values())
 
 
-# ------------------------------------------------------------------ row 14: q = 1 formula
+# ------------------------------------------------------------------ q = 1 formula
 
 SPEC_Q1 = {"wigner": (15.49, 21.17), "path2": (123.94, 207.38), "cherry": (123.94, 207.38),
            "Z": (1051.63, 2271.77)}
@@ -118,7 +118,7 @@ def test_minimised_bound_at_n10_matches_spec_table(name):
     assert round(b.value, 2) == SPEC_N10[name][0] and b.q_star == SPEC_N10[name][1]
 
 
-# ------------------------------------------------------------------ row 15 on the graph path
+# ------------------------------------------- graph path against the generic recursion
 
 
 @pytest.mark.parametrize("n", [5, 8])
@@ -134,7 +134,7 @@ def test_graph_wigner_variance_proxies(n):
 @pytest.mark.parametrize("shape", [named_shape(s) for s in UNTYPED] + random_shapes(3, 11),
                          ids=lambda s: s.name or "random")
 def test_graph_specialisation_equals_generic_recursion_and_dominates_moments(shape):
-    """F_{r,t-r} vs the Walsh expansion at n = 5 (1024 inputs), and row 18 exactly."""
+    """F_{r,t-r} vs the Walsh expansion at n = 5 (1024 inputs), and bound >= moment exactly."""
     n = 5
     nv = n * (n - 1) // 2
     poly = MatrixPolynomial.from_function(graph_func(shape, n), nv)
@@ -156,7 +156,7 @@ def test_graph_specialisation_equals_generic_recursion_and_dominates_moments(sha
     assert np.all(closed.values >= special.flattened * (1 - 1e-12))
 
 
-# ------------------------------------------------------------------ row 18 (Monte Carlo)
+# ------------------------------------------- bound >= moment >= norm (Monte Carlo)
 
 
 @pytest.mark.parametrize("name", UNTYPED)
@@ -185,7 +185,7 @@ def test_closed_form_dominates_exact_for_every_q(shape):
         assert np.all(cl.values >= ex.flattened * (1 - 1e-12))
 
 
-# ------------------------------------------------------------------ row 16 and the exponent
+# ------------------------------------------------------------------ separators and the exponent
 
 
 SEPARATORS = {"wigner": (1, 0.5), "path2": (1, 1.0), "cherry": (1, 1.0), "Z": (2, 1.0),
@@ -386,7 +386,7 @@ def test_bad_inputs():
 def _enumerated_sample():
     from sosrmt.graphs import enumerate_shapes
 
-    shapes = list(enumerate_shapes(3, 1, 1))  # all 8 classes (spec §6.2)
+    shapes = list(enumerate_shapes(3, 1, 1))  # all 8 classes
     pool = [s for s in enumerate_shapes(4, 2, 2, overlap=None) if s.edges]
     rng = np.random.default_rng(21)
     shapes += [pool[i] for i in rng.choice(len(pool), size=6, replace=False)]
@@ -395,7 +395,7 @@ def _enumerated_sample():
 
 @pytest.mark.parametrize("shape", _enumerated_sample(), ids=lambda s: repr(s.edges))
 def test_ordering_on_enumerated_shapes_exhaustive(shape):
-    """Row 18 with exact expectations (all 2^6 inputs at n = 4) on enumerated shapes."""
+    """Bound >= moment >= norm, exact expectations (all 2^6 inputs, n = 4), enumerated shapes."""
     n, nv = 4, 6
     poly = MatrixPolynomial.from_function(graph_func(shape, n), nv)
     qs = [1, 2, 3, 4]

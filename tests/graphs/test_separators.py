@@ -15,7 +15,7 @@ from sosrmt.graphs import (
     sparse_norm_bound,
 )
 
-# spec §7 row 16: (|S_min|, kappa)
+# (|S_min|, kappa) of the worked examples
 REFERENCE = {"wigner": (1, 0.5), "path2": (1, 1), "cherry": (1, 1), "Z": (2, 1),
              "degdiag": (1, 0.5), "iso": (1, 1.5), "JminusI": (0, 1), "nI": (1, 1),
              "K22": (2, 1), "tensor_hsss": (2, 1.5)}

@@ -94,7 +94,7 @@ def _es_kappa(shape: Shape) -> tuple[float, int]:
 
 @dataclass(frozen=True)
 class ClosedFormBound:
-    """Closed-form Schur bound (C5) over a grid of ``q`` (any ``n``)."""
+    """Closed-form Schur bound over a grid of ``q`` (any ``n``)."""
 
     shape: Shape
     n: int
@@ -113,7 +113,7 @@ class ClosedFormBound:
 
 
 def closed_form_bound(shape: Shape, n: int, q: QGrid | None = None) -> ClosedFormBound:
-    r"""Closed-form separator bound (C5) on :math:`\mathbb E\|M_\alpha\|`, valid for every ``n``.
+    r"""Closed-form separator bound on :math:`\mathbb E\|M_\alpha\|`, valid for every ``n``.
 
     Parameters
     ----------
@@ -142,8 +142,9 @@ def closed_form_bound(shape: Shape, n: int, q: QGrid | None = None) -> ClosedFor
     .. math:: \mathbb E\|M_\alpha\|\le(4q-2)^{t/2}\,t!\,\sqrt{\textstyle\prod_e|e|!}
               \sum_a r_a^{1/2q}\,n^{|W_{\rm iso}|+|A_a\triangle B_a|/2},
 
-    which is :math:`\ge` (4.3) for every ``q``. With :math:`q=\lceil\ln(t!n^k)\rceil` it gives
-    Theorem 4.5, :math:`O((\log n)^{t/2})\,n^{\kappa(\alpha)}`.
+    which is :math:`\ge` the exact graph bound for every ``q``. With
+    :math:`q=\lceil\ln(t!n^k)\rceil` it gives
+    the explicit dense bound :math:`O((\log n)^{t/2})\,n^{\kappa(\alpha)}`.
 
     Examples
     --------

@@ -122,7 +122,7 @@ def _compress(columns: list[np.ndarray], radices: list[int]) -> np.ndarray:
 
 def derivative_matrix(shape: Shape, n: int, r: int, *,
                       max_pairs: int = EXACT_MAX_PAIRS) -> sp.csr_matrix:
-    r"""The deterministic derivative matrix :math:`F_{r,t-r}=\partial^{R^rC^{t-r}}M_\alpha` (4.2).
+    r"""The deterministic derivative matrix :math:`F_{r,t-r}=\partial^{R^rC^{t-r}}M_\alpha`.
 
     Parameters
     ----------
@@ -225,7 +225,7 @@ def _derivative_norms(shape: Shape, n: int, qs: np.ndarray, dense_limit: int,
 
 
 def _q_for(shape: Shape, n: int) -> np.ndarray:
-    """Default q grid: 1..ceil(ln N)+2 with N = t! n^k (spec Theorem 4.5, §6.4)."""
+    """Default q grid: 1..ceil(ln N)+2 with N = t! n^k (the explicit dense bound)."""
     t = len(shape.edges)
     return default_q_grid(math.factorial(t) * float(n) ** shape.k)
 
@@ -250,12 +250,12 @@ def _tw_diagnostic(shape: Shape, n: int, norms: dict[int, SchattenNorms]) -> flo
 
 @dataclass(frozen=True)
 class GraphBound:
-    r"""Exact recursive Efron–Stein bound (4.3) of a dense Rademacher graph matrix.
+    r"""Exact recursive Efron–Stein bound of a dense Rademacher graph matrix.
 
     Attributes
     ----------
     q, flattened, tree : numpy.ndarray
-        Moment orders, (4.3) and the tree form, per ``q``.
+        Moment orders, the flattened graph bound and the tree form, per ``q``.
     norms : dict
         ``{r: SchattenNorms of F_{r,t-r}}``.
     tw : float
@@ -276,7 +276,7 @@ class GraphBound:
 
     @property
     def value(self) -> float:
-        """:math:`\\min_q` of (4.3)."""
+        """:math:`\\min_q` of the flattened graph bound."""
         return float(np.min(self.flattened))
 
     @property
@@ -292,7 +292,7 @@ class GraphBound:
 def exact_bound(shape: Shape, n: int, q: QGrid | None = None, *, model: str = "rademacher",
                 dense_limit: int = DENSE_BLOCK_LIMIT,
                 max_pairs: int = EXACT_MAX_PAIRS) -> GraphBound:
-    r"""Exact recursive Efron–Stein bound (4.3) on :math:`\mathbb E\|M_\alpha\|` (small ``n``).
+    r"""Exact recursive Efron–Stein bound on :math:`\mathbb E\|M_\alpha\|` (small ``n``).
 
     Parameters
     ----------
@@ -316,8 +316,8 @@ def exact_bound(shape: Shape, n: int, q: QGrid | None = None, *, model: str = "r
     -----
     For a proper shape with :math:`t` edges, :math:`M_\alpha` is homogeneous of degree
     :math:`t`, so :math:`\mathbb E\partial^\pi M_\alpha=0` for :math:`|\pi|<t` and only the
-    last level of (4.1) survives:
-    :math:`(4.3)\ \ \mathbb E\|M_\alpha\|\le(4q-2)^{t/2}\sum_r\binom tr\|F_{r,t-r}\|_{S_{2q}}`;
+    last level of the flattened form survives:
+    :math:`\mathbb E\|M_\alpha\|\le(4q-2)^{t/2}\sum_r\binom tr\|F_{r,t-r}\|_{S_{2q}}`;
     the tree form is :math:`c_q^t(\sum_r\binom tr\|F_{r,t-r}\|_{S_{2q}}^{2q})^{1/2q}`.
 
     Examples
@@ -375,7 +375,7 @@ def graph_level1_bound(shape: Shape, n: int, *, model: str = "rademacher",
     n : int
         Number of indices.
     model : {"rademacher", "pbiased"}
-        For ``pbiased`` the stacks are weighted by :math:`w_e=\sqrt{(\chi_e^2+1)/2}` (spec §4.6).
+        For ``pbiased`` the stacks are weighted by :math:`w_e=\sqrt{(\chi_e^2+1)/2}`.
     p : float, optional
         Edge probability of ``pbiased``.
     q, trials, rng

@@ -135,7 +135,7 @@ def discrete_derivative(func: MatrixFunction, x: ArrayLike, i: int, *,
     -----
     Every function of two-point inputs is affine in each character, so
     :math:`F=\chi(x_i)\,\partial_iF+(\text{terms free of }x_i)`; for Rademacher inputs this is
-    :math:`\partial_iF=\tfrac12(F(x^{i\to+1})-F(x^{i\to-1}))` (spec §4.2).
+    :math:`\partial_iF=\tfrac12(F(x^{i\to+1})-F(x^{i\to-1}))`.
 
     Examples
     --------
@@ -176,7 +176,7 @@ def stacked_derivatives(func: MatrixFunction, x: ArrayLike, *, model: str = "rad
     model, p : str, float
         ``rademacher`` or ``pbiased`` (with ``p``).
     weighted : bool
-        Multiply block ``i`` by :math:`w_i=\sqrt{(\chi(x_i)^2+1)/2}` (spec §4.6); the
+        Multiply block ``i`` by :math:`w_i=\sqrt{(\chi(x_i)^2+1)/2}`; the
         weights are 1 for Rademacher inputs.
 
     Returns
@@ -210,8 +210,8 @@ def variance_proxies(func: MatrixFunction, x: ArrayLike, *, model: str = "radema
                      p: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""Proxies :math:`V_C=D_{\rm col}D_{\rm col}^\top`, :math:`V_R=D_{\rm row}^\top D_{\rm row}`.
 
-    With the weights of spec §4.6 (trivial for Rademacher inputs) these are the two diagonal
-    blocks of the PMT variance proxy of the Hermitian dilation of ``F`` (Lemma 4.2).
+    With the weights :math:`w_i` (trivial for Rademacher inputs) these are the two diagonal
+    blocks of the PMT variance proxy of the Hermitian dilation of ``F`` (the one-level inequality).
 
     Examples
     --------
@@ -316,7 +316,8 @@ def level1_bound(func: MatrixFunction, num_vars: int, *, q: QGrid | None = None,
 
     Notes
     -----
-    Lemma 4.2 (from PMT Theorem 4.2 applied to the Hermitian dilation):
+    The one-level inequality (Paulin–Mackey–Tropp, arXiv:1408.3470, Theorem 4.2, applied
+    to the Hermitian dilation):
     :math:`|||F-\mathbb EF|||_{2q}\le\sqrt{4q-2}\,2^{-1/2q}\,
     (\mathbb E[\operatorname{tr}V_C^q+\operatorname{tr}V_R^q])^{1/2q}`
     with :math:`V_C=\sum_iw_i^2\partial_iF\partial_iF^\top`,

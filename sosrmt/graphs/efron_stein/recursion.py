@@ -66,7 +66,7 @@ class MatrixPolynomial:
     a fast Walsh–Hadamard transform). Then
     :math:`\mathbb E\,\partial_{i_1}\cdots\partial_{i_t}F=C_{\{i_1..i_t\}}`
     for distinct indices and 0 otherwise, which gives the deterministic matrices
-    :math:`\mathbb E\,\partial^\pi F` of the recursion (spec §4.4).
+    :math:`\mathbb E\,\partial^\pi F` of the recursion.
 
     Examples
     --------
@@ -204,7 +204,7 @@ class RecursiveBound:
     q : numpy.ndarray
         Moment orders.
     flattened : numpy.ndarray
-        Flattened form (4.1) for each ``q``.
+        Flattened form for each ``q``.
     tree : numpy.ndarray
         Tree form for each ``q`` (never larger than ``flattened``).
     norms : dict
@@ -236,7 +236,7 @@ class RecursiveBound:
 
 def combine_levels(norm_values: Mapping[tuple[int, int], np.ndarray], degree: int,
                    qs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""Flattened (4.1) and tree forms from :math:`\|\mathbb E F_{t,r}\|_{S_{2q}}` (arrays over q).
+    r"""Flattened and tree forms from :math:`\|\mathbb E F_{t,r}\|_{S_{2q}}` (arrays over q).
 
     ``norm_values[(t, r)]`` is the Schatten norm of the word :math:`R^rC^{t-r}`; missing keys
     count as zero. By the letter-permutation symmetry every word with ``r`` letters R has
@@ -283,14 +283,14 @@ def recursive_bound(poly: MatrixPolynomial, q: QGrid | None = None, *,
 
     Notes
     -----
-    Theorem 4.3 (spec; derived from Lemma 4.2 by
+    The recursive bound (derived from the one-level inequality by
     :math:`|||G|||\le\|\mathbb EG\|_{S_{2q}}+|||G-\mathbb EG|||` and :math:`D(G-\mathbb EG)=DG`):
     with :math:`c_q=\sqrt{4q-2}\,2^{-1/2q}`,
 
     * tree form :math:`B(\pi)=\|\mathbb E\partial^\pi F\|_{S_{2q}}
       +c_q(B(\pi C)^{2q}+B(\pi R)^{2q})^{1/2q}`, with :math:`B(\pi)=\|\partial^\pi F\|_{S_{2q}}`
       at :math:`|\pi|=d`, and :math:`|||F|||_{2q}\le B(\emptyset)`;
-    * flattened form (4.1)
+    * flattened form
       :math:`\sum_t(4q-2)^{t/2}\sum_{\pi\in\{R,C\}^t}\|\mathbb E\partial^\pi F\|_{S_{2q}}`,
       an upper bound on the tree form.
 

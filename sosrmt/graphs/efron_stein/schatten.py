@@ -55,7 +55,7 @@ def check_q(q: QGrid, name: str = "q") -> np.ndarray:
 
 
 def default_q_grid(n_max: float) -> np.ndarray:
-    r"""The grid :math:`q\in\{1,\dots,\lceil\ln N_{\max}\rceil+2\}` (spec §4.4).
+    r"""The grid :math:`q\in\{1,\dots,\lceil\ln N_{\max}\rceil+2\}`.
 
     Examples
     --------
@@ -67,7 +67,7 @@ def default_q_grid(n_max: float) -> np.ndarray:
 
 
 def es_constant(q: QGrid) -> np.ndarray:
-    r"""One-level constant :math:`c_q=\sqrt{4q-2}\,2^{-1/(2q)}` of Lemma 4.2.
+    r"""One-level constant :math:`c_q=\sqrt{4q-2}\,2^{-1/(2q)}` of the one-level inequality.
 
     Examples
     --------

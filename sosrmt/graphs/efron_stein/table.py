@@ -101,7 +101,7 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     p : float, optional
         Edge probability of ``pbiased``.
     exact_max_n, l1_max_n : int
-        Largest ``n`` for the exact bound (4.3) and for :math:`L_1` (whose cost is
+        Largest ``n`` for the exact bound and for :math:`L_1` (whose cost is
         :math:`\binom n2+1` dense evaluations per sample).
     l1_trials : int
         Samples for :math:`L_1`.
@@ -114,7 +114,7 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         ``shape``, ``model``, ``kappa``, ``smin``, ``rows`` (one dict per ``n`` with ``n``,
         ``dim_row``, ``dim_col``, ``empirical``, ``empirical_se``, ``moment`` (min over the
         q grid of :math:`(\widehat{\mathbb E}\|M\|_{S_{2q}}^{2q})^{1/2q}`), ``l1``, ``l1_q``,
-        ``bound_exact`` ((4.3), ``None`` where not computed), ``bound_exact_q``,
+        ``bound_exact`` (flattened graph bound, ``None`` where not computed), ``bound_exact_q``,
         ``bound_tree``, ``bound_closed``, ``bound_closed_q``, ``tw_diagnostic``,
         ``n_kappa``) and ``slopes`` (log–log slopes of each column).
 
@@ -183,7 +183,8 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             "edges": t, "trials": trials, "rows": rows, "slopes": slopes,
             "notes": ["tw_diagnostic is a shape-level comparison with constants set to 1, "
                       "not a bound",
-                      "bound_exact is (4.3) minimised over q; bound_tree is the tree form",
+                      "bound_exact is the flattened graph bound minimised over q; "
+                      "bound_tree is the tree form",
                       "kappa and smin: assignment rule, checked against the max-flow separator"]}
 
 

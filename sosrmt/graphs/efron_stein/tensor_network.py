@@ -50,7 +50,7 @@ class TensorNetworkBound:
 
 def tensor_network_bound(n: int, q: QGrid | None = None, *,
                          dense_limit: int = DENSE_BLOCK_LIMIT) -> TensorNetworkBound:
-    r"""Exact recursive Efron–Stein bound for the tensor network of spec §4.6.
+    r"""Exact recursive Efron–Stein bound of :math:`\sum_iT_i\otimes T_i-\mathbb E` (HSSS network).
 
     Parameters
     ----------
@@ -69,10 +69,10 @@ def tensor_network_bound(n: int, q: QGrid | None = None, *,
     in the :math:`n^3` inputs: for :math:`(a,c)\ne(b,d)` the monomial is
     :math:`x_{(i,a,c)}x_{(i,b,d)}` with two distinct variables, and the diagonal terms
     :math:`T_{iac}^2=1` are exactly the subtracted mean. The index sum is not injective; instead of
-    the Möbius expansion into injective hypergraph pieces (§6.3), the coefficients of the
+    the Möbius expansion into injective hypergraph pieces, the coefficients of the
     monomials are enumerated directly over all :math:`n^5` index tuples, which gives the same
     derivative matrices :math:`F_{r,2-r}` (each entry counts the (tuple, bijection) pairs).
-    Then (4.1) applies verbatim: :math:`(4q-2)\sum_r\binom2r\|F_{r,2-r}\|_{S_{2q}}`.
+    Then the flattened bound applies verbatim: :math:`(4q-2)\sum_r\binom2r\|F_{r,2-r}\|_{S_{2q}}`.
     The separator rule on the hypergraph gives :math:`n^{3/2}` (:math:`S_{\min}=\{a,b\}`).
 
     Examples
