@@ -12,11 +12,13 @@ from sosrmt.ml.lti_identification import (
     _fibre_basis,
     _one_fit,
     _segment_moments,
-    controllable_lti,
-    dc_motor,
     fit_lti_ica,
     lti_negloglik,
     markov_error,
+)
+from sosrmt.ml.lti_systems import (
+    controllable_lti,
+    dc_motor,
     markov_parameters,
     segment_stats,
     simulate_segments,
