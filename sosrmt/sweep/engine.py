@@ -54,15 +54,39 @@ _BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 
 # --------------------------------------------------------------------------- worker side
 
+def _lock_status(versions: Mapping[str, str | None]) -> str | None:
+    """Whether ``versions`` are those of ``requirements/lock.txt`` beside the package source.
+
+    None when sosrmt does not run from a source tree with a lock (an installed wheel).
+    """
+    import sosrmt
+
+    lock = Path(sosrmt.__file__).resolve().parents[1] / "requirements" / "lock.txt"
+    if not lock.is_file():
+        return None
+    pinned = {}
+    for line in lock.read_text().splitlines():
+        name, sep, version = line.partition("==")
+        if sep and not line.startswith("#"):
+            pinned[name.strip().lower()] = version.strip()
+    differ = [f"{k} {v} (lock {pinned[k]})" for k, v in versions.items()
+              if k in pinned and v is not None and v != pinned[k]]
+    return "locked" if not differ else "unlocked: " + ", ".join(differ)
+
+
 @functools.cache
 def environment_versions() -> dict[str, str | None]:
     """Versions of Python, sosrmt, numpy, scipy and the solvers in this process.
 
+    ``"lock"`` says whether they are the tested versions of ``requirements/lock.txt``
+    (``"locked"``, or ``"unlocked: ..."`` naming those that differ; None outside a
+    source tree).
+
     Examples
     --------
     >>> v = environment_versions()
-    >>> sorted(v)[:3]
-    ['clarabel', 'cvxpy', 'numpy']
+    >>> sorted(v)
+    ['clarabel', 'cvxpy', 'lock', 'numpy', 'python', 'scipy', 'scs', 'sosrmt']
     """
     from importlib import metadata
 
@@ -75,6 +99,7 @@ def environment_versions() -> dict[str, str | None]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = None
+    out["lock"] = _lock_status({k: v for k, v in out.items() if k not in ("python", "sosrmt")})
     return out
 
 
