@@ -6,6 +6,8 @@ Public API:
 - :class:`MomentRelaxation` (assembled once into sparse conic data);
 - :func:`solve` -> :class:`SosResult`, and :class:`RelaxationSolver` to re-solve new
   objectives on the same structure;
+- :func:`extract_solutions` -> :class:`Extraction`: every optimal point of a flat moment
+  matrix (also :meth:`SosResult.solutions`);
 - :class:`PseudoExpectation` (moment side) and :class:`SosCertificate` (Gram side), each
   checkable independently of the solver; :class:`ExactProof` from
   :meth:`SosCertificate.verify_exact`;
@@ -17,6 +19,7 @@ from sosrmt.sos.backends import BACKENDS, Backend, register_backend
 from sosrmt.sos.certificate import SosCertificate
 from sosrmt.sos.domains import Boolean, Domain, Hypercube, Semialgebraic, Sphere
 from sosrmt.sos.exact import ExactProof
+from sosrmt.sos.extraction import Extraction, extract_solutions
 from sosrmt.sos.pseudo_expectation import PseudoExpectation, PseudoExpectationReport
 from sosrmt.sos.relaxation import MomentRelaxation
 from sosrmt.sos.result import SosResult
@@ -28,6 +31,7 @@ __all__ = [
     "Boolean",
     "Domain",
     "ExactProof",
+    "Extraction",
     "Hypercube",
     "MomentRelaxation",
     "PseudoExpectation",
@@ -38,6 +42,7 @@ __all__ = [
     "SosResult",
     "Sphere",
     "extract_point",
+    "extract_solutions",
     "register_backend",
     "solve",
 ]

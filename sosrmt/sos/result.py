@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sosrmt.sos.extraction import Extraction, extract_solutions
+
 if TYPE_CHECKING:
     from sosrmt.sos.certificate import SosCertificate
     from sosrmt.sos.pseudo_expectation import PseudoExpectation
@@ -72,6 +74,25 @@ class SosResult:
         if dom is not None and dom.assumed_bound:
             return f"conditional on |x_i| <= {dom.coordinate_bound:g}"
         return "rigorous"
+
+    def solutions(self, *, rank_tol: float = 1e-5) -> Extraction:
+        """All optimal points encoded in the pseudo-expectation (flat-extension test).
+
+        The Henrion--Lasserre extraction of :func:`sosrmt.sos.extract_solutions`, with the
+        objective evaluated at each atom. A relaxation whose optimum is attained at several
+        points returns all of them when the moment matrix is flat (typically one degree
+        above the degree that first gives the optimum value).
+
+        Raises
+        ------
+        ValueError
+            When the result has no pseudo-expectation (the solve failed).
+        """
+        if self.pseudo_expectation is None or self.relaxation is None:
+            raise ValueError(f"result: status {self.status!r} has no pseudo-expectation")
+        return extract_solutions(
+            self.pseudo_expectation, self.relaxation.objective, rank_tol=rank_tol
+        )
 
     @property
     def ok(self) -> bool:

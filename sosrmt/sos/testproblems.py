@@ -35,6 +35,11 @@ class TestProblem:
     expect_status : str
         ``"optimal"``, or ``"no_certificate"`` when a correct backend must not return a
         certificate (any non-optimal status).
+    optimizers : ndarray or None
+        All global optimisers (one per row) where the problem states them; the relaxation
+        is then of a degree whose optimal moment matrix is flat, so that
+        :meth:`SosResult.solutions <sosrmt.sos.SosResult.solutions>` must return exactly
+        these points.
     """
 
     __test__ = False  # not a pytest class
@@ -50,6 +55,7 @@ class TestProblem:
     note: str = ""
     tol: float = 2e-5
     scs_options: tuple[tuple[str, float], ...] = ()
+    optimizers: np.ndarray | None = None
 
 
 def _cut(n: int, edges: list[tuple[int, int]]) -> Polynomial:
@@ -57,9 +63,28 @@ def _cut(n: int, edges: list[tuple[int, int]]) -> Polynomial:
     return sum(((1 - x[i] * x[j]) * 0.5 for i, j in edges), Polynomial.constant(0, n, "hypercube"))
 
 
+def _cuts_of_size(n: int, edges: list[tuple[int, int]], size: int) -> np.ndarray:
+    pts = Hypercube(n).points()
+    cut = sum((pts[:, i] != pts[:, j]).astype(int) for i, j in edges)
+    return pts[cut == size]
+
+
 def _c5(degree: int) -> TestProblem:
     edges = [(i, (i + 1) % 5) for i in range(5)]
     gw = 2.5 * (1 - np.cos(4 * np.pi / 5))
+    if degree == 6:
+        return TestProblem(
+            "maxcut_c5_deg6",
+            _cut(5, edges),
+            Hypercube(5),
+            6,
+            "max",
+            4.0,
+            4.0,
+            note="the ten maximum cuts (one uncut edge, two signs) are all recovered: the "
+            "degree-6 moment matrix is flat (ranks 1, 6, 10, 10)",
+            optimizers=_cuts_of_size(5, edges, 4),
+        )
     return TestProblem(
         f"maxcut_c5_deg{degree}",
         _cut(5, edges),
@@ -75,14 +100,16 @@ def _c5(degree: int) -> TestProblem:
 
 
 def _triangle(degree: int) -> TestProblem:
+    edges = [(0, 1), (1, 2), (0, 2)]
     return TestProblem(
         f"maxcut_triangle_deg{degree}",
-        _cut(3, [(0, 1), (1, 2), (0, 2)]),
+        _cut(3, edges),
         Hypercube(3),
         degree,
         "max",
         2.25 if degree == 2 else 2.0,
         2.0,
+        optimizers=_cuts_of_size(3, edges, 2) if degree == 6 else None,
     )
 
 
@@ -157,6 +184,24 @@ def _sphere_quadratic() -> TestProblem:
     )
 
 
+def _sphere_quadratic_deg4() -> TestProblem:
+    A = np.array([[2.0, 1.0, 0.0], [1.0, 0.0, -1.0], [0.0, -1.0, 1.0]])
+    w, V = np.linalg.eigh(A)
+    v = V[:, -1] * np.sign(V[np.argmax(np.abs(V[:, -1])), -1])
+    return TestProblem(
+        "sphere_quadratic_max_deg4",
+        Polynomial.quadratic_form(A, ring="general"),
+        Sphere(3),
+        4,
+        "max",
+        float(w[-1]),
+        float(w[-1]),
+        note="the two optimisers are the unit eigenvectors +-v of lambda_max(A); the "
+        "degree-4 moment matrix is flat (ranks 1, 2, 2)",
+        optimizers=np.array([-v, v]),
+    )
+
+
 def _box_constrained() -> TestProblem:
     x, y = variables(2)
     p = x + y
@@ -196,6 +241,9 @@ _FACTORIES: dict[str, Callable[[], TestProblem]] = {
     "maxcut_triangle_deg4": lambda: _triangle(4),
     "maxcut_c5_deg2": lambda: _c5(2),
     "maxcut_c5_deg4": lambda: _c5(4),
+    "maxcut_c5_deg6": lambda: _c5(6),
+    "maxcut_triangle_deg6": lambda: _triangle(6),
+    "sphere_quadratic_max_deg4": _sphere_quadratic_deg4,
     "univariate_quartic_min": _univariate,
     "motzkin_times_x2_y2_1": _motzkin_times,
     "motzkin_not_sos": _motzkin,
