@@ -10,7 +10,7 @@ import string
 import numpy as np
 
 from sosrmt._validation import check_memory
-from sosrmt.graphs.inputs import GraphInput, as_graph_input
+from sosrmt.graphs.inputs import GraphInput, InputsLike, as_graph_input
 from sosrmt.graphs.shape import Shape
 
 __all__ = ["check_compatible", "edge_factors", "graph_matrix", "set_projection_indices"]
@@ -69,7 +69,7 @@ def set_projection_indices(n: int, a: int) -> np.ndarray:
     return np.array(list(itertools.combinations(range(n), a)), dtype=np.intp)
 
 
-def graph_matrix(shape: Shape, inputs: object, *, index: str = "tuple",
+def graph_matrix(shape: Shape, inputs: InputsLike, *, index: str = "tuple",
                  memory_limit: float | None = None) -> np.ndarray:
     """Exact dense graph matrix :math:`M_\\alpha` of a shape on one input sample.
 

@@ -155,7 +155,7 @@ def enumerate_shapes(k: int, a: int, b: int, *, overlap: int | None = 0,
             yield shape
 
 
-def count_shapes(k: int, a: int, b: int, **kwargs: object) -> int:
+def count_shapes(k: int, a: int, b: int, **kwargs: int | str | bool | None) -> int:
     """Number of shapes :func:`enumerate_shapes` yields with the same arguments.
 
     Examples

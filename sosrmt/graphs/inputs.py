@@ -19,7 +19,11 @@ import numpy as np
 from sosrmt._validation import as_rng, check_finite_array, check_memory
 from sosrmt.graphs.shape import DEFAULT_TYPE, Shape
 
-__all__ = ["MODELS", "GraphInput", "as_graph_input", "character", "sample_input"]
+__all__ = ["MODELS", "GraphInput", "InputsLike", "RngLike", "as_graph_input", "character",
+           "sample_input"]
+
+#: Anything :func:`sosrmt._validation.as_rng` accepts.
+RngLike = int | np.random.SeedSequence | np.random.Generator | None
 
 #: Supported input models.  ``custom`` wraps a user array (character 1 = identity).
 MODELS = ("rademacher", "gaussian", "pbiased", "custom")
@@ -204,7 +208,11 @@ def _normalise_sizes(n: int | Mapping[str, int]) -> dict[str, int]:
     return {DEFAULT_TYPE: int(n)}
 
 
-def sample_input(model: str, n: int | Mapping[str, int], *, rng: object = None,
+#: Inputs of a graph matrix: a :class:`GraphInput` or one symmetric variable matrix.
+InputsLike = GraphInput | np.ndarray
+
+
+def sample_input(model: str, n: int | Mapping[str, int], *, rng: RngLike = None,
                  p: float | None = None, shape: Shape | None = None,
                  signatures: Iterable[tuple[str, ...]] | None = None) -> GraphInput:
     """Sample the random input of a graph matrix.
@@ -282,7 +290,7 @@ def sample_input(model: str, n: int | Mapping[str, int], *, rng: object = None,
     return GraphInput(model, sizes, tensors, p)
 
 
-def as_graph_input(inputs: object, *, name: str = "inputs") -> GraphInput:
+def as_graph_input(inputs: InputsLike, *, name: str = "inputs") -> GraphInput:
     """Accept a :class:`GraphInput` or a symmetric array ``G`` (model ``custom``).
 
     A raw array is taken as the variables of an untyped (hyper)graph: ``chi_1(x) = x``,

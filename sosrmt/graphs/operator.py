@@ -12,7 +12,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from sosrmt._validation import check_memory
 from sosrmt.graphs.dense import check_compatible
-from sosrmt.graphs.inputs import GraphInput, as_graph_input
+from sosrmt.graphs.inputs import GraphInput, InputsLike, as_graph_input
 from sosrmt.graphs.shape import Shape
 
 __all__ = ["GraphOperator", "MobiusTerm", "graph_operator", "mobius_partitions"]
@@ -181,7 +181,7 @@ def _tuple_mask(shape: Shape, tup: tuple[int, ...], sizes: dict[str, int]) -> np
     return mask
 
 
-def graph_operator(shape: Shape, inputs: object, *, memory_limit: float | None = None,
+def graph_operator(shape: Shape, inputs: InputsLike, *, memory_limit: float | None = None,
                    optimize: str = "auto") -> GraphOperator:
     """Matrix-free graph matrix :math:`M_\\alpha` as a ``LinearOperator``.
 

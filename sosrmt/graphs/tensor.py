@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.sparse.linalg import LinearOperator
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
+from sosrmt.graphs.inputs import RngLike
 
 __all__ = ["sample_tensor", "tensor_network_matrix", "tensor_network_operator"]
 
 
-def sample_tensor(n: int, model: str = "gaussian", *, rng: object = None) -> np.ndarray:
+def sample_tensor(n: int, model: str = "gaussian", *, rng: RngLike = None) -> np.ndarray:
     """An ``n x n x n`` tensor of iid ``N(0, 1)`` (``"gaussian"``) or ``+-1`` entries.
 
     Examples
@@ -35,7 +37,7 @@ def _check_tensor(T: object) -> np.ndarray:
     return T
 
 
-def tensor_network_matrix(T: object) -> np.ndarray:
+def tensor_network_matrix(T: ArrayLike) -> np.ndarray:
     """Dense :math:`M = \\sum_i T_i \\otimes T_i - \\mathbb E[\\cdot]` (HSSS), ``n^2 x n^2``.
 
     Rows are indexed by :math:`(j, j')`, columns by :math:`(k, k')`:
@@ -67,7 +69,7 @@ def tensor_network_matrix(T: object) -> np.ndarray:
     return M - n * np.outer(eye, eye)
 
 
-def tensor_network_operator(T: object) -> LinearOperator:
+def tensor_network_operator(T: ArrayLike) -> LinearOperator:
     """Matrix-free :func:`tensor_network_matrix`: ``x -> sum_i T_i X T_i^T - n tr(X) I``.
 
     Cost :math:`O(n^4)` per product (two ``n x n`` matrix products per slice), memory

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, eigsh, svds
 
 from sosrmt._validation import as_rng, check_finite_array
@@ -72,8 +73,9 @@ class _Counting(LinearOperator):
         return np.column_stack([self._rmatvec(X[:, j]) for j in range(X.shape[1])])
 
 
-def spectral_norm(A: object, *, tol: float = 1e-6, dense_threshold: int = 1500,
-                  method: str = "auto", hermitian: bool = False, rng: object = None,
+def spectral_norm(A: np.ndarray | sp.spmatrix | LinearOperator, *, tol: float = 1e-6,
+                  dense_threshold: int = 1500, method: str = "auto", hermitian: bool = False,
+                  rng: int | np.random.SeedSequence | np.random.Generator | None = None,
                   maxiter: int | None = None, ncv: int | None = None) -> NormResult:
     """Largest singular value of a matrix or a ``LinearOperator``.
 

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from sosrmt._validation import as_rng, check_finite_array, check_int
 from sosrmt.graphs.efron_stein.schatten import QGrid, _log_power_sums, check_q, default_q_grid
+from sosrmt.graphs.inputs import RngLike
 
 __all__ = [
     "Level1Result",
@@ -30,8 +31,6 @@ __all__ = [
 ]
 
 MatrixFunction = Callable[[np.ndarray], np.ndarray]
-#: Anything :func:`sosrmt._validation.as_rng` accepts.
-RngLike = int | np.random.SeedSequence | np.random.Generator | None
 
 
 # --------------------------------------------------------------------------- input models
