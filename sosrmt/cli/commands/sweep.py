@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by", type=_csv_list, default=None,
                    help="comma-separated columns splitting the series")
     p.add_argument("--job", default=None, help="only rows of this job (module:function)")
-    p.add_argument("--title", default=None, help="figure title (default: the job name)")
+    p.add_argument("--title", default=None, help="figure title (default: none)")
     p.add_argument("--out", type=Path, default=None,
                    help="PNG file (default: <store stem>_<y>_vs_<x>.png next to the store)")
     add_common_arguments(p, seed=False)
