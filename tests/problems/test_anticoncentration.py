@@ -291,7 +291,7 @@ def test_ip_relaxation_exact_case_and_scs_backend():
 
 def test_ip_relaxation_bound_is_rigorous_for_any_dual():
     # the bound is valid for *any* dual vector: a random one gives a loose but valid bound
-    from sosrmt.problems import _anticonc_sdp as S
+    from sosrmt.problems.anticoncentration import relaxation as S
 
     X = ac.whiten(ac.sample_gaussian(6, 2, rng=4))
     opt = ac.opt_exact(X, 0.2).value
@@ -340,7 +340,7 @@ def test_verify_slab_polynomial_exact():
 
 def test_sphere_bound_of_quadratic_form_is_max_eigenvalue():
     from sosrmt.poly import Polynomial
-    from sosrmt.problems._anticonc_poly import sphere_form_bound
+    from sosrmt.problems.anticoncentration.polynomial import sphere_form_bound
     from sosrmt.sos import Sphere, solve
 
     rng = np.random.default_rng(0)

@@ -38,3 +38,22 @@ def test_anticonc_skips_and_errors(capsys):
     assert main(["anticonc", "--dist", "gaussian", "--delta", "1.5", "--no-sos",
                  "--no-poly"]) == 2
     assert "delta" in capsys.readouterr().err
+
+
+def test_a_row_does_not_depend_on_the_other_distributions(capsys):
+    # Rademacher at delta = 0.05 used to change with its position in --dist
+    def rows(dists):
+        assert main(["anticonc", "--dist", dists, "--n", "60", "--delta", "0.05", "0.2",
+                     "--no-sos", "--no-poly", "--json", "--seed", "5"]) == 0
+        return {(r["dist"], r["delta"]): r for r in json.loads(capsys.readouterr().out)["rows"]}
+
+    alone = rows("rademacher")
+    listed = rows("gaussian,cube,rademacher")
+    for key, row in alone.items():
+        other = listed[key]
+        assert row["opt"] == other["opt"] and row["population"] == other["population"]
+    assert main(["anticonc", "--dist", "cube,rademacher", "--n", "60", "--delta", "0.2",
+                 "--no-sos", "--no-poly", "--json", "--seed", "5"]) == 0
+    fewer_deltas = json.loads(capsys.readouterr().out)["rows"][1]
+    assert fewer_deltas["opt"] == alone[("rademacher", 0.2)]["opt"]
+    assert fewer_deltas["population"] == alone[("rademacher", 0.2)]["population"]

@@ -7,12 +7,7 @@ import pytest
 
 from sosrmt.problems.protocol import EXEMPTIONS, MEMBERS, PROBLEM_MODULES, check_problem
 
-# sk.py is being brought to the contract in parallel; the mark goes once it conforms.
-_PENDING = {"sosrmt.problems.sk"}
-_PARAMS = [pytest.param(name, id=name.rsplit(".", 1)[-1],
-                        marks=[pytest.mark.xfail(strict=False, reason="sk conforming")]
-                        if name in _PENDING else [])
-           for name in PROBLEM_MODULES]
+_PARAMS = [pytest.param(name, id=name.rsplit(".", 1)[-1]) for name in PROBLEM_MODULES]
 
 
 @pytest.mark.parametrize("name", _PARAMS)

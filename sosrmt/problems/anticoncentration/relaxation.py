@@ -4,8 +4,8 @@ once into SCS's conic form, with a rigorous upper bound from the dual.
 Why hand-assembled and not through :func:`sosrmt.sos.solve`: the "2+2" relaxation uses the
 *sparse* monomial basis {1, v_a, v_a v_b, w_i, w_i v_a} (size ~ n d) rather than the full
 degree-4 basis in the n + d variables (size ~ n^2 / 2), which a generic engine cannot express;
-it is what makes n in the hundreds reachable. The full hierarchy goes through the engine (see
-:func:`sosrmt.problems.anticoncentration.ip_relaxation_engine`).
+it is what makes n in the hundreds reachable. The full hierarchy goes through the engine
+(:func:`ip_relaxation` with an even integer ``level``).
 
 Moment variables (by v -> -v symmetry every odd-in-v moment is 0; w_i^2 = w_i):
 Y2[ab] = E v_a v_b, Y4[abce] = E v_a v_b v_c v_e, W1[i] = E w_i, WV2[i, ab] = E w_i v_a v_b,
@@ -20,11 +20,21 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
-from sosrmt._validation import check_memory
+from sosrmt._validation import check_int, check_memory
+from sosrmt.poly import Polynomial, basis_size, variables
+from sosrmt.problems.anticoncentration.samplers import prepare_points
+from sosrmt.sos import Semialgebraic, solve
 
-__all__ = ["IPRelaxationResult", "solve_ip_2p2"]
+__all__ = [
+    "IPRelaxationResult",
+    "estimate_memory_2p2",
+    "ip_relaxation",
+    "program",
+    "solve_ip_2p2",
+]
 
 _CLARABEL_METHOD = "faer"
 
@@ -361,3 +371,114 @@ def _rigorous_bound(A: sp.spmatrix, b: np.ndarray, c: np.ndarray, y: np.ndarray,
     r = A.T @ y - c
     val = float(b @ y) + float(np.abs(r).sum())
     return val + 1e-9 * (1.0 + abs(val))
+
+
+def ip_relaxation(X: npt.ArrayLike, delta: float, *, level: str | int = "2+2",
+                  backend: str = "clarabel", eps: float = 1e-6, whiten: bool = False,
+                  isotropy_tol: float = 1e-6,
+                  allow_duplicates: bool = False) -> IPRelaxationResult:
+    """SoS relaxation of the canonical anti-concentration integer program.
+
+    Parameters
+    ----------
+    X : (n, d) array
+        Points in isotropic position (or ``whiten=True``).
+    delta : float
+        Slab half-width, 0 < delta < 1.
+    level : "2+2" or even int
+        ``"2+2"``: the sparse relaxation of the module docstring, assembled directly
+        (``backend`` "clarabel" or "scs"). An even integer 2t >= 4: the full degree-2t
+        moment relaxation in the n + d variables through :func:`sosrmt.sos.solve`
+        (``backend`` "scs" or "cvxpy"); only for tiny n (its basis has ~(n+d)^t/t! terms).
+    eps : float
+        Solver tolerance.
+    whiten, isotropy_tol, allow_duplicates
+        Input handling, see :func:`sosrmt.problems.anticoncentration.prepare_points`.
+
+    Returns
+    -------
+    IPRelaxationResult
+        ``value`` (primal), ``bound`` (rigorous upper bound on the relaxation, hence on
+        OPT), ``gap``, the pseudo-moments and the moment blocks.
+
+    Notes
+    -----
+    Every feasible pseudo-expectation satisfies OPT <= value <= bound (weak duality), and
+    the relaxation value is nondecreasing in delta (the feasible set grows).
+
+    Examples
+    --------
+    >>> from sosrmt.problems.anticoncentration import opt_exact, sample_gaussian, whiten
+    >>> X = whiten(sample_gaussian(8, 2, rng=0))
+    >>> res = ip_relaxation(X, 0.3)
+    >>> res.status, bool(res.bound >= opt_exact(X, 0.3).value)
+    ('optimal', True)
+    """
+    X, delta = prepare_points(X, delta, whiten_input=whiten, isotropy_tol=isotropy_tol,
+                              allow_duplicates=allow_duplicates)
+    if level == "2+2":
+        res = solve_ip_2p2(X, delta, backend=backend, eps=eps)
+        if res.status == "error" and backend == "clarabel":  # numerical trouble: first order
+            res = solve_ip_2p2(X, delta, backend="scs", eps=max(eps, 1e-5))
+            res.stats["fallback_from"] = "clarabel"
+        return res
+    deg = check_int(level, "level", minimum=4)
+    if deg % 2:
+        raise ValueError(f"level: expected '2+2' or an even degree >= 4, got {level}")
+    return _ip_engine(X, delta, deg, backend=backend if backend != "clarabel" else "cvxpy",
+                      eps=eps)
+
+
+def program(X: npt.ArrayLike, delta: float, *, whiten: bool = False,
+            isotropy_tol: float = 1e-6,
+            allow_duplicates: bool = False) -> tuple[Polynomial, Semialgebraic]:
+    """The canonical integer program as ``(objective, domain)`` in the variables
+    :math:`(w_1..w_n, v_1..v_d)`: maximise :math:`\\frac1n\\sum_i w_i` subject to
+    :math:`w_i^2 = w_i`, :math:`\\|v\\|^2 = 1`, :math:`w_i(\\delta^2 - \\langle x_i,v\\rangle^2)
+    \\ge 0` (the domain carries the bound 1 on every variable).
+
+    Examples
+    --------
+    >>> from sosrmt.problems.anticoncentration import sample_gaussian, whiten
+    >>> X = whiten(sample_gaussian(5, 2, rng=0))
+    >>> obj, dom = program(X, 0.3)
+    >>> dom.nvars, len(dom.equalities), len(dom.inequalities)
+    (7, 6, 5)
+    """
+    X, delta = prepare_points(X, delta, whiten_input=whiten, isotropy_tol=isotropy_tol,
+                              allow_duplicates=allow_duplicates)
+    return _program(X, delta)
+
+
+def _program(X: np.ndarray, delta: float) -> tuple[Polynomial, Semialgebraic]:
+    n, d = X.shape
+    N = n + d
+    z = variables(N)
+    w, v = z[:n], z[n:]
+    zero = Polynomial.constant(0.0, N)
+    eqs = [wi * wi - wi for wi in w] + [sum((va * va for va in v), zero) - 1.0]
+    ineqs = []
+    for i in range(n):
+        lin = sum((float(X[i, a]) * v[a] for a in range(d)), zero)
+        ineqs.append(w[i] * (delta ** 2 - lin * lin))
+    return sum(w, zero) / n, Semialgebraic(N, eqs, ineqs, bound=1.0)
+
+
+def _ip_engine(X: np.ndarray, delta: float, degree: int, *, backend: str,
+               eps: float) -> IPRelaxationResult:
+    """Full degree-``degree`` moment relaxation of A_{X,delta} through the SoS engine."""
+    n, d = X.shape
+    size = basis_size(n + d, degree // 2, "general")
+    check_memory(8.0 * 40 * size * size, f"the degree-{degree} relaxation with n={n}, d={d} "
+                 f"(moment basis of size {size})", hint="use level='2+2' or fewer points")
+    t0 = time.perf_counter()
+    obj, domain = _program(X, delta)
+    opts = {"eps": eps} if backend == "scs" else {}
+    res = solve(obj, domain, degree=degree, backend=backend, **opts)
+    ok = res.status in ("optimal", "optimal_inaccurate")
+    return IPRelaxationResult(
+        status=res.status, value=float(res.value), bound=res.bound,
+        gap=(res.bound - res.value) if (ok and res.bound is not None) else float("nan"),
+        moments={"pseudo_expectation": res.pseudo_expectation}, moment_matrices=(),
+        level=str(degree), timings=dict(res.timings) | {"total": time.perf_counter() - t0},
+        stats=dict(res.stats) | {"engine_result": res})
