@@ -1,144 +1,87 @@
-"""The Sherrington--Kirkpatrick certification problem and its value chain.
+"""Upper bounds on the SK optimum: spectral, SoS (degree 2 or 4), Burer--Monteiro.
 
-Instance: :math:`W=(G+G^\\top)/\\sqrt2` with :math:`G` standard Gaussian and the diagonal set
-to 0; objective :math:`x^\\top W x` over :math:`x\\in\\{\\pm1\\}^n`. The deterministic chain
-
-.. math:: \\mathrm{OPT}\\le\\mathrm{SOS}_4\\le\\mathrm{SOS}_2\\le n\\,\\lambda_{\\max}(W)
-
-holds on every instance (spec ``sos_lowerbounds.md`` §2.1); with rigorous bounds in place of
-solver values it is a theorem, so a violation is a bug. Asymptotically
-:math:`\\mathrm{OPT}\\approx1.526\\,n^{3/2}` (Parisi) while the spectral and degree-2 values
-are :math:`\\approx2n^{3/2}`; at the sizes brute force reaches, finite-size effects are large.
-
-Functions: :func:`sk_instance`, :func:`brute_force_max`, :func:`spectral_bound`,
-:func:`sos_value` (degree 2 or 4 through the engine), :func:`burer_monteiro` (degree 2 at
-large :math:`n` with a dual certificate), :func:`value_chain`.
+Every bound here is rigorous: eigenvalues are raised by the eigensolver's backward error,
+SoS bounds come from the engine's certificate, and the Burer--Monteiro bound from a dual
+point checked by one eigenvalue.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
+from tqdm import tqdm
 
-from sosrmt._validation import as_rng, check_int, check_symmetric_matrix
-from sosrmt.poly import Polynomial
+from sosrmt._validation import as_rng, check_int
+from sosrmt.problems.sk.instance import SeedLike, _objective, validate_coupling
 from sosrmt.sos import Hypercube, SosResult, solve
 
 __all__ = [
     "BurerMonteiroResult",
-    "brute_force_max",
+    "baselines",
     "burer_monteiro",
-    "objective",
-    "sk_instance",
+    "dual_certificate_bound",
     "sos_value",
     "spectral_bound",
-    "validate_coupling",
-    "value_chain",
 ]
 
 _EPS = np.finfo(float).eps
 
 
-def sk_instance(n: int, seed: int | None = None) -> np.ndarray:
-    """The SK coupling matrix of seed ``seed``.
-
-    :math:`G` = ``np.random.default_rng(seed).standard_normal((n, n))``,
-    :math:`W=(G+G^\\top)/\\sqrt2`, diagonal set to 0.
-
-    Examples
-    --------
-    >>> W = sk_instance(4, seed=0)
-    >>> bool(np.allclose(W, W.T)) and bool(np.all(np.diag(W) == 0))
-    True
-    """
-    n = check_int(n, "n", minimum=2)
-    G = np.random.default_rng(seed).standard_normal((n, n))
-    W = (G + G.T) / np.sqrt(2.0)
-    np.fill_diagonal(W, 0.0)
-    return W
+def _fro(A: np.ndarray) -> float:
+    """Frobenius norm without overflow (entries up to the float maximum)."""
+    s = float(np.max(np.abs(A))) if A.size else 0.0
+    if s == 0.0 or not np.isfinite(s):
+        return s
+    return s * float(np.linalg.norm(A / s))
 
 
-def validate_coupling(W: Any, name: str = "W") -> np.ndarray:
-    """Check a user coupling matrix: finite, square, symmetric, at least 2 x 2."""
-    W = check_symmetric_matrix(W, name)
-    if W.shape[0] < 2:
-        raise ValueError(f"{name}: expected at least a 2 x 2 matrix, got shape {W.shape}")
-    return W
-
-
-def objective(W: Any) -> Polynomial:
-    """The polynomial :math:`x^\\top W x` on the hypercube."""
-    return Polynomial.quadratic_form(validate_coupling(W), ring="hypercube")
-
-
-def brute_force_max(W: Any, *, max_n: int = 28) -> tuple[float, np.ndarray]:
-    """Exact :math:`\\max_{x\\in\\{\\pm1\\}^n}x^\\top Wx` and a maximiser.
-
-    Notes
-    -----
-    :math:`x_0=1` is fixed (sign symmetry), the remaining variables are split into two
-    halves :math:`a, b` and
-    :math:`x^\\top Wx = a^\\top W_{aa}a + b^\\top W_{bb}b + 2a^\\top W_{ab}b`, so each block of
-    :math:`a`-configurations against all :math:`b`-configurations is one matrix product:
-    :math:`O(2^{n-1}\\,n/2)` flops in BLAS instead of :math:`O(2^n n^2)`.
-
-    Examples
-    --------
-    >>> W = np.array([[0.0, 1.0], [1.0, 0.0]])
-    >>> brute_force_max(W)[0]
-    2.0
-    """
-    W = validate_coupling(W)
-    n = W.shape[0]
-    check_int(n, "n", maximum=max_n)
-    m = max(1, n // 2)  # first half includes x_0 = 1
-    a_idx, b_idx = np.arange(m), np.arange(m, n)
-
-    def configs(k: int, fix_first: bool) -> np.ndarray:
-        free = k - 1 if fix_first else k
-        bits = ((np.arange(2**free)[:, None] >> np.arange(free)[None, :]) & 1).astype(float)
-        signs = 1.0 - 2.0 * bits
-        if fix_first:
-            signs = np.hstack([np.ones((signs.shape[0], 1)), signs])
-        return signs
-
-    A = configs(m, True)
-    B = configs(n - m, False) if n > m else np.zeros((1, 0))
-    Waa, Wbb, Wab = W[np.ix_(a_idx, a_idx)], W[np.ix_(b_idx, b_idx)], W[np.ix_(a_idx, b_idx)]
-    qa = np.einsum("ki,ij,kj->k", A, Waa, A)
-    qb = np.einsum("ki,ij,kj->k", B, Wbb, B)
-    best, best_x = -np.inf, None
-    rows = max(1, int(2**24 // max(1, B.shape[0])))
-    for start in range(0, A.shape[0], rows):
-        a = A[start : start + rows]
-        vals = qa[start : start + rows, None] + qb[None, :] + 2.0 * (a @ Wab) @ B.T
-        idx = np.unravel_index(np.argmax(vals), vals.shape)
-        if vals[idx] > best:
-            best = float(vals[idx])
-            best_x = np.concatenate([a[idx[0]], B[idx[1]]])
-    assert best_x is not None
-    return best, best_x
-
-
-def spectral_bound(W: Any) -> float:
+def spectral_bound(W: ArrayLike) -> float:
     """:math:`n\\,\\lambda_{\\max}(W)`, an upper bound on :math:`x^\\top Wx` over the hypercube.
 
     The eigenvalue is raised by the backward error of the symmetric eigensolver,
     :math:`4n\\varepsilon\\|W\\|_F`, so that the bound is rigorous.
+
+    Examples
+    --------
+    >>> W = np.ones((3, 3)) - np.eye(3)            # lambda_max = 2
+    >>> round(spectral_bound(W), 9)
+    6.0
     """
-    W = validate_coupling(W)
+    return _spectral(validate_coupling(W))
+
+
+def _spectral(W: np.ndarray) -> float:
     n = W.shape[0]
     lam = float(scipy.linalg.eigh(W, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
-    return n * (lam + 4 * n * _EPS * float(np.linalg.norm(W)))
+    return float(n * (lam + 4 * n * _EPS * _fro(W)))
 
 
-def sos_value(W: Any, degree: int = 4, *, backend: str = "scs", **options: Any) -> SosResult:
-    """Degree-``degree`` SoS relaxation of :math:`\\max x^\\top Wx` over :math:`\\{\\pm1\\}^n`."""
+def sos_value(W: ArrayLike, degree: int = 4, *, backend: str = "scs", **options: Any) -> SosResult:
+    """Degree-``degree`` SoS relaxation of :math:`\\max x^\\top Wx` over :math:`\\{\\pm1\\}^n`.
+
+    ``options`` go to :func:`sosrmt.sos.solve` (``eps``, ``max_iters``, ...). A failed solve
+    is a status (``res.ok`` is False, ``res.bound`` is None), never a number.
+
+    Examples
+    --------
+    >>> res = sos_value(np.ones((3, 3)) - np.eye(3), 2)
+    >>> res.status, bool(res.bound >= 6 - 1e-6)
+    ('optimal', True)
+    """
     W = validate_coupling(W)
-    return solve(objective(W), Hypercube(W.shape[0]), degree, backend=backend, **options)
+    degree = check_int(degree, "degree")
+    if degree not in (2, 4):
+        raise ValueError(f"degree: expected 2 or 4, got {degree}")
+    return _sos(W, degree, backend=backend, **options)
+
+
+def _sos(W: np.ndarray, degree: int, *, backend: str = "scs", **options: Any) -> SosResult:
+    return solve(_objective(W), Hypercube(W.shape[0]), degree, backend=backend, **options)
 
 
 @dataclass
@@ -186,13 +129,21 @@ def dual_certificate_bound(W: np.ndarray, y: np.ndarray) -> float:
     """
     n = W.shape[0]
     A = W - np.diag(y)
-    lam = float(scipy.linalg.eigh(A, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
-    lam += 4 * n * _EPS * float(np.linalg.norm(A))
+    err = 4 * n * _EPS * _fro(A)
+    lam = float(scipy.linalg.eigh(A, eigvals_only=True, subset_by_index=[n - 1, n - 1],
+                                  overwrite_a=True, check_finite=False)[0])
+    lam += err
     return float(np.sum(y) + n * lam + n * _EPS * np.abs(y).sum())
 
 
 def burer_monteiro(
-    W: Any, rank: int | None = None, *, rng: Any = None, tol: float = 1e-7, maxiter: int = 5000
+    W: ArrayLike,
+    rank: int | None = None,
+    *,
+    rng: SeedLike = None,
+    tol: float = 1e-7,
+    maxiter: int = 5000,
+    progress: bool = False,
 ) -> BurerMonteiroResult:
     """Solve :math:`\\max\\langle W,X\\rangle`, :math:`X\\succeq0`, :math:`X_{ii}=1` by low rank.
 
@@ -208,6 +159,8 @@ def burer_monteiro(
     tol : float
         Stop when the Riemannian gradient norm is below ``tol`` times :math:`\\|WV\\|_F`.
     maxiter : int
+    progress : bool
+        A progress bar on stderr (iterations, gradient norm).
 
     Notes
     -----
@@ -228,6 +181,18 @@ def burer_monteiro(
     (6.0, True)
     """
     W = validate_coupling(W)
+    return _burer_monteiro(W, rank, rng=rng, tol=tol, maxiter=maxiter, progress=progress)
+
+
+def _burer_monteiro(
+    W: np.ndarray,
+    rank: int | None,
+    *,
+    rng: SeedLike,
+    tol: float,
+    maxiter: int,
+    progress: bool,
+) -> BurerMonteiroResult:
     n = W.shape[0]
     k = check_int(rank, "rank", minimum=1) if rank is not None else int(np.ceil(np.sqrt(2 * n))) + 1
     maxiter = check_int(maxiter, "maxiter", minimum=1)
@@ -244,7 +209,10 @@ def burer_monteiro(
     step = 1.0 / max(float(np.abs(W).sum(axis=1).max()), 1e-300)
     converged = False
     it = 0
-    for it in range(1, maxiter + 1):  # noqa: B007
+    bar = tqdm(total=maxiter, desc=f"Burer-Monteiro n={n}", unit="it", file=sys.stderr,
+               disable=not progress, leave=False)
+    for it in range(1, maxiter + 1):
+        bar.update(1)
         V_new = V + step * G
         V_new /= np.linalg.norm(V_new, axis=1, keepdims=True)
         WV_new, G_new = grad(V_new)
@@ -253,9 +221,13 @@ def burer_monteiro(
         if sy > 0:
             step = float(np.sum(S * S)) / sy
         V, WV, G = V_new, WV_new, G_new
-        if np.linalg.norm(G) <= tol * max(np.linalg.norm(WV), 1e-300):
+        gnorm = float(np.linalg.norm(G))
+        if gnorm <= tol * max(float(np.linalg.norm(WV)), 1e-300):
             converged = True
             break
+        if progress and it % 20 == 0:
+            bar.set_postfix(grad=f"{gnorm:.1e}", refresh=False)
+    bar.close()
     value = float(np.sum(V * WV))
     y = np.sum(V * WV, axis=1)
     bound = dual_certificate_bound(W, y)
@@ -264,134 +236,18 @@ def burer_monteiro(
     )
 
 
-def value_chain(
-    W: Any,
-    *,
-    degrees: tuple[int, ...] = (2, 4),
-    brute: bool | None = None,
-    backend: str = "scs",
-    **options: Any,
-) -> dict[str, Any]:
-    """OPT, SOS values and bounds, and the spectral bound for one instance.
 
-    Returns
-    -------
-    dict
-        ``n``, ``opt`` (None when brute force is skipped), ``sos2``/``sos4`` (values),
-        ``sos2_bound``/``sos4_bound`` (rigorous), ``sos2_status``/``sos4_status``,
-        ``spectral``, ``tight`` (degree 4 certified the optimum), ``chain_ok`` (the chain
-        holds with rigorous bounds), and timings.
+
+def baselines(W: ArrayLike, *, rng: SeedLike = 0) -> dict[str, float]:
+    """Cheap upper bounds: ``spectral`` (:math:`n\\lambda_{\\max}`) and the degree-2 SDP by
+    Burer--Monteiro (``sos2`` its value, ``sos2_bound`` its rigorous dual bound).
+
+    Examples
+    --------
+    >>> b = baselines(np.ones((3, 3)) - np.eye(3))
+    >>> sorted(b), bool(b["sos2_bound"] <= b["spectral"] + 1e-9)
+    (['sos2', 'sos2_bound', 'spectral'], True)
     """
     W = validate_coupling(W)
-    n = W.shape[0]
-    out: dict[str, Any] = {
-        "n": n,
-        "opt": None,
-        "sos2": None,
-        "sos4": None,
-        "sos2_bound": None,
-        "sos4_bound": None,
-        "tight": False,
-    }
-    if brute is None:
-        brute = n <= 24
-    if brute:
-        out["opt"], _ = brute_force_max(W)
-    for d in degrees:
-        res = sos_value(W, d, backend=backend, **options)
-        out[f"sos{d}_status"] = res.status
-        out[f"sos{d}"] = res.value if res.ok else None
-        out[f"sos{d}_bound"] = res.bound if res.ok else None
-        out[f"sos{d}_seconds"] = res.timings.get("total")
-        out[f"sos{d}_iterations"] = res.stats.get("iterations")
-        if d == max(degrees) and res.ok:
-            out["tight"] = bool(res.tight)
-    out["spectral"] = spectral_bound(W)
-    chain = [out["opt"]] + [out.get(f"sos{d}_bound") for d in sorted(degrees, reverse=True)]
-    chain.append(out["spectral"])
-    vals = [v for v in chain if v is not None]
-    # each rigorous upper bound must be >= the exact optimum and the next-lower-degree bound
-    # must not be below the higher-degree SoS *value* (SOS_4 <= SOS_2)
-    ok = (
-        all(b >= out["opt"] - 1e-9 * max(1, abs(b)) for b in vals[1:])
-        if out["opt"] is not None
-        else True
-    )
-    for lo, hi in zip(
-        sorted(degrees, reverse=True), sorted(degrees, reverse=True)[1:], strict=False
-    ):
-        v_lo, b_hi = out.get(f"sos{lo}"), out.get(f"sos{hi}_bound")
-        if v_lo is not None and b_hi is not None:
-            ok &= v_lo <= b_hi + 1e-6 * max(1, abs(b_hi))
-    if out.get(f"sos{min(degrees)}") is not None:
-        ok &= out[f"sos{min(degrees)}"] <= out["spectral"] + 1e-6 * abs(out["spectral"])
-    out["chain_ok"] = bool(ok)
-    return out
-
-
-def chain_job(*, n: int, rng: np.random.Generator, degree: int = 4) -> dict[str, Any]:
-    """Sweep job: the value chain of one random SK instance of size ``n``, divided by n^{3/2}.
-
-    The instance's :math:`G` is drawn from ``rng`` (so the sweep's seed tree fixes it).
-    Returns a flat dict for :func:`sosrmt.sweep.run_sweep`.
-    """
-    n = check_int(n, "n", minimum=2, maximum=24)
-    G = as_rng(rng).standard_normal((n, n))
-    W = (G + G.T) / np.sqrt(2.0)
-    np.fill_diagonal(W, 0.0)
-    degrees = (2, 4) if degree == 4 else (2,)
-    row = value_chain(W, degrees=degrees)
-    scale = n**1.5
-    out: dict[str, Any] = {"chain_ok": row["chain_ok"], "tight": row["tight"]}
-    for key in ("opt", "sos2", "sos2_bound", "sos4", "sos4_bound", "spectral"):
-        value = row.get(key)
-        out[key] = None if value is None else float(value) / scale
-    return out
-
-
-def plot_value_chain(table: list[dict[str, Any]], path: Any) -> Any:
-    """Plot mean OPT, SOS_4, SOS_2 and spectral values (over n^{3/2}) against n as a PNG.
-
-    ``table`` holds one dict per n with ``n`` and ``<key>_mean`` / ``<key>_se`` entries
-    (the output of :func:`sosrmt.sweep.aggregate` over :func:`chain_job` rows).
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ns = np.array([r["n"] for r in table], dtype=float)
-    labels = {
-        "opt": "OPT (brute force)",
-        "sos4": "SOS$_4$",
-        "sos2": "SOS$_2$ (GW)",
-        "spectral": r"$n\lambda_{\max}(W)$",
-    }
-    for key, label in labels.items():
-        mean = np.array(
-            [np.nan if r.get(f"{key}_mean") is None else r[f"{key}_mean"] for r in table],
-            dtype=float,
-        )
-        err = np.array(
-            [
-                0.0
-                if r.get(f"{key}_se") is None or r[f"{key}_se"] != r[f"{key}_se"]
-                else r[f"{key}_se"]
-                for r in table
-            ],
-            dtype=float,
-        )
-        if np.all(np.isnan(mean)):
-            continue
-        ax.errorbar(ns, mean, yerr=err, marker="o", capsize=3, label=label)
-    ax.axhline(2 * 0.7632, color="gray", ls=":", label="Parisi limit of OPT, 1.526")
-    ax.axhline(2.0, color="gray", ls="--", label="spectral / SOS$_2$ limit, 2")
-    ax.set_xlabel("n")
-    ax.set_ylabel(r"value / $n^{3/2}$")
-    ax.set_title("SK value chain: OPT <= SOS$_4$ <= SOS$_2$ <= n$\\lambda_{max}$")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    bm = _burer_monteiro(W, None, rng=rng, tol=1e-7, maxiter=5000, progress=False)
+    return {"spectral": _spectral(W), "sos2": bm.value, "sos2_bound": bm.bound}
