@@ -4,13 +4,16 @@ Public API
 ----------
 Grids and jobs (:mod:`sosrmt.sweep.grid`)
     :class:`Grid` (``Grid(params, seeds, seed=0)``), :class:`Cell`, :class:`SweepSpec`,
-    :func:`load_spec` (TOML), :func:`resolve_job`, :func:`check_job_signature`.
+    :func:`load_spec` (TOML), :func:`resolve_job`, :func:`check_job_signature`,
+    :data:`JOB_ALIASES` (former job names that still resolve).
     A *job* is a module-level function ``f(*, rng: numpy.random.Generator, **params) -> dict``
     returning a flat dict of numbers, strings, booleans or None, given as the function or
     as ``"module:function"``.
 Running (:mod:`sosrmt.sweep.engine`)
     :func:`run_sweep` (``run_sweep(job, grid, store=None, jobs=None, executor=None,
-    progress=None, quiet=False, retry_failed=True)`` -> list of :class:`Row`),
+    progress=None, quiet=False, retry_failed=True, timeout=None)`` -> list of
+    :class:`Row`; crashing cells isolated, hanging cells stopped, cells claimed so that
+    two runners share a store),
     :func:`run_spec`, :func:`local_executor` (process pool, one BLAS thread per worker),
     :func:`dask_executor` (Dask ``Client`` at a scheduler address, or a ``LocalCluster``),
     :func:`environment_versions`.
@@ -22,7 +25,8 @@ Analysis (:mod:`sosrmt.sweep.analysis`)
     :class:`SlopeFit` (log-log slope ± standard error for ``x >= x_min``),
     :func:`export_rows` (CSV, or parquet with pyarrow), :func:`plot_sweep` and
     :class:`PlotResult` (error bars, fitted line, theory line, PNG),
-    :func:`parse_expression`.
+    :func:`parse_expression`, :func:`heatmaps` (panels of values over two parameters, one
+    shared colour scale per value).
 Examples (:mod:`sosrmt.sweep.examples`)
     :func:`~sosrmt.sweep.examples.goe_norm` and :func:`demo_sweep` (the GOE norm sweep of
     ``sosrmt demo``).
@@ -63,6 +67,7 @@ from sosrmt.sweep.engine import (
     run_sweep,
 )
 from sosrmt.sweep.examples import demo_sweep
+from sosrmt.sweep.heatmap import heatmaps
 from sosrmt.sweep.grid import (
     JOB_ALIASES,
     Cell,
@@ -92,6 +97,7 @@ __all__ = [
     "environment_versions",
     "export_rows",
     "fit_loglog",
+    "heatmaps",
     "load_spec",
     "local_executor",
     "parse_expression",
