@@ -67,7 +67,6 @@ from sosrmt.sweep.engine import (
     run_sweep,
 )
 from sosrmt.sweep.examples import demo_sweep
-from sosrmt.sweep.heatmap import heatmaps
 from sosrmt.sweep.grid import (
     JOB_ALIASES,
     Cell,
@@ -77,6 +76,7 @@ from sosrmt.sweep.grid import (
     load_spec,
     resolve_job,
 )
+from sosrmt.sweep.heatmap import heatmaps
 from sosrmt.sweep.store import SCHEMA_VERSION, Row, Store, read_rows
 
 __all__ = [

@@ -143,15 +143,20 @@ class Grid:
         indices.
     seed : int, optional
         Root seed of the sweep (default 0).
+    method_params : sequence of str, optional
+        Parameters that choose *how* a cell is computed, not *what* it computes (e.g. the
+        form of a pseudo-calibration, a solver): they stay out of the random stream, so
+        cells that differ only in them draw the same numbers and analyse the same random
+        instance. They are still part of the cell (and of its store key).
 
     Notes
     -----
     The cells are the Cartesian product of the value lists with the replicates; their
     count is ``prod(len(values)) * len(seeds)``. Cell ``c`` draws from
     ``SeedSequence(seed, spawn_key=(replicate, h0, h1))`` with ``(h0, h1)`` taken from
-    the SHA-256 hash of the parameters in canonical JSON, so its random numbers depend
-    only on (seed, parameters, replicate). Two different jobs run on the same grid see
-    the same random streams (common random numbers).
+    the SHA-256 hash of the parameters other than ``method_params`` in canonical JSON, so
+    its random numbers depend only on (seed, those parameters, replicate). Two different
+    jobs run on the same grid see the same random streams (common random numbers).
 
     Examples
     --------
@@ -160,15 +165,20 @@ class Grid:
     (6, ('n', 'p'))
     >>> [(c.params["n"], c.replicate) for c in g.cells()][:4]
     [(10, 0), (10, 1), (10, 2), (20, 0)]
+    >>> h = Grid({"n": [10], "form": ["a", "b"]}, method_params=["form"])
+    >>> a, b = h.cells()
+    >>> a.spawn_key == b.spawn_key, a.key("m:f") == b.key("m:f")
+    (True, False)
     """
 
     params: dict[str, list[Any]]
     seeds: list[int]
     seed: int = 0
+    method_params: tuple[str, ...] = ()
     _names: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __init__(self, params: Mapping[str, Any], seeds: int | Sequence[int] = 1, *,
-                 seed: int = 0) -> None:
+                 seed: int = 0, method_params: Sequence[str] = ()) -> None:
         if not isinstance(params, Mapping):
             raise TypeError(f"params: expected a dict of name -> list of values, "
                             f"got {type(params).__name__}")
@@ -200,6 +210,15 @@ class Grid:
                 raise ValueError(f"seeds: expected distinct replicate indices, got {reps}")
         else:
             raise TypeError(f"seeds: expected an int or a list of ints, got {seeds!r}")
+        if isinstance(method_params, str) or not all(
+                isinstance(m, str) for m in method_params):
+            raise TypeError(f"method_params: expected a list of parameter names, "
+                            f"got {method_params!r}")
+        unknown = [m for m in method_params if m not in clean]
+        if unknown:
+            raise ValueError(f"method_params: {unknown} are not parameters of the grid "
+                             f"(parameters: {list(clean)})")
+        object.__setattr__(self, "method_params", tuple(dict.fromkeys(method_params)))
         object.__setattr__(self, "params", clean)
         object.__setattr__(self, "seeds", reps)
         object.__setattr__(self, "seed", check_int(seed, "seed", minimum=0))
@@ -218,7 +237,8 @@ class Grid:
         index = 0
         for combo in itertools.product(*self.params.values()):
             params = dict(zip(self._names, combo, strict=True))
-            h0, h1 = _param_hash_words(params)
+            h0, h1 = _param_hash_words({k: v for k, v in params.items()
+                                        if k not in self.method_params})
             for rep in self.seeds:
                 yield Cell(index=index, params=params, replicate=rep, seed=self.seed,
                            spawn_key=(rep, h0, h1))
@@ -226,7 +246,10 @@ class Grid:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible description (``Grid(**d)`` rebuilds it)."""
-        return {"params": self.params, "seeds": self.seeds, "seed": self.seed}
+        out: dict[str, Any] = {"params": self.params, "seeds": self.seeds, "seed": self.seed}
+        if self.method_params:
+            out["method_params"] = list(self.method_params)
+        return out
 
     def __hash__(self) -> int:
         return hash(canonical_json(self.to_dict()))
@@ -339,8 +362,10 @@ class SweepSpec:
         seed = 0                                 # root seed (optional, default 0)
         seeds = 4                                # replicates, or a list of indices
         store = "results.sqlite"                 # optional; relative to the spec file
+        method_params = ["solver"]               # optional; see Grid
         [params]
         n = [50, 100, 200]
+        solver = ["scs", "clarabel"]
     """
 
     job: str
@@ -370,7 +395,7 @@ def load_spec(path: str | Path) -> SweepSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"spec: {str(path)!r} is not valid TOML ({exc})") from None
-    allowed = {"job", "seed", "seeds", "store", "params"}
+    allowed = {"job", "seed", "seeds", "store", "params", "method_params"}
     unknown = set(data) - allowed
     if unknown:
         raise ValueError(f"spec: unknown keys {sorted(unknown)} in {str(path)!r} "
@@ -381,7 +406,8 @@ def load_spec(path: str | Path) -> SweepSpec:
     params = data.get("params")
     if not isinstance(params, dict) or not params:
         raise ValueError(f"spec: expected a non-empty [params] table in {str(path)!r}")
-    grid = Grid(params, data.get("seeds", 1), seed=data.get("seed", 0))
+    grid = Grid(params, data.get("seeds", 1), seed=data.get("seed", 0),
+                method_params=data.get("method_params", ()))
     store = data.get("store", "results.sqlite")
     if not isinstance(store, str):
         raise ValueError(f"spec: expected store = \"path\" in {str(path)!r}")

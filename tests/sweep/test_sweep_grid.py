@@ -160,3 +160,26 @@ def test_grid_equality_hash_round_trip_and_from_toml(tmp_path):
     spec = tmp_path / "g.toml"
     spec.write_text('job = "m:f"\nseed = 4\nseeds = 2\n[params]\nn = [1, 2]\np = 0.5\n')
     assert Grid.from_toml(spec) == g
+
+
+def test_method_params_stay_out_of_the_stream():
+    g = Grid({"n": [5, 6], "form": ["a", "b"]}, seeds=2, method_params=["form"])
+    cells = list(g.cells())
+    by = {(c.params["n"], c.params["form"], c.replicate): c for c in cells}
+    for n in (5, 6):
+        for r in (0, 1):
+            a, b = by[(n, "a", r)], by[(n, "b", r)]
+            assert a.spawn_key == b.spawn_key
+            assert a.rng().random() == b.rng().random()  # same stream, bit for bit
+            assert a.key("m:f") != b.key("m:f")  # still two cells
+    assert by[(5, "a", 0)].spawn_key != by[(6, "a", 0)].spawn_key
+    # without method_params the method is part of the stream
+    plain = {(c.params["form"]): c.spawn_key for c in Grid({"form": ["a", "b"]}).cells()}
+    assert plain["a"] != plain["b"]
+    assert Grid(**g.to_dict()) == g
+
+
+@pytest.mark.parametrize(("mp", "err"), [(["nope"], ValueError), ("form", TypeError)])
+def test_method_params_checked(mp, err):
+    with pytest.raises(err, match="method_params"):
+        Grid({"form": ["a"]}, method_params=mp)

@@ -87,6 +87,7 @@ def run_run(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     grid = spec.grid if args.seed is None else Grid(spec.grid.params, spec.grid.seeds,
+                                                    method_params=spec.grid.method_params,
                                                     seed=args.seed)
     store = args.store if args.store is not None else spec.store
     executor = "serial" if args.serial else None
