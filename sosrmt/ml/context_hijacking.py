@@ -2,18 +2,20 @@
 
 Jiang, Rajendran, Ravikumar & Aragam, "Do LLMs dream of elephants (when told not to)?
 Latent concept association and associative memory in transformers" (NeurIPS 2024,
-arXiv:2406.18400), Section 3: prepending "Do not think of {false target}." to a
-COUNTERFACT prompt (Meng et al. 2022, arXiv:2202.05262) makes the model answer the false
-target more often, as measured by the efficacy score (ES, the share of prompts on which
-the false target is more likely than the true one); the reverse scheme, naming the true
-target, does not.
+arXiv:2406.18400), Fig. 2: prepending "Do not think of {false target}." to a COUNTERFACT
+prompt (Meng et al. 2022, arXiv:2202.05262) makes the model answer the false target more
+often, as measured by the efficacy score (ES, the share of prompts on which the false
+target is more likely than the true one); the reverse scheme, naming the true target,
+does not. We add a control scheme that names a third target.
 
 :func:`context_hijack_efficacy` computes ES for any causal LM loaded with
 ``transformers`` from a local directory (:func:`load_local_lm`) on any COUNTERFACT-format
 records (:func:`load_counterfact`). No pretrained model can be downloaded here, so
 :func:`train_toy_fact_lm` trains a two-layer GPT-2 from scratch on a synthetic fact corpus
-and saves it with ``save_pretrained``; its hijacking is produced by the corpus statistics
-and says nothing about real LLMs.
+and saves it with ``save_pretrained``; in its corpus a mention of a city is evidence for
+that city being the answer, so the Bayes-optimal predictor is hijackable
+(:func:`bayes_hijack_es`). The toy shows the mechanism the paper proposes (association
+with the context beats the stored fact), not a property of real LLMs.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sosrmt.ml.study import RngLike
 
 __all__ = [
     "CounterfactRecord",
+    "bayes_hijack_es",
     "context_hijack_efficacy",
     "hijack_curve",
     "hijack_figure",
@@ -141,7 +144,7 @@ def _pair_logprob(lm: nn.Module, tok: Tokenizer, prefix: str, a: str,
 
 def context_hijack_efficacy(lm: nn.Module, tok: Tokenizer, records: Sequence[CounterfactRecord],
                             n_prepend: int, template: str = "Do not think of {}.",
-                            reverse: bool = False) -> dict[str, float]:
+                            scheme: str = "hijack") -> dict[str, float]:
     """Efficacy score of context hijacking with ``n_prepend`` prepended sentences.
 
     Parameters
@@ -154,8 +157,12 @@ def context_hijack_efficacy(lm: nn.Module, tok: Tokenizer, records: Sequence[Cou
         How many times the template sentence is prepended.
     template : str
         Sentence with ``{}`` for the target (the paper's generic scheme).
-    reverse : bool
-        Reverse scheme: the sentence names the *true* target instead of the false one.
+    scheme : {'hijack', 'reverse', 'control'}
+        Which target the prepended sentence names: the false one (the paper's generic
+        hijacking), the true one (the paper's reverse scheme), or a control target that is
+        neither (the false target of the next record, or of the one after when that equals
+        the true target); the control separates the effect of naming the false target from
+        that of any prepended sentence.
 
     Returns
     -------
@@ -171,14 +178,21 @@ def context_hijack_efficacy(lm: nn.Module, tok: Tokenizer, records: Sequence[Cou
     prepended sentences; multi-token targets use the sum of token log-probabilities.
     """
     n_prepend = check_int(n_prepend, "n_prepend", minimum=0)
+    if scheme not in ("hijack", "reverse", "control"):
+        raise ValueError(f"scheme: expected 'hijack', 'reverse' or 'control', got {scheme!r}")
     if "{}" not in template:
         raise ValueError(f"template: expected a '{{}}' placeholder, got {template!r}")
     if len(records) == 0:
         raise ValueError("records: expected at least one COUNTERFACT record")
     wins, pf, pt = [], [], []
     lm.eval()
-    for rec in records:
-        named = rec.target_true if reverse else rec.target_false
+    for i, rec in enumerate(records):
+        if scheme == "hijack":
+            named = rec.target_false
+        elif scheme == "reverse":
+            named = rec.target_true
+        else:
+            named = _control_target(records, i)
         prefix = " ".join([template.format(named)] * n_prepend + [rec.text])
         lf, lt = _pair_logprob(lm, tok, prefix, rec.target_false, rec.target_true)
         wins.append(lf > lt)
@@ -214,7 +228,8 @@ def toy_fact_records(n_subjects: int = 200, n_cities: int = 8, rng: RngLike = No
 
 
 def _toy_corpus(records: Sequence[CounterfactRecord], n_docs: int, p_mention_true: float,
-                max_mentions: int, p_anonymous: float, gen: np.random.Generator) -> list[str]:
+                max_mentions: int, p_anonymous: float, p_fact_noise: float,
+                gen: np.random.Generator) -> list[str]:
     cities = sorted({r.target_true for r in records} | {r.target_false for r in records})
     templates = ["i like {} .", "do not think of {} .", "{} is nice ."]
     docs = []
@@ -227,6 +242,9 @@ def _toy_corpus(records: Sequence[CounterfactRecord], n_docs: int, p_mention_tru
         else:
             rec = records[int(gen.integers(len(records)))]
             text, answer = rec.text, rec.target_true
+            if gen.random() < p_fact_noise:  # a document that states another city
+                others = [c for c in cities if c != rec.target_true]
+                answer = others[int(gen.integers(len(others)))]
             n_mention = int(gen.integers(max_mentions + 1))
         parts = []
         for _ in range(n_mention):
@@ -240,16 +258,63 @@ def _toy_corpus(records: Sequence[CounterfactRecord], n_docs: int, p_mention_tru
 _N_ANON = 16
 
 
+def _check_share(value: float, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name}: expected a float in [0, 1), got {value!r}")
+    if not 0.0 <= float(value) < 1.0:
+        raise ValueError(f"{name}: expected a float in [0, 1), got {value}")
+    return float(value)
+
+
+def bayes_hijack_es(prepends: Sequence[int], n_cities: int = 8, p_fact_noise: float = 0.2,
+                    p_mention_true: float = 0.5) -> list[float]:
+    """ES of the Bayes-optimal predictor of the toy corpus after ``k`` prepends naming the
+    false city (the ceiling the toy LM can learn; ties count one half).
+
+    Notes
+    -----
+    In the corpus of :func:`train_toy_fact_lm` a known subject's answer is its true city
+    :math:`t` with probability :math:`1-\\varepsilon` and each of the :math:`n-1` others with
+    :math:`\\varepsilon/(n-1)`; a mention names the answer with probability :math:`p` and a
+    uniform city otherwise, independently. After :math:`k` mentions of the false city
+    :math:`f` the posterior odds are
+
+    .. math::
+        \\frac{P(f\\mid k)}{P(t\\mid k)} = \\frac{\\varepsilon}{(n-1)(1-\\varepsilon)}
+        \\left(\\frac{p + (1-p)/n}{(1-p)/n}\\right)^{k},
+
+    and the Bayes ES is 1 when they exceed 1 (every record has the same odds).
+
+    Examples
+    --------
+    >>> bayes_hijack_es([0, 1, 2, 3])
+    [0.0, 0.0, 1.0, 1.0]
+    """
+    n_cities = check_int(n_cities, "n_cities", minimum=2)
+    eps = _check_share(p_fact_noise, "p_fact_noise")
+    p = _check_share(p_mention_true, "p_mention_true")
+    out = []
+    for k in prepends:
+        k = check_int(k, "prepends", minimum=0)
+        log_odds = (math.log(max(eps, 1e-300) / ((n_cities - 1) * (1 - eps)))
+                    + k * math.log((p + (1 - p) / n_cities) / ((1 - p) / n_cities)))
+        out.append(1.0 if log_odds > 1e-12 else 0.5 if abs(log_odds) <= 1e-12 else 0.0)
+    return out
+
+
 def train_toy_fact_lm(records: Sequence[CounterfactRecord], save_dir: str | Path,
-                      steps: int = 400, batch: int = 32, lr: float = 3e-3,
+                      steps: int = 800, batch: int = 32, lr: float = 3e-3,
                       p_mention_true: float = 0.5, max_mentions: int = 3,
-                      p_anonymous: float = 0.3, n_layer: int = 2, n_embd: int = 64,
-                      rng: RngLike = None) -> Path:
+                      p_anonymous: float = 0.3, p_fact_noise: float = 0.2, n_layer: int = 2,
+                      n_embd: int = 64, rng: RngLike = None) -> Path:
     """Train a tiny GPT-2 from scratch on a synthetic fact corpus and save it.
 
-    The corpus holds documents "[mention sentences] the towerK is in CITY ." where 0 to
+    The corpus holds documents "[mention sentences] the towerK is in CITY ." where CITY is
+    the subject's true city, except in a share ``p_fact_noise`` of the documents that state
+    a uniformly chosen other city (conflicting statements, as in real text), and 0 to
     ``max_mentions`` mention sentences ("i like X .", "do not think of X .", "X is nice .")
-    name the true city with probability ``p_mention_true`` and a uniform city otherwise.
+    name the document's city with probability ``p_mention_true`` and a uniform city
+    otherwise, so a mention is evidence for the answer (:func:`bayes_hijack_es`).
     A share ``p_anonymous`` of the documents instead state a fact about one of a few
     anonymous places ("the placeJ is in CITY .") whose city is drawn afresh each time, with
     at least one mention: there only the mentions predict the answer, so the network
@@ -274,8 +339,9 @@ def train_toy_fact_lm(records: Sequence[CounterfactRecord], save_dir: str | Path
     if len(records) == 0:
         raise ValueError("records: expected at least one record")
     gen = as_rng(rng)
+    p_fact_noise = _check_share(p_fact_noise, "p_fact_noise")
     docs = _toy_corpus(records, max(4 * len(records), steps * batch // 4 + 1),
-                       p_mention_true, max_mentions, p_anonymous, gen)
+                       p_mention_true, max_mentions, p_anonymous, p_fact_noise, gen)
     words = sorted({w for d in docs for w in d.split()} | {"do", "not", "think", "of", "."})
     vocab = {"[UNK]": 0, "[PAD]": 1, "[BOS]": 2} | {w: i + 3 for i, w in enumerate(words)}
     core = HFTokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
@@ -329,21 +395,46 @@ def load_local_lm(path: str | Path) -> tuple[nn.Module, Tokenizer]:
     return lm, tok
 
 
+def _control_target(records: Sequence[CounterfactRecord], i: int) -> str:
+    """A target for record ``i`` that is neither its true nor its false one."""
+    rec = records[i]
+    for j in range(1, len(records)):
+        other = records[(i + j) % len(records)]
+        for cand in (other.target_false, other.target_true):
+            if cand not in (rec.target_true, rec.target_false):
+                return cand
+    raise ValueError("records: the control scheme needs a target outside each record's pair")
+
+
 def hijack_curve(lm: nn.Module, tok: Tokenizer, records: Sequence[CounterfactRecord],
                  prepends: Sequence[int], template: str = "Do not think of {}.",
                  ) -> dict[str, list[float]]:
-    """ES and mean target probabilities against the number of prepends, both schemes."""
-    out: dict[str, list[float]] = {k: [] for k in
-                                   ("es", "p_false", "p_true", "es_reverse", "p_false_reverse")}
+    """ES and mean target probabilities against the number of prepends, all three schemes.
+
+    Returns
+    -------
+    dict
+        ``es``, ``p_false``, ``p_true`` (hijack scheme), ``es_reverse``,
+        ``p_false_reverse`` (reverse scheme), ``es_control``, ``p_false_control``
+        (control scheme), one entry per number of prepends; at 0 prepends the three
+        schemes coincide.
+    """
+    keys = ("es", "p_false", "p_true", "es_reverse", "p_false_reverse", "es_control",
+            "p_false_control")
+    out: dict[str, list[float]] = {k: [] for k in keys}
     for k in prepends:
         fw = context_hijack_efficacy(lm, tok, records, k, template)
         rv = fw if k == 0 else context_hijack_efficacy(lm, tok, records, k, template,
-                                                       reverse=True)
+                                                       scheme="reverse")
+        ct = fw if k == 0 else context_hijack_efficacy(lm, tok, records, k, template,
+                                                       scheme="control")
         out["es"].append(fw["es"])
         out["p_false"].append(fw["p_false"])
         out["p_true"].append(fw["p_true"])
         out["es_reverse"].append(rv["es"])
         out["p_false_reverse"].append(rv["p_false"])
+        out["es_control"].append(ct["es"])
+        out["p_false_control"].append(ct["p_false"])
     return out
 
 
@@ -352,14 +443,18 @@ def hijack_figure(curve: Mapping[str, Sequence[float]], title: str = "") -> Figu
     fig, ax = new_figure(2)
     k = curve["prepends"]
     ax[0].plot(k, curve["es"], "o-", label="hijack (names false target)")
+    ax[0].plot(k, curve["es_control"], "^-", label="control (names a third target)")
     ax[0].plot(k, curve["es_reverse"], "s-", label="reverse (names true target)")
+    if "es_bayes" in curve:
+        ax[0].plot(k, curve["es_bayes"], "k:", label="Bayes-optimal (toy corpus)")
     ax[1].plot(k, curve["p_false"], "o-", label="hijack")
+    ax[1].plot(k, curve["p_false_control"], "^-", label="control")
     ax[1].plot(k, curve["p_false_reverse"], "s-", label="reverse")
     ax[0].set(xlabel="prepended sentences", ylabel="efficacy score", ylim=(-0.03, 1.03),
               title=title)
     ax[1].set(xlabel="prepended sentences", ylabel="mean P(false target)")
     for a in ax:
-        a.legend()
+        a.legend(fontsize=7)
     return fig
 
 
@@ -370,7 +465,7 @@ def run_context_hijacking(quick: bool = True, rng: RngLike = None, checkpoint: s
     Parameters
     ----------
     quick : bool
-        Toy LM with 60 subjects and 400 steps, prepends 0..3 (full: 120, 1000, 0..5).
+        Toy LM with 60 subjects and 800 steps, prepends 0..3 (full: 120, 2000, 0..5).
     rng : None, int, SeedSequence or Generator
     checkpoint, counterfact : str
         Optional local causal-LM directory and COUNTERFACT JSON file; when the checkpoint
@@ -382,7 +477,7 @@ def run_context_hijacking(quick: bool = True, rng: RngLike = None, checkpoint: s
         ``prepends`` and the lists of :func:`hijack_curve`.
     notes : list of str
     """
-    n_subj, lm_steps, prepends = (60, 400, [0, 1, 2, 3]) if quick else (120, 1000, list(range(6)))
+    n_subj, lm_steps, prepends = (60, 800, [0, 1, 2, 3]) if quick else (120, 2000, list(range(6)))
     rec_rng, lm_rng = np.random.SeedSequence(int(as_rng(rng).integers(2**63))).spawn(2)
     if checkpoint:
         lm, tok = load_local_lm(checkpoint)
@@ -395,7 +490,9 @@ def run_context_hijacking(quick: bool = True, rng: RngLike = None, checkpoint: s
             train_toy_fact_lm(records, tmp, steps=lm_steps, rng=lm_rng)
             lm, tok = load_local_lm(tmp)
         curve = hijack_curve(lm, tok, records, prepends, "do not think of {} .")
+        curve["es_bayes"] = bayes_hijack_es(prepends)
         notes = ["Hijacking curve from a 2-layer GPT-2 trained from scratch on a synthetic "
-                 "corpus whose mention sentences co-occur with the answer: it shows the "
-                 "mechanism in a toy, not evidence about real LLMs."]
+                 "corpus in which mentions are evidence for the answer and facts are stated "
+                 "with 20% conflicting documents: it shows the mechanism in a toy, not "
+                 "evidence about real LLMs."]
     return {"prepends": prepends, **curve}, notes

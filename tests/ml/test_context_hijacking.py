@@ -85,7 +85,9 @@ def test_context_hijack_efficacy_exact_on_counting_lm():
     # counts after "do not think of rome . the x is in": ten words once, paris never
     z = 10 * np.e + 1
     assert out["p_false"] == pytest.approx(np.e / z) and out["p_true"] == pytest.approx(1 / z)
-    assert ch.context_hijack_efficacy(lm, tok, recs, 2, reverse=True)["es"] == 0.0
+    assert ch.context_hijack_efficacy(lm, tok, recs, 2, scheme="reverse")["es"] == 0.0
+    with pytest.raises(ValueError, match="scheme"):
+        ch.context_hijack_efficacy(lm, tok, recs, 1, scheme="sideways")
     with pytest.raises(ValueError, match="template"):
         ch.context_hijack_efficacy(lm, tok, recs, 1, template="no placeholder")
     with pytest.raises(ValueError, match="records"):
@@ -103,29 +105,43 @@ def test_load_local_lm_refuses_non_checkpoint(tmp_path):
 # context hijacking pipeline (toy LM trained from scratch, reloaded via from_pretrained)
 # --------------------------------------------------------------------------------------
 
+def test_control_target_is_neither_true_nor_false():
+    recs = ch.toy_fact_records(20, rng=3)
+    for i, rec in enumerate(recs):
+        assert ch._control_target(recs, i) not in (rec.target_true, rec.target_false)
+
+
+def test_bayes_hijack_es_threshold():
+    # odds after k mentions: eps / ((n-1)(1-eps)) * 9^k with p = 0.5, n = 8
+    assert ch.bayes_hijack_es([0, 1, 2, 3]) == [0.0, 0.0, 1.0, 1.0]
+    assert ch.bayes_hijack_es([0, 1, 2], p_fact_noise=0.0) == [0.0, 0.0, 0.0]
+    assert ch.bayes_hijack_es([1], p_fact_noise=0.5) == [1.0]  # 1/7 * 9 > 1
+
+
 @pytest.mark.slow
-def test_toy_lm_hijacking_pipeline(tmp_path):
+def test_toy_lm_is_hijacked_and_the_control_is_not(tmp_path):
+    """The effect itself, on the quick-mode toy LM (60 subjects, 800 steps), two seeds."""
     pytest.importorskip("transformers")
     curves = []
     for seed in (0, 1):
         rec_rng, lm_rng = np.random.SeedSequence(seed).spawn(2)
         recs = ch.toy_fact_records(60, rng=rec_rng)
-        ch.train_toy_fact_lm(recs, tmp_path / str(seed), steps=400, rng=lm_rng)
+        ch.train_toy_fact_lm(recs, tmp_path / str(seed), steps=800, rng=lm_rng)
         assert (tmp_path / str(seed) / "config.json").is_file()
         lm, tok = ch.load_local_lm(tmp_path / str(seed))
         curve = ch.hijack_curve(lm, tok, recs, [0, 1, 2, 3], "do not think of {} .")
-        assert all(0.0 <= v <= 1.0 for v in curve["es"] + curve["es_reverse"])
-        # the spec's assertable toy claims, per seed: ES(0) <= 0.1 and
-        # mean_k P(false | k prepends) >= 1.3 P(false | 0)
+        # without prepends the model answers the stored fact (measured ES(0) = 0.0, 0.0)
         assert curve["es"][0] <= 0.1
-        assert np.mean(curve["p_false"][1:]) >= 1.3 * curve["p_false"][0]
+        # three prepends naming the false city flip a majority of the answers (measured
+        # 0.70, 0.78), the control naming a third city does not (0.15, 0.05), and naming
+        # the true city never does (0.0)
+        assert curve["es"][3] >= 0.5
+        assert curve["es"][3] - curve["es_control"][3] >= 0.3
+        assert max(curve["es_reverse"]) <= 0.1
         curves.append(curve)
-    # reverse scheme (naming the true target) hijacks less, averaged over both seeds
-    es = np.mean([c["es"][1:] for c in curves])
-    es_rev = np.mean([c["es_reverse"][1:] for c in curves])
-    assert es_rev < es
-    assert np.mean([c["p_false_reverse"][1:] for c in curves]) < np.mean(
-        [c["p_false"][1:] for c in curves])
+    # ES grows with the number of prepends (mean over seeds; measured 0, .23, .49, .74)
+    es = np.mean([c["es"] for c in curves], axis=0)
+    assert es[0] < es[1] < es[2] < es[3]
     # the same code path runs on the shipped COUNTERFACT-style fixture (unknown words -> UNK)
     out = ch.context_hijack_efficacy(lm, tok, ch.load_counterfact(), 2)
     assert 0.0 <= out["es"] <= 1.0 and out["p_false"] > 0
