@@ -9,7 +9,7 @@ Grids and jobs (:mod:`sosrmt.sweep.grid`)
     A *job* is a module-level function ``f(*, rng: numpy.random.Generator, **params) -> dict``
     returning a flat dict of numbers, strings, booleans or None, given as the function or
     as ``"module:function"``.
-Running (:mod:`sosrmt.sweep.engine`)
+Running (:mod:`sosrmt.sweep.engine`, :mod:`sosrmt.sweep.executors`, :mod:`sosrmt.sweep.worker`)
     :func:`run_sweep` (``run_sweep(job, grid, store=None, jobs=None, executor=None,
     progress=None, quiet=False, retry_failed=True, timeout=None)`` -> list of
     :class:`Row`; crashing cells isolated, hanging cells stopped, cells claimed so that

@@ -1,8 +1,8 @@
 """Running a grid through an executor into a store.
 
-The main process owns the store: it submits cells to the executor (a bounded window of
-them at a time), and writes each finished cell in its own transaction as soon as its
-future completes. Workers only compute; they never touch the store, so any
+The main process owns the store: it claims each cell, submits it to the executor (a
+bounded window of them at a time), and writes each finished cell in its own transaction
+as soon as its future completes. Workers only compute; they never touch the store, so any
 ``concurrent.futures.Executor`` (a local process pool, a thread pool, a Dask client's
 executor) works unchanged.
 """
@@ -12,302 +12,41 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
-import functools
-import logging
-import multiprocessing
 import numbers
-import os
 import signal
-import socket
 import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from sosrmt._validation import check_int
+from sosrmt.sweep.executors import (
+    _executor_width,
+    _LocalPool,
+    dask_executor,
+    default_workers,
+    local_executor,
+)
 from sosrmt.sweep.grid import (
-    META_COLUMNS,
     Cell,
     Grid,
     check_job_signature,
     resolve_job,
 )
 from sosrmt.sweep.store import Row, Store
+from sosrmt.sweep.worker import _execute, _failure, _run_isolated, environment_versions
 
 __all__ = [
+    "SweepTerminated",
     "dask_executor",
     "default_workers",
     "environment_versions",
     "local_executor",
     "run_sweep",
 ]
-
-_BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-             "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-
-
-# --------------------------------------------------------------------------- worker side
-
-def _lock_status(versions: Mapping[str, str | None]) -> str | None:
-    """Whether ``versions`` are those of ``requirements/lock.txt`` beside the package source.
-
-    None when sosrmt does not run from a source tree with a lock (an installed wheel).
-    """
-    import sosrmt
-
-    lock = Path(sosrmt.__file__).resolve().parents[1] / "requirements" / "lock.txt"
-    if not lock.is_file():
-        return None
-    pinned = {}
-    for line in lock.read_text().splitlines():
-        name, sep, version = line.partition("==")
-        if sep and not line.startswith("#"):
-            pinned[name.strip().lower()] = version.strip()
-    differ = [f"{k} {v} (lock {pinned[k]})" for k, v in versions.items()
-              if k in pinned and v is not None and v != pinned[k]]
-    return "locked" if not differ else "unlocked: " + ", ".join(differ)
-
-
-@functools.cache
-def environment_versions() -> dict[str, str | None]:
-    """Versions of Python, sosrmt, numpy, scipy and the solvers in this process.
-
-    ``"lock"`` says whether they are the tested versions of ``requirements/lock.txt``
-    (``"locked"``, or ``"unlocked: ..."`` naming those that differ; None outside a
-    source tree).
-
-    Examples
-    --------
-    >>> v = environment_versions()
-    >>> sorted(v)
-    ['clarabel', 'cvxpy', 'lock', 'numpy', 'python', 'scipy', 'scs', 'sosrmt']
-    """
-    from importlib import metadata
-
-    import sosrmt
-
-    out: dict[str, str | None] = {"python": sys.version.split()[0],
-                                  "sosrmt": sosrmt.__version__}
-    for dist in ("numpy", "scipy", "cvxpy", "scs", "clarabel"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    out["lock"] = _lock_status({k: v for k, v in out.items() if k not in ("python", "sosrmt")})
-    return out
-
-
-_BLAS_LIMITED: int | None = None
-
-
-def _limit_blas(threads: int | None) -> None:
-    """Cap BLAS/OpenMP threads of this process (once; threadpoolctl + environment)."""
-    global _BLAS_LIMITED
-    if threads is None or _BLAS_LIMITED == threads:
-        return
-    for var in _BLAS_ENV:
-        os.environ[var] = str(threads)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=threads)
-    _BLAS_LIMITED = threads
-
-
-def _exit_when_gone(runner_pid: int) -> None:
-    """Watchdog thread of a pool worker: end the worker once the runner process is gone.
-
-    The workers are children of the forkserver, not of the runner, so a runner killed
-    with SIGKILL would otherwise leave them computing cells nobody will store.
-    """
-    while True:
-        time.sleep(1.0)
-        try:
-            os.kill(runner_pid, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:  # pragma: no cover - pid reused by another user's process
-            os._exit(1)
-
-
-def _init_worker(blas_threads: int | None, runner_pid: int | None = None) -> None:
-    """Initializer of local pool workers: Ctrl-C is the parent's business; one BLAS thread;
-    a watchdog ends the worker when the runner dies."""
-    import threading
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _limit_blas(blas_threads)
-    if runner_pid is not None:
-        threading.Thread(target=_exit_when_gone, args=(runner_pid,), daemon=True).start()
-
-
-@functools.cache
-def _job_function(name: str) -> Callable[..., Any]:
-    return resolve_job(name)[1]
-
-
-def _clean_results(out: Any, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Check that a job returned a flat dict of scalars; convert numpy scalars."""
-    if not isinstance(out, Mapping):
-        raise TypeError(f"job returned {type(out).__name__}, expected a dict of results")
-    clean: dict[str, Any] = {}
-    for key, value in out.items():
-        if not isinstance(key, str) or not key:
-            raise TypeError(f"job returned result name {key!r}, expected non-empty strings")
-        if key in params or key in META_COLUMNS:
-            raise ValueError(f"job returned result {key!r}, which clashes with a parameter "
-                             "or a bookkeeping column; rename it")
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            value = value.item()
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, bool | str) or value is None:
-            clean[key] = value
-        elif isinstance(value, numbers.Integral):
-            clean[key] = int(value)
-        elif isinstance(value, numbers.Real):
-            clean[key] = float(value)
-        else:
-            raise TypeError(f"job returned a {type(value).__name__} for result {key!r}, "
-                            "expected a number, a string, a boolean or None")
-    return clean
-
-
-def _execute(job: str, params: dict[str, Any], seed: int, spawn_key: tuple[int, ...],
-             blas_threads: int | None) -> dict[str, Any]:
-    """Run one cell (in whatever process the executor chose) and describe the outcome.
-
-    Exceptions of the job are caught and returned as an ``"error"`` outcome, so that a
-    failing cell never takes the sweep down.
-    """
-    _limit_blas(blas_threads)
-    started = datetime.now(UTC).isoformat()
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    try:
-        fn = _job_function(job)
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=tuple(spawn_key)))
-        results = _clean_results(fn(rng=rng, **params), params)
-        status, error, tb = "ok", None, None
-    except Exception as exc:
-        results, status = None, "error"
-        error = f"{type(exc).__name__}: {exc}"
-        tb = traceback.format_exc()
-    wall = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    return {"results": results, "status": status, "error": error, "traceback": tb,
-            "wall_time": wall, "cpu_time": cpu, "started_at": started,
-            "finished_at": datetime.now(UTC).isoformat(), "host": socket.gethostname(),
-            "pid": os.getpid(), "versions": environment_versions()}
-
-
-# --------------------------------------------------------------------------- executors
-
-def default_workers() -> int:
-    """CPU cores available to this process."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS / Windows
-        return os.cpu_count() or 1
-
-
-def local_executor(jobs: int | None = None, *, blas_threads: int | None = 1
-                   ) -> cf.ProcessPoolExecutor:
-    """The embedded default: a process pool with ``blas_threads`` BLAS threads per worker.
-
-    Workers are started with ``forkserver`` where available (forking a process that runs
-    threads, such as a progress bar or a Dask client, can deadlock) and ignore SIGINT,
-    so that Ctrl-C is handled once, by the sweep in the parent.
-    """
-    jobs = default_workers() if jobs is None else check_int(jobs, "jobs", minimum=1)
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["numpy", "sosrmt.sweep.engine"])
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                  initializer=_init_worker,
-                                  initargs=(blas_threads, os.getpid()))
-
-
-@contextlib.contextmanager
-def dask_executor(scheduler: str | None = None, *, n_workers: int | None = None,
-                  processes: bool = True) -> Iterator[cf.Executor]:
-    """A ``concurrent.futures`` executor backed by a Dask distributed client.
-
-    Parameters
-    ----------
-    scheduler : str, optional
-        Address of a running scheduler (``"tcp://host:8786"``). If None, a
-        ``LocalCluster`` with ``n_workers`` single-threaded workers is started and
-        closed on exit.
-    n_workers : int, optional
-        Workers of the local cluster (default: the available cores).
-    processes : bool
-        Local cluster workers as processes (default) or threads.
-
-    Notes
-    -----
-    Requires the ``distributed`` extra (``pip install 'sosrmt[distributed]'``). Tasks are
-    submitted with ``pure=False`` so that Dask never merges two cells.
-    """
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise ValueError("executor: Dask needs the distributed extra "
-                         "(pip install 'sosrmt[distributed]')") from exc
-    if scheduler is not None and n_workers is not None:
-        raise ValueError("scheduler/n_workers: give a scheduler address or a local cluster "
-                         "size, not both")
-    cluster = None
-    if scheduler is None:
-        n = default_workers() if n_workers is None else check_int(n_workers, "n_workers",
-                                                                   minimum=1)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-        client = Client(cluster)
-    else:
-        if not isinstance(scheduler, str) or "://" not in scheduler:
-            raise ValueError(f"scheduler: expected an address like 'tcp://host:8786', "
-                             f"got {scheduler!r}")
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise ValueError(f"scheduler: cannot connect to {scheduler!r} ({exc})") from None
-    try:
-        yield client.get_executor(pure=False)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def _executor_width(executor: Any) -> int:
-    client = getattr(executor, "_client", None)
-    if client is not None and hasattr(client, "nthreads"):
-        with contextlib.suppress(Exception):
-            return max(1, sum(client.nthreads().values()))
-    return int(getattr(executor, "_max_workers", 0) or default_workers())
-
-
-def _terminate_pool(pool: cf.ProcessPoolExecutor) -> None:
-    """Stop a local pool now: cancel queued cells and end the running workers."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
-    if terminate is not None:
-        terminate()
-        return
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        with contextlib.suppress(Exception):
-            p.terminate()
-    for p in procs:
-        with contextlib.suppress(Exception):
-            p.join(timeout=10)
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -488,67 +227,6 @@ def _make_row(name: str, cell: Cell, key: str, run_id: str,
             "params": cell.params, **outcome}
 
 
-def _failure(message: str, tb: str | None = None) -> dict[str, Any]:
-    """The outcome of a cell that produced no result of its own (crash, timeout)."""
-    return {"results": None, "status": "error", "error": message, "traceback": tb,
-            "wall_time": None, "cpu_time": None, "started_at": None,
-            "finished_at": datetime.now(UTC).isoformat(), "host": socket.gethostname(),
-            "pid": None, "versions": None}
-
-
-def _describe_exit(exitcode: int | None) -> str:
-    if exitcode is None:
-        return "did not exit"
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        return f"was killed by {name} (exit code {exitcode})"
-    return f"exited with code {exitcode} before returning a result"
-
-
-def _isolated_main(conn: Any, job: str, params: dict[str, Any], seed: int,
-                   spawn_key: tuple[int, ...], blas_threads: int | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn.send(_execute(job, params, seed, spawn_key, blas_threads))
-    conn.close()
-
-
-def _run_isolated(ctx: Any, job: str, cell: Cell, blas_threads: int | None,
-                  timeout: float | None) -> dict[str, Any]:
-    """Run one cell alone in a fresh process; a crash or a timeout is this cell's own.
-
-    Returns the job's outcome, or an error outcome naming the signal or exit code of the
-    process that died, or the timeout that was exceeded.
-    """
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_isolated_main, daemon=True,
-                       args=(send, job, cell.params, cell.seed, cell.spawn_key, blas_threads))
-    proc.start()
-    send.close()
-    try:
-        if recv.poll(timeout):
-            try:
-                outcome = recv.recv()
-            except EOFError:  # the process died without sending
-                outcome = None
-        else:
-            proc.kill()
-            proc.join()
-            return _failure(f"timeout: the cell ran longer than {timeout:g} s and was stopped")
-        proc.join()
-        if outcome is None:
-            return _failure(f"worker crash: the process running this cell "
-                            f"{_describe_exit(proc.exitcode)}")
-        return outcome
-    finally:
-        recv.close()
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-
-
 class SweepTerminated(KeyboardInterrupt):
     """Raised in the runner when it receives SIGTERM: handled like Ctrl-C (workers stopped)."""
 
@@ -628,26 +306,6 @@ def _run_cells(st: Store, name: str, todo: list[tuple[Cell, str]], run_id: str, 
     other = f", {counts['other']} computed by another runner" if counts["other"] else ""
     _say(quiet, f"sweep {name}: {counts['stored']} cells run, {counts['failed']} failed{other}"
                 + (f", store {st.path}" if st.path is not None else ""))
-
-
-class _LocalPool:
-    """The embedded process pool, rebuilt after a worker crash or a timeout."""
-
-    def __init__(self, jobs: int | None, blas_threads: int | None) -> None:
-        self.jobs = jobs or default_workers()
-        self.blas_threads = blas_threads
-        self.pool = local_executor(self.jobs, blas_threads=blas_threads)
-        self.ctx = self.pool._mp_context
-
-    def rebuild(self) -> None:
-        self.stop()
-        self.pool = local_executor(self.jobs, blas_threads=self.blas_threads)
-
-    def stop(self) -> None:
-        _terminate_pool(self.pool)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _wait_for_other(st: Store, name: str, cells: list[tuple[Cell, str]], run_id: str,
