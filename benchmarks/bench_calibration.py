@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from sosrmt.calibration import dense_subgraph_measure, tensor_pca_measure
-from sosrmt.calibration.shapes import dense_subgraph_shape_form, tensor_pca_shape_form
 from sosrmt.calibration.signed_measure import relative_min_eigenvalue
+from sosrmt.problems.dense_subgraph import dense_subgraph_measure, dense_subgraph_shape_form
+from sosrmt.problems.tensor_pca import tensor_pca_measure, tensor_pca_shape_form
 
 
 def _signed(problem: str, n: int, rng: np.random.Generator):

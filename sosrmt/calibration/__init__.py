@@ -1,16 +1,20 @@
-"""Pseudo-calibrated pseudo-expectations (spec §1.4–§1.8).
+"""Pseudo-calibration, generic part: priors, Hermite/Fourier machinery, signed measures and
+the shape form.
 
-Two exact constructions that agree entry by entry:
+Two exact constructions of a pseudo-calibrated pseudo-expectation that agree entry by entry
+(Hopkins, Kothari, Potechin, Raghavendra, Schramm, Steurer, arXiv 1710.05017, Section 2):
 
-* the **signed-measure form** (:class:`SignedMeasure`, :mod:`~sosrmt.calibration.models`):
-  enumerate the prior and reweight it by the truncated likelihood ratio :math:`F_D`;
-* the **shape form** (:mod:`~sosrmt.calibration.shapes`):
+* the **signed-measure form** (:class:`SignedMeasure`): enumerate the prior and reweight it
+  by the truncated likelihood ratio :math:`F_D`;
+* the **shape form** (:class:`ShapeForm`, :mod:`~sosrmt.calibration.shapes`):
   :math:`\\Lambda = \\sum_\\alpha\\lambda_\\alpha M_\\alpha` over graph-matrix shapes, which
   scales polynomially in :math:`n`.
 
 Either can be wrapped as a :class:`sosrmt.sos.PseudoExpectation`, so every check of the
 SoS engine applies unchanged. :mod:`~sosrmt.calibration.fourier` holds the brute-force
-pseudo-calibration (the definition, summed term by term) used as a test oracle.
+pseudo-calibration (the definition, summed term by term) used as a test oracle. The closed
+forms of :math:`F_D` and the shape coefficients of each problem live beside the problem
+in :mod:`sosrmt.problems`; :mod:`~sosrmt.calibration.reweighting` holds what they share.
 """
 
 from sosrmt.calibration.hermite import (
@@ -20,28 +24,20 @@ from sosrmt.calibration.hermite import (
     rademacher_hermite_mean,
     series_multiply,
 )
-from sosrmt.calibration.models import (
-    dense_subgraph_low_degree_norm,
-    dense_subgraph_measure,
-    pap_low_degree_norm,
-    pap_measure,
-    sparse_pca_low_degree_norm,
-    sparse_pca_measure,
-    subset_mobius_weights,
-    tensor_pca_low_degree_norm,
-    tensor_pca_measure,
-)
 from sosrmt.calibration.priors import (
     EnumeratedPrior,
     boolean_sphere,
     sparse_ternary,
     subset_prior,
 )
-from sosrmt.calibration.shapes import (
-    ShapeForm,
-    dense_subgraph_shape_form,
-    tensor_pca_shape_form,
+from sosrmt.calibration.reweighting import (
+    elementary_symmetric,
+    pair_overlap_expectation,
+    pap_low_degree_norm,
+    pap_measure,
+    subset_mobius_weights,
 )
+from sosrmt.calibration.shapes import ShapeClass, ShapeForm, canonical_form, evaluate_shapes
 from sosrmt.calibration.signed_measure import (
     CalibrationReport,
     SignedMeasure,
@@ -51,26 +47,23 @@ from sosrmt.calibration.signed_measure import (
 __all__ = [
     "CalibrationReport",
     "EnumeratedPrior",
+    "ShapeClass",
     "ShapeForm",
     "SignedMeasure",
     "boolean_sphere",
-    "dense_subgraph_low_degree_norm",
-    "dense_subgraph_measure",
-    "dense_subgraph_shape_form",
+    "canonical_form",
+    "elementary_symmetric",
+    "evaluate_shapes",
     "gaussian_hermite_moment",
     "hermite_e",
     "hermite_e_table",
+    "pair_overlap_expectation",
     "pap_low_degree_norm",
     "pap_measure",
     "rademacher_hermite_mean",
     "relative_min_eigenvalue",
     "series_multiply",
-    "sparse_pca_low_degree_norm",
-    "sparse_pca_measure",
     "sparse_ternary",
     "subset_mobius_weights",
     "subset_prior",
-    "tensor_pca_low_degree_norm",
-    "tensor_pca_measure",
-    "tensor_pca_shape_form",
 ]

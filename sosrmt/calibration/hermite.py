@@ -142,9 +142,9 @@ def gaussian_hermite_moment(alpha: Sequence[int], mean: object, cov_shift: objec
 
     Examples
     --------
-    >>> gaussian_hermite_moment([2], [0.0], [[0.5]])  # E He_2 of N(0, 1.5) is 0.5
+    >>> round(gaussian_hermite_moment([2], [0.0], [[0.5]]), 9)  # E He_2 of N(0, 1.5) is 0.5
     0.5
-    >>> gaussian_hermite_moment([3], [1.0], [[0.0]])  # mean shift: mu^3
+    >>> round(gaussian_hermite_moment([3], [1.0], [[0.0]]), 9)  # mean shift: mu^3
     1.0
     """
     alpha = tuple(check_int(a, "alpha", minimum=0) for a in alpha)

@@ -86,7 +86,7 @@ def boolean_sphere(n: int, *, scale: float | None = None) -> EnumeratedPrior:
     Examples
     --------
     >>> p = boolean_sphere(3)
-    >>> p.size, float(p.probs.sum()), round(float(np.sum(p.points[0] ** 2)), 12)
+    >>> p.size, round(float(p.probs.sum()), 9), round(float(np.sum(p.points[0] ** 2)), 12)
     (8, 1.0, 1.0)
     """
     n = check_int(n, "n", minimum=1)

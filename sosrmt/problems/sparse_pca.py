@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from math import comb
 from typing import Any
 
 import numpy as np
@@ -31,10 +32,14 @@ import numpy.typing as npt
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
 from sosrmt.calibration import (
     CalibrationReport,
+    EnumeratedPrior,
     SignedMeasure,
-    sparse_pca_low_degree_norm,
-    sparse_pca_measure,
+    hermite_e_table,
+    pair_overlap_expectation,
+    series_multiply,
+    sparse_ternary,
 )
+from sosrmt.calibration.reweighting import ROW_CHUNK, check_nonnegative, check_trunc
 from sosrmt.poly import Polynomial, variables
 from sosrmt.problems.protocol import RngLike
 from sosrmt.sos import Domain, PseudoExpectation, Semialgebraic, SosResult, solve
@@ -55,6 +60,8 @@ __all__ = [
     "sample_null",
     "sample_planted",
     "sos_value",
+    "sparse_pca_low_degree_norm",
+    "sparse_pca_measure",
     "spectral_statistic",
 ]
 
@@ -263,6 +270,100 @@ def sos_value(V: npt.ArrayLike, k: int, degree: int = 4, **solve_kwargs: Any) ->
     objective, domain = program(V, k)
     return solve(objective, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
                  **solve_kwargs)
+
+
+def sparse_pca_measure(V: npt.ArrayLike, delta: float, k: int, trunc: int, *, exact: bool = False,
+                       prior: EnumeratedPrior | None = None) -> SignedMeasure:
+    """Pseudo-calibrated signed measure for Wishart sparse PCA (spec §4.2).
+
+    Parameters
+    ----------
+    V : array_like, shape (m, d)
+        Samples :math:`v_j` as rows.
+    delta : float
+        Spike strength :math:`\\Delta \\ge 0`.
+    k : int
+        Sparsity, ``1 <= k <= d``.
+    trunc : int
+        Hermite-degree truncation :math:`D \\ge 2` (the objective has degree 2 in the data).
+    exact : bool
+        Exact-``k`` prior instead of the Bernoulli prior (default).
+    prior : EnumeratedPrior, optional
+        Overrides the prior.
+
+    Notes
+    -----
+    :math:`\\mathbb E[He_{\\alpha_j}(v_j)\\mid u] = \\mathbf 1[|\\alpha_j|\\text{ even}]
+    (|\\alpha_j|-1)!!\\,\\Delta^{|\\alpha_j|/2}u^{\\alpha_j}` (H4); summing with H5 gives
+    :math:`F_D = [t^{\\le D}]\\prod_j\\sum_l\\frac{(a/2)^l}{l!}He_{2l}(z_j)t^{2l}` with
+    :math:`z_j = \\langle u,v_j\\rangle/\\|u\\|`, :math:`a = \\Delta\\|u\\|^2`
+    (:math:`F \\equiv 1` at :math:`u = 0`).
+
+    Examples
+    --------
+    >>> mu = sparse_pca_measure(np.zeros((2, 3)), 1.0, 1, 2)
+    >>> abs(round(mu.e1, 12))   # E_u [1 + sum_j (a/2) He_2(0)] = 1 - 2 * E a / 2
+    0.0
+    """
+    V = check_finite_array(V, "V", ndim=2)
+    delta = check_nonnegative(delta, "delta")
+    m, d = V.shape
+    k = check_int(k, "k", minimum=1)
+    if k > d:
+        raise ValueError(f"k: expected a sparsity 1 <= k <= d = {d}, got {k}")
+    trunc = check_trunc(trunc, 2, "the objective sum_j <v_j, x>^2 has degree 2 in the data")
+    prior = sparse_ternary(d, k, exact=exact) if prior is None else prior
+    if prior.n != d:
+        raise ValueError(f"prior: expected a prior on {d} variables, got {prior.n}")
+    F = np.empty(prior.size)
+    L = trunc // 2
+    for start in range(0, prior.size, ROW_CHUNK):
+        u = prior.points[start:start + ROW_CHUNK]
+        norm2 = (u**2).sum(axis=1)
+        safe = np.where(norm2 > 0, np.sqrt(norm2), 1.0)
+        z = (u @ V.T) / safe[:, None]                           # (r, m)
+        a = delta * norm2                                       # (r,)
+        He = hermite_e_table(z, 2 * L)
+        ser = np.zeros((*z.shape, trunc + 1))
+        for l in range(L + 1):
+            ser[..., 2 * l] = ((a / 2) ** l / math.factorial(l))[:, None] * He[2 * l]
+        acc = ser[:, 0, :]
+        for j in range(1, m):
+            acc = series_multiply(acc, ser[:, j, :])
+        F[start:start + u.shape[0]] = acc.sum(axis=1)
+    return SignedMeasure(prior, prior.probs * F,
+                         f"sparse PCA m={m} d={d} k={k} Delta={delta:g} D={trunc}")
+
+
+def sparse_pca_low_degree_norm(d: int, k: int, m: int, delta: float, trunc: int, *,
+                               exact: bool = False) -> float:
+    """:math:`\\mathbb E K_D` for sparse PCA, by enumerating pairs of prior points.
+
+    Notes
+    -----
+    :math:`K_D = [t^{\\le D}](\\sum_l\\binom{2l}{l}(\\Delta\\rho/2)^{2l}t^{2l})^m`,
+    :math:`\\rho = \\langle u,u'\\rangle`.
+
+    Examples
+    --------
+    >>> round(sparse_pca_low_degree_norm(3, 1, 2, 0.0, 4), 9)
+    1.0
+    """
+    prior = sparse_ternary(d, k, exact=exact)
+    m = check_int(m, "m", minimum=1)
+    delta = check_nonnegative(delta, "delta")
+    trunc = check_int(trunc, "trunc", minimum=0)
+
+    def kernel(rho: np.ndarray) -> np.ndarray:
+        ser = np.zeros((*rho.shape, trunc + 1))
+        for l in range(trunc // 2 + 1):
+            ser[..., 2 * l] = comb(2 * l, l) * (delta * rho / 2) ** (2 * l)
+        acc = ser.copy()
+        for _ in range(m - 1):
+            acc = series_multiply(acc, ser)
+        return acc.sum(axis=-1)
+
+    return pair_overlap_expectation(prior, kernel)
 
 
 def pseudo_calibration(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,

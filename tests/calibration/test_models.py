@@ -9,15 +9,15 @@ import pytest
 
 from sosrmt.calibration import (
     boolean_sphere,
-    dense_subgraph_measure,
     pap_measure,
-    sparse_pca_measure,
     sparse_ternary,
     subset_mobius_weights,
     subset_prior,
-    tensor_pca_measure,
 )
 from sosrmt.calibration.fourier import gaussian_brute_force, rademacher_brute_force
+from sosrmt.problems.dense_subgraph import dense_subgraph_measure
+from sosrmt.problems.sparse_pca import sparse_pca_measure
+from sosrmt.problems.tensor_pca import tensor_pca_measure
 
 
 def _moments(mu, monos):

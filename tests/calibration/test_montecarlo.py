@@ -6,17 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from sosrmt.calibration import (
-    dense_subgraph_low_degree_norm,
-    dense_subgraph_measure,
-    pap_low_degree_norm,
-    pap_measure,
-    sparse_pca_low_degree_norm,
-    sparse_pca_measure,
-    tensor_pca_low_degree_norm,
-    tensor_pca_measure,
-)
-from sosrmt.calibration.models import tensor_contract
+from sosrmt.calibration import pap_low_degree_norm, pap_measure
+from sosrmt.problems.dense_subgraph import dense_subgraph_low_degree_norm, dense_subgraph_measure
+from sosrmt.problems.sparse_pca import sparse_pca_low_degree_norm, sparse_pca_measure
+from sosrmt.problems.tensor_pca import low_degree_norm as tensor_pca_low_degree_norm
+from sosrmt.problems.tensor_pca import tensor_contract, tensor_pca_measure
 
 
 def _check_mean(samples, expected):

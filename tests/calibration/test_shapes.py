@@ -4,14 +4,17 @@ signed-measure form (spec §8 A4), and reaches n = 40."""
 import numpy as np
 import pytest
 
-from sosrmt.calibration import dense_subgraph_measure, tensor_pca_measure
-from sosrmt.calibration.models import tensor_contract
-from sosrmt.calibration.shapes import (
+from sosrmt.problems.dense_subgraph import (
+    dense_subgraph_measure,
     dense_subgraph_shape_form,
     dense_subgraph_shape_objective,
     dense_subgraph_shape_residual,
     dense_subgraph_shapes,
+)
+from sosrmt.problems.tensor_pca import (
     symmetric_gaussians,
+    tensor_contract,
+    tensor_pca_measure,
     tensor_pca_shape_form,
     tensor_pca_shape_objective,
     tensor_pca_shapes,

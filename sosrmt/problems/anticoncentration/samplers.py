@@ -226,7 +226,8 @@ def isotropy_error(X: npt.ArrayLike) -> float:
 
     Examples
     --------
-    >>> float(isotropy_error(np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]])))
+    >>> round(float(isotropy_error(np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0],
+    ...                                        [0.0, -1.0]]))), 9)
     1.0
     """
     X = check_finite_array(X, "X", ndim=2)

@@ -1,7 +1,5 @@
-"""Planted slightly denser subgraph (PSDS; planted clique at :math:`q = 1/2`): samplers,
-program, ground truth, baselines, pseudo-calibration.
-
-Formulation (spec §5; Potechin–Rajendran "Machinery", arXiv 2011.04253; BHKKMP):
+"""Planted slightly denser subgraph (planted clique at :math:`q = 1/2`): samplers, program,
+ground truth, classical statistics.
 
 * null: :math:`G\\sim G(n,1/2)` encoded as a symmetric :math:`\\pm1` matrix (zero diagonal);
 * planted: each vertex joins :math:`S` independently with probability :math:`\\rho = k/n`
@@ -10,14 +8,9 @@ Formulation (spec §5; Potechin–Rajendran "Machinery", arXiv 2011.04253; BHKKM
 * program: :math:`x_i^2 = x_i`, :math:`\\sum_i x_i = k`; objective
   :math:`\\sum_{i<j}G_{ij}x_ix_j`, whose planted value is :math:`2q\\binom k2` (exact prior).
 
-Where this differs from the paper: PR's exact program and (k, q) regime could not be read
-(full text not available to the search tools here). For planted clique, BHKKMP relax the
-size constraint to the inequality :math:`\\sum_i x_i \\ge k` (the "soft" version; Pang,
-CCC 2021, abstract, proves the equality version): the residual reported here is that of the
-equality, so it over-states the violation of the soft program. Both truncations of the spec are
-implemented: T2 (vertex count :math:`|V(T)\\cup I|\\le\\tau`, BHKKMP style, the default) and
-T1 (Fourier degree). The phase-diagram ratio is :math:`kq/\\sqrt n` (the spectral threshold;
-edge counting needs :math:`k^2q \\gg n`).
+Models: Barak, Hopkins, Kelner, Kothari, Moitra, Potechin (planted clique, arXiv
+1604.03084); Jones, Potechin, Rajendran, Xu (slightly denser subgraph, arXiv 2106.14128).
+The pseudo-calibration is in :mod:`sosrmt.problems.dense_subgraph.calibration`.
 """
 
 from __future__ import annotations
@@ -30,31 +23,19 @@ import numpy as np
 import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_int, check_symmetric_matrix
-from sosrmt.calibration import (
-    CalibrationReport,
-    SignedMeasure,
-    dense_subgraph_low_degree_norm,
-    dense_subgraph_measure,
-)
 from sosrmt.poly import Polynomial, variables
 from sosrmt.problems.protocol import RngLike
-from sosrmt.sos import Domain, PseudoExpectation, Semialgebraic, SosResult, solve
+from sosrmt.sos import Domain, Semialgebraic, SosResult, solve
 
 __all__ = [
     "baselines",
     "brute_force",
-    "calibration_report",
     "edge_count",
-    "low_degree_norm",
-    "lowerbound_cell",
     "objective_polynomial",
     "planted_value",
     "program",
-    "pseudo_calibration",
-    "pseudo_expectation",
     "sample_null",
     "sample_planted",
-    "shape_report",
     "sos_value",
     "spectral_statistic",
 ]
@@ -223,151 +204,3 @@ def sos_value(G: npt.ArrayLike, k: int, degree: int = 4, **solve_kwargs: Any) ->
     objective, domain = program(G, k)
     return solve(objective, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
                  **solve_kwargs)
-
-
-def _prior_args(n: int, k: int, prior: str) -> dict[str, Any]:
-    if prior == "exact":
-        return {"k": k}
-    if prior == "bernoulli":
-        return {"rho": k / n}
-    raise ValueError(f"prior: expected 'bernoulli' or 'exact', got {prior!r}")
-
-
-def pseudo_calibration(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
-                       trunc: int | None = None, prior: str = "bernoulli") -> SignedMeasure:
-    """Pseudo-calibrated signed measure (spec §5.2): ``tau`` (T2, default 4) or ``trunc`` (T1)."""
-    G = _check_graph(G)
-    n, k = _check_nk(G.shape[0], k)
-    if tau is None and trunc is None:
-        tau = 4
-    return dense_subgraph_measure(G, _check_q(q), tau=tau, trunc=trunc,
-                                  **_prior_args(n, k, prior))
-
-
-def pseudo_expectation(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
-                       trunc: int | None = None, prior: str = "bernoulli",
-                       degree: int = 4) -> PseudoExpectation:
-    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
-    ``Semialgebraic`` domain of :func:`program` (:math:`x_i^2 = x_i`, :math:`\\sum x_i = k`)."""
-    _, domain = program(G, k)
-    mu = pseudo_calibration(G, k, q, tau=tau, trunc=trunc, prior=prior)
-    return mu.to_pseudo_expectation(domain, degree)
-
-
-def low_degree_norm(n: int, k: int, q: float, trunc: int, *, prior: str = "bernoulli") -> float:
-    """:math:`\\mathbb E K_D` under T1 (so :math:`\\mathrm{Var}_\\nu\\tilde{\\mathbb E}[1] =
-    \\mathbb E K_D - 1`)."""
-    n, k = _check_nk(n, k)
-    return dense_subgraph_low_degree_norm(n, _check_q(q), trunc, **_prior_args(n, k, prior))
-
-
-def calibration_report(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
-                       trunc: int | None = None, prior: str = "bernoulli",
-                       degree: int = 4) -> CalibrationReport:
-    """Diagnostics of spec §1.8; residual ``"cardinality"`` for :math:`\\sum_i x_i = k`, the
-    objective ratio against :func:`planted_value`.
-
-    Examples
-    --------
-    >>> G, _ = sample_planted(6, 3, 0.25, rng=0)
-    >>> rep = calibration_report(G, 3, 0.25, tau=4)
-    >>> rep.basis_size
-    22
-    """
-    G = _check_graph(G)
-    n = G.shape[0]
-    degree = check_int(degree, "degree", minimum=2)
-    if tau is not None and tau < degree:
-        raise ValueError(f"tau: the vertex-truncated measure is exact only for moments of "
-                         f"degree <= tau; expected tau >= degree = {degree}, got {tau}")
-    mu = pseudo_calibration(G, k, q, tau=tau, trunc=trunc, prior=prior)
-    pts = mu.prior.points
-    card = pts.sum(axis=1) - k
-    W = np.triu(G, 1)
-    obj = np.einsum("ri,ij,rj->r", pts, W, pts)
-    return mu.report(degree, constraints={"cardinality": (card, 1)}, objective=obj,
-                     target=planted_value(n, k, q, prior=prior) or None)
-
-
-def shape_report(G: npt.ArrayLike, k: int, q: float, *, tau: int = 4, prior: str = "bernoulli",
-                 degree: int = 4) -> CalibrationReport:
-    """Diagnostics of the **shape form** (vertex truncation only), which reaches
-    :math:`n\\ge40`; same fields as :func:`calibration_report`.
-
-    Examples
-    --------
-    >>> G, _ = sample_planted(6, 3, 0.25, rng=0)
-    >>> a, b = shape_report(G, 3, 0.25, tau=4), calibration_report(G, 3, 0.25, tau=4)
-    >>> bool(abs(a.mu_min - b.mu_min) < 1e-9 and abs(a.residual - b.residual) < 1e-9)
-    True
-    """
-    from sosrmt.calibration.shapes import (
-        dense_subgraph_shape_form,
-        dense_subgraph_shape_objective,
-        dense_subgraph_shape_residual,
-    )
-
-    G = _check_graph(G)
-    n, k = _check_nk(G.shape[0], k)
-    q = _check_q(q)
-    sf = dense_subgraph_shape_form(G, q, tau=tau, degree=degree, **_prior_args(n, k, prior))
-    return sf.report(degree, residuals={"cardinality": dense_subgraph_shape_residual(sf, k,
-                                                                                     degree)},
-                     objective=dense_subgraph_shape_objective(sf, G),
-                     target=planted_value(n, k, q, prior=prior) or None)
-
-
-def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4,
-                    k: int | None = None, truncation: str = "vertex",
-                    prior: str = "bernoulli", degree: int = 4,
-                    form: str = "auto") -> dict[str, float | int | str | None]:
-    """One phase-diagram cell; a sweep job (``"sosrmt.problems.dense_subgraph:lowerbound_cell"``).
-
-    :math:`k = \\lceil\\sqrt n\\rceil` by default and :math:`q = \\mathrm{ratio}\\cdot\\sqrt n/k`
-    (``ratio`` = :math:`kq/\\sqrt n`); ``trunc`` is :math:`\\tau` (``truncation="vertex"``) or
-    :math:`D` (``"degree"``). The instances are drawn from ``rng`` before anything depends
-    on ``form``.
-
-    Returns
-    -------
-    dict
-        Results only: ``k_used``, ``q``, ``form_used`` and the diagnostics of the null
-        instance and of the planted control (``planted_*``).
-
-    Examples
-    --------
-    >>> row = lowerbound_cell(rng=0, n=6, ratio=0.2)
-    >>> {"k_used", "q", "mu_min", "residual", "objective_ratio"} <= set(row)
-    True
-    """
-    gen = as_rng(rng)
-    n = check_int(n, "n", minimum=2)
-    k = max(2, math.ceil(math.sqrt(n))) if k is None else k
-    n, k = _check_nk(n, k)
-    trunc = check_int(trunc, "trunc", minimum=1)
-    degree = check_int(degree, "degree", minimum=2)
-    q = float(ratio) * math.sqrt(n) / k
-    if not 0 < q <= 0.5:
-        raise ValueError(f"ratio: gives q = ratio*sqrt(n)/k = {q:.3g}, expected q in (0, 1/2]")
-    if truncation not in ("vertex", "degree"):
-        raise ValueError(f"truncation: expected 'vertex' or 'degree', got {truncation!r}")
-    if form == "auto":
-        form = "signed" if (n <= 16 or truncation == "degree") else "shape"
-    if form not in ("signed", "shape"):
-        raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
-    if form == "shape" and truncation != "vertex":
-        raise ValueError("form: the shape form needs the vertex truncation (truncation='vertex')")
-    G = sample_null(n, rng=gen)
-    Gp, _ = sample_planted(n, k, q, prior=prior, rng=gen)
-    if form == "shape":
-        null = shape_report(G, k, q, tau=trunc, prior=prior, degree=degree)
-        planted = shape_report(Gp, k, q, tau=trunc, prior=prior, degree=degree)
-    else:
-        kw = {"tau": trunc} if truncation == "vertex" else {"trunc": trunc}
-        null = calibration_report(G, k, q, prior=prior, degree=degree, **kw)
-        planted = calibration_report(Gp, k, q, prior=prior, degree=degree, **kw)
-    return {"k_used": k, "q": q, "form_used": form,
-            "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
-            "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
-            "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,
-            "planted_objective_ratio": planted.objective_ratio}

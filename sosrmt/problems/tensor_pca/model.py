@@ -1,6 +1,4 @@
-"""Tensor PCA: samplers, polynomial program, ground truth, baselines, pseudo-calibration.
-
-Formulation (spec §3; Potechin–Rajendran "Machinery", arXiv 2011.04253):
+"""Tensor PCA: samplers, polynomial program, ground truth, classical baselines.
 
 * null: :math:`A \\in (\\mathbb R^n)^{\\otimes k}` with i.i.d. :math:`N(0,1)` entries over all
   :math:`n^k` **ordered** tuples (not symmetrised);
@@ -9,15 +7,11 @@ Formulation (spec §3; Potechin–Rajendran "Machinery", arXiv 2011.04253):
   :math:`\\lambda`;
 * program: maximise :math:`\\langle A, x^{\\otimes k}\\rangle` subject to
   :math:`\\|x\\|^2 = 1` (``variant="sphere"``) or :math:`x_i^2 = 1/n`
-  (``variant="boolean_sphere"``, whose optimum is brute-forceable). The pseudo-calibrated
-  :math:`\\tilde{\\mathbb E}` satisfies both exactly.
+  (``variant="boolean_sphere"``, whose optimum is brute-forceable).
 
-Where this differs from the paper: the paper's truncation is by shape size and its prior /
-constraint list could not be read (full text unavailable to the search tools here; the HSS
-abstract confirms the :math:`\\lambda \\le n^{3/4-\\varepsilon}` regime for :math:`k = 3` with a
-random unit spike). We implement the spec's Hermite-degree truncation T1, which makes
-:math:`\\tilde{\\mathbb E}` a signed reweighting of the prior (spec §1.5). The regime
-parameter of the phase diagrams is :math:`\\lambda/n^{k/4}`.
+The model is that of Hopkins, Shi, Steurer (arXiv 1507.03269) and Potechin–Rajendran
+(arXiv 2011.04253, Section 6); its pseudo-calibration is in
+:mod:`sosrmt.problems.tensor_pca.calibration`.
 """
 
 from __future__ import annotations
@@ -29,35 +23,24 @@ import numpy as np
 import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
-from sosrmt.calibration import (
-    CalibrationReport,
-    SignedMeasure,
-    boolean_sphere,
-    tensor_pca_low_degree_norm,
-    tensor_pca_measure,
-)
-from sosrmt.calibration.models import tensor_contract
+from sosrmt.calibration import boolean_sphere
+from sosrmt.calibration.reweighting import ROW_CHUNK
 from sosrmt.poly import Polynomial
 from sosrmt.problems.protocol import RngLike
-from sosrmt.sos import Domain, Hypercube, PseudoExpectation, SosResult, Sphere, solve
+from sosrmt.sos import Domain, Hypercube, SosResult, Sphere, solve
 
 __all__ = [
     "baselines",
     "brute_force",
-    "calibration_report",
     "hss_bound",
-    "low_degree_norm",
-    "lowerbound_cell",
     "objective_polynomial",
     "objective_values",
     "power_iteration",
     "program",
-    "pseudo_calibration",
-    "pseudo_expectation",
     "sample_null",
     "sample_planted",
-    "shape_report",
     "sos_value",
+    "tensor_contract",
     "unfolding_bound",
 ]
 
@@ -84,6 +67,19 @@ def _check_tensor(A: object) -> np.ndarray:
     if A.ndim < 2 or len(set(A.shape)) != 1:
         raise ValueError(f"A: expected a cubical tensor of order >= 2, got shape {A.shape}")
     return A
+
+
+def tensor_contract(A: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """:math:`T_r = \\langle A, x_r^{\\otimes k}\\rangle` for each row :math:`x_r` of ``X``."""
+    k = A.ndim
+    out = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], ROW_CHUNK):
+        x = X[start:start + ROW_CHUNK]
+        cur = np.tensordot(x, A, axes=([1], [0]))          # (r, n, ..., n)
+        for _ in range(k - 1):
+            cur = np.einsum("ri,ri...->r...", x, cur)
+        out[start:start + x.shape[0]] = cur
+    return out
 
 
 def sample_null(n: int, k: int = 3, *, rng: RngLike = None) -> np.ndarray:
@@ -147,7 +143,7 @@ def objective_polynomial(A: npt.ArrayLike, *, ring: str = "general") -> Polynomi
     Examples
     --------
     >>> p = objective_polynomial(np.eye(2))
-    >>> float(p.evaluate(np.array([0.6, 0.8])))
+    >>> round(float(p.evaluate(np.array([0.6, 0.8]))), 9)
     1.0
     """
     A = _check_tensor(A)
@@ -205,7 +201,7 @@ def unfolding_bound(A: npt.ArrayLike) -> float:
     -----
     :math:`\\langle A,x^{\\otimes k}\\rangle = (x^{\\otimes a})^\\top M x^{\\otimes b}\\le\\|M\\|`
     for unit :math:`x`. For :math:`k = 4` and i.i.d. noise the value is about :math:`2n`
-    (spec §3.3).
+    .
 
     Examples
     --------
@@ -224,7 +220,7 @@ def unfolding_bound(A: npt.ArrayLike) -> float:
 
 
 def hss_bound(A: npt.ArrayLike) -> float:
-    """Hopkins–Shi–Steurer spectral certificate for order 3 (spec §3.3): an upper bound on
+    """Hopkins–Shi–Steurer spectral certificate for order 3: an upper bound on
     :math:`\\langle A,x^{\\otimes3}\\rangle` over the unit sphere, of order
     :math:`n^{3/4}` for i.i.d. noise (against :math:`n` for the unfolding), asymptotically.
 
@@ -327,122 +323,3 @@ def sos_value(A: npt.ArrayLike, degree: int = 4, *, variant: str = "boolean_sphe
     objective, domain = program(A, variant)
     return solve(objective, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
                  **solve_kwargs)
-
-
-def pseudo_calibration(A: npt.ArrayLike, lam: float, trunc: int = 4) -> SignedMeasure:
-    """Pseudo-calibrated signed measure (spec §3.2), see
-    :func:`sosrmt.calibration.tensor_pca_measure`."""
-    return tensor_pca_measure(_check_tensor(A), _check_lam(lam), trunc)
-
-
-def pseudo_expectation(A: npt.ArrayLike, lam: float, trunc: int = 4, *, degree: int = 4,
-                       variant: str = "boolean_sphere") -> PseudoExpectation:
-    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
-    domain of :func:`program` (so ``.check()`` and every engine tool apply).
-
-    Examples
-    --------
-    >>> E = pseudo_expectation(sample_null(4, 3, rng=0), 0.5, 2)
-    >>> round(E.moment(0), 12)
-    1.0
-    """
-    _, domain = program(A, variant)
-    return pseudo_calibration(A, lam, trunc).to_pseudo_expectation(domain, degree)
-
-
-def low_degree_norm(n: int, k: int, lam: float, trunc: int) -> float:
-    """:math:`\\mathbb E K_D`, so that
-    :math:`\\mathrm{Var}_\\nu\\tilde{\\mathbb E}[1] = \\mathbb E K_D - 1`."""
-    return tensor_pca_low_degree_norm(n, k, lam, trunc)
-
-
-def calibration_report(A: npt.ArrayLike, lam: float, trunc: int = 4, *,
-                       degree: int = 4) -> CalibrationReport:
-    """Diagnostics of spec §1.8 for the pseudo-calibration on input ``A``.
-
-    The sphere constraint :math:`\\sum_i x_i^2 = 1` is reported as residual ``"sphere"``
-    (exactly 0 up to rounding); the objective ratio is
-    :math:`\\tilde{\\mathbb E}[\\langle A,x^{\\otimes k}\\rangle]/(\\tilde{\\mathbb E}[1]\\lambda)`.
-
-    Examples
-    --------
-    >>> A, _ = sample_planted(6, 3, 1.0, rng=0)
-    >>> rep = calibration_report(A, 1.0, 4)
-    >>> rep.residuals["sphere"] < 1e-12
-    True
-    """
-    mu = pseudo_calibration(A, lam, trunc)
-    pts = mu.prior.points
-    sphere = (pts**2).sum(axis=1) - 1.0
-    return mu.report(degree, constraints={"sphere": (sphere, 2)},
-                     objective=tensor_contract(np.asarray(A, dtype=float), pts),
-                     target=float(lam) if lam > 0 else None)
-
-
-def shape_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
-                 degree: int = 4) -> CalibrationReport:
-    """Diagnostics of the **shape form** (:func:`sosrmt.calibration.shapes.tensor_pca_shape_form`;
-    order 3 only), which reaches :math:`n \\ge 40` at ``trunc <= 2``; same fields as
-    :func:`calibration_report` (the sphere residual is 0 by construction).
-
-    Examples
-    --------
-    >>> A, _ = sample_planted(5, 3, 1.0, rng=0)
-    >>> a, b = shape_report(A, 1.0, 2), calibration_report(A, 1.0, 2)
-    >>> bool(abs(a.mu_min - b.mu_min) < 1e-9 and abs(a.objective - b.objective) < 1e-9)
-    True
-    """
-    from sosrmt.calibration.shapes import tensor_pca_shape_form, tensor_pca_shape_objective
-
-    lam = _check_lam(lam)
-    sf = tensor_pca_shape_form(_check_tensor(A), lam, trunc, degree=degree)
-    return sf.report(degree, residuals={"sphere": 0.0}, objective=tensor_pca_shape_objective(sf),
-                     target=lam if lam > 0 else None)
-
-
-def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: int = 3,
-                    degree: int = 4, form: str = "auto") -> dict[str, float | str | None]:
-    """One phase-diagram cell: :math:`\\lambda = \\mathrm{ratio}\\cdot n^{k/4}`, null input and
-    planted control; a sweep job (``"sosrmt.problems.tensor_pca:lowerbound_cell"``).
-
-    The instances are drawn from ``rng`` before anything depends on ``form``, so the
-    signed-measure and the shape form analyse the same instances for the same ``rng``.
-
-    Returns
-    -------
-    dict
-        Results only (no parameter is echoed): ``lam``, ``form_used`` and the null
-        diagnostics ``e1``, ``mu_min``, ``residual``, ``objective_ratio``,
-        ``negative_mass``, with the planted control's ``planted_e1``, ``planted_mu_min``,
-        ``planted_objective_ratio``.
-
-    Examples
-    --------
-    >>> row = lowerbound_cell(rng=0, n=6, ratio=0.25, trunc=4)
-    >>> {"lam", "mu_min", "residual", "objective_ratio", "form_used"} <= set(row)
-    True
-    >>> "n" in row or "ratio" in row
-    False
-    """
-    gen = as_rng(rng)
-    n, k = _check_nk(n, k)
-    ratio = _check_lam(ratio)
-    trunc = check_int(trunc, "trunc", minimum=1)
-    degree = check_int(degree, "degree", minimum=2)
-    lam = ratio * n ** (k / 4)
-    if form == "auto":
-        form = "signed" if n <= 18 else "shape"
-    if form not in ("signed", "shape"):
-        raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
-    if form == "shape" and k != 3:
-        raise ValueError(f"k: the shape form is implemented for k = 3, got k={k}")
-    A = sample_null(n, k, rng=gen)
-    Ap, _ = sample_planted(n, k, lam, rng=gen)
-    make = calibration_report if form == "signed" else shape_report
-    null = make(A, lam, trunc, degree=degree)
-    planted = make(Ap, lam, trunc, degree=degree)
-    return {"lam": lam, "form_used": form,
-            "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
-            "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
-            "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,
-            "planted_objective_ratio": planted.objective_ratio}

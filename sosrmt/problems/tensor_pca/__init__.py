@@ -1,0 +1,61 @@
+"""Tensor PCA (a problem module, see :mod:`sosrmt.problems.protocol`).
+
+:mod:`~sosrmt.problems.tensor_pca.model`: samplers, program, brute force, spectral
+certificates, SoS value; :mod:`~sosrmt.problems.tensor_pca.calibration`: pseudo-calibration
+(signed-measure and shape forms), diagnostics and the phase-diagram cell
+(the sweep job ``"sosrmt.problems.tensor_pca:lowerbound_cell"``).
+"""
+
+from sosrmt.problems.tensor_pca.calibration import (
+    calibration_report,
+    low_degree_norm,
+    lowerbound_cell,
+    pseudo_calibration,
+    pseudo_expectation,
+    shape_report,
+    symmetric_gaussians,
+    tensor_pca_measure,
+    tensor_pca_shape_form,
+    tensor_pca_shape_objective,
+    tensor_pca_shapes,
+)
+from sosrmt.problems.tensor_pca.model import (
+    baselines,
+    brute_force,
+    hss_bound,
+    objective_polynomial,
+    objective_values,
+    power_iteration,
+    program,
+    sample_null,
+    sample_planted,
+    sos_value,
+    tensor_contract,
+    unfolding_bound,
+)
+
+__all__ = [
+    "baselines",
+    "brute_force",
+    "calibration_report",
+    "hss_bound",
+    "low_degree_norm",
+    "lowerbound_cell",
+    "objective_polynomial",
+    "objective_values",
+    "power_iteration",
+    "program",
+    "pseudo_calibration",
+    "pseudo_expectation",
+    "sample_null",
+    "sample_planted",
+    "shape_report",
+    "sos_value",
+    "symmetric_gaussians",
+    "tensor_contract",
+    "tensor_pca_measure",
+    "tensor_pca_shape_form",
+    "tensor_pca_shape_objective",
+    "tensor_pca_shapes",
+    "unfolding_bound",
+]
