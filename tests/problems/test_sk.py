@@ -73,3 +73,144 @@ def test_bad_coupling_matrices():
         sk.brute_force_max(np.zeros((30, 30)))
     with pytest.raises(ValueError, match="degree"):
         sk.sos_value(sk.sk_instance(4, 0), degree=3)
+
+
+# ---------------------------------------------------------------- protocol names, planted
+def test_protocol_names_agree_with_the_seeded_instance():
+    np.testing.assert_array_equal(sk.sample_null(7, rng=3), sk.sk_instance(7, seed=3))
+    W = sk.sk_instance(6, seed=1)
+    assert sk.brute_force(W)[0] == sk.brute_force_max(W)[0]
+    poly, dom = sk.program(W)
+    x = sk.brute_force(W)[1]
+    assert dom.nvars == 6 and float(poly.evaluate(x)) == pytest.approx(float(x @ W @ x))
+    base = sk.baselines(W)
+    assert base["sos2"] <= base["sos2_bound"] + 1e-9 <= base["spectral"] + 1e-6
+
+
+def test_planted_instance_definition():
+    Wp, x = sk.sample_planted(40, beta=3.0, rng=5)
+    gen = np.random.default_rng(5)
+    W0 = sk.sample_null(40, rng=gen)
+    x0 = gen.choice(np.array([-1.0, 1.0]), size=40)
+    expected = W0 + 3.0 / np.sqrt(40) * np.outer(x0, x0)
+    np.fill_diagonal(expected, 0)
+    np.testing.assert_allclose(Wp, expected)
+    np.testing.assert_array_equal(x, x0)
+
+
+# ---------------------------------------------------------------- no silent success
+@pytest.mark.parametrize("scale", [1e154, 1e300])
+def test_failed_solves_are_reported_never_a_silent_chain(scale):
+    W = sk.sk_instance(6, seed=0) * scale
+    row = sk.value_chain(W)
+    assert row["failed"], row  # SCS cannot work at this scale: the stages say so
+    for d in (2, 4):
+        if f"sos{d}" in row["failed"]:
+            assert row[f"sos{d}_bound"] is None and row[f"sos{d}_status"] != "optimal"
+    assert row["chain_ok"] is None
+    assert np.isfinite(row["spectral"])  # the Frobenius norm no longer overflows
+
+
+def test_value_chain_validates_once(monkeypatch):
+    calls = []
+    real = sk.chain.validate_coupling
+
+    def counting(W, name="W"):
+        calls.append(name)
+        return real(W, name)
+
+    monkeypatch.setattr(sk.chain, "validate_coupling", counting)
+    sk.value_chain(sk.sk_instance(6, seed=0))
+    assert len(calls) == 1
+
+
+def test_value_chain_bm_method_and_bad_method():
+    W = sk.sk_instance(10, seed=2)
+    row = sk.value_chain(W, degrees=(2,), method="bm")
+    sdp = sk.sos_value(W, 2)
+    assert row["method"] == "bm" and row["chain_ok"] is True
+    assert row["sos2"] == pytest.approx(sdp.value, rel=1e-5)
+    assert row["opt"] <= row["sos2_bound"] <= row["spectral"]
+    with pytest.raises(ValueError, match="method"):
+        sk.value_chain(W, method="xyz")
+    with pytest.raises(ValueError, match="degrees"):
+        sk.value_chain(W, degrees=(3,))
+
+
+def test_nonsymmetric_nonfinite_complex_refused_before_work():
+    with pytest.raises(ValueError, match="symmetric"):
+        sk.value_chains(W=np.array([[0.0, 1.0], [2.0, 0.0]]))
+    with pytest.raises(ValueError, match="finite"):
+        sk.value_chain(np.array([[0.0, np.inf], [np.inf, 0.0]]))
+    with pytest.raises(TypeError, match="real"):
+        sk.value_chain(np.array([[0, 1j], [1j, 0]]))
+
+
+# ---------------------------------------------------------------- best found beyond brute force
+@pytest.mark.parametrize("seed", range(3))
+def test_best_cut_is_a_certified_lower_bound_and_usually_optimal(seed):
+    W = sk.sk_instance(18, seed=seed)
+    opt = sk.brute_force_max(W)[0]
+    value, x = sk.best_cut(W, rng=seed)
+    assert set(np.abs(x)) == {1.0} and value == pytest.approx(float(x @ W @ x))
+    assert value <= opt + 1e-9
+    assert value >= 0.97 * opt  # 64 restarts of local search on n = 18
+
+
+def test_local_search_ends_at_a_local_maximum():
+    W = sk.sk_instance(30, seed=1)
+    X = sk.local_search(W, np.random.default_rng(0).choice([-1.0, 1.0], size=(5, 30)))
+    for x in X:
+        gains = -4 * x * (W @ x)
+        assert np.all(gains <= 1e-9)
+
+
+def test_value_chain_beyond_brute_force_labels_best_found():
+    W = sk.sk_instance(40, seed=0)
+    row = sk.value_chain(W, degrees=(2,), method="bm")
+    assert row["opt"] is None and row["best_found"] is not None
+    cut = np.asarray(row["best_cut"])
+    assert row["best_found"] == pytest.approx(float(cut @ W @ cut))
+    assert row["best_found"] <= row["sos2_bound"] and row["chain_ok"] is True
+
+
+# ---------------------------------------------------------------- figures
+def _chain_table():
+    rows = []
+    for n in (6, 8, 10):
+        row = {"n": n}
+        for key, v in (("opt", 1.3), ("sos4_bound", 1.3), ("sos2_bound", 1.6),
+                       ("spectral", 1.95)):
+            row[f"{key}_mean"], row[f"{key}_se"] = v + 0.01 * n, 0.02
+        rows.append(row)
+    return rows
+
+
+def test_value_chain_plot_opt_visible_and_legend_off_the_reference_lines(tmp_path):
+    fig = sk.plot_value_chain(_chain_table(), tmp_path / "chain.png")
+    assert (tmp_path / "chain.png").stat().st_size > 0
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    # the legend's box, in data coordinates, does not cross the line y = 2 inside the axes
+    box = ax.get_legend().get_window_extent().transformed(ax.transData.inverted())
+    x0, x1 = ax.get_xlim()
+    assert box.x0 >= x1 or box.x1 <= x0 or not (box.y0 <= 2.0 <= box.y1)
+    # OPT drawn hollow, above SOS_4, so that it shows where the two are equal
+    lines = {ln.get_label(): ln for ln in ax.lines}
+    conts = {c.get_label(): c for c in ax.containers}
+    opt_line = conts["OPT (brute force)"].lines[0]
+    sos4_line = conts["SOS$_4$ (degree 4, rigorous bound)"].lines[0]
+    assert opt_line.get_fillstyle() == "none"
+    assert opt_line.get_zorder() > sos4_line.get_zorder()
+    assert opt_line.get_markersize() > sos4_line.get_markersize()
+    refs = [tuple(float(v) for v in ln.get_ydata()) for ln in lines.values()]
+    assert (2.0, 2.0) in refs and (sk.PARISI, sk.PARISI) in refs
+
+
+def test_goe_edge_plot_shows_the_limit_two():
+    fig = sk.plot_goe_edge([{"n": n, "norm_over_sqrt_n_mean": 2 - n**-0.6,
+                             "norm_over_sqrt_n_se": 0.01} for n in (25, 50, 100)])
+    ax = fig.axes[0]
+    ref = [ln for ln in ax.lines if tuple(float(v) for v in ln.get_ydata()) == (2.0, 2.0)]
+    assert ref and "2" in ref[0].get_label()
+    assert ax.get_ylim()[0] < 2.0 < ax.get_ylim()[1]

@@ -20,7 +20,8 @@ The package follows the problem protocol of :mod:`sosrmt.problems`:
 * upper bounds: :func:`spectral_bound`, :func:`sos_value` (degree 2 or 4 through the
   engine), :func:`burer_monteiro` (degree 2 at large n with a dual certificate),
   :func:`baselines`;
-* the chain of one instance: :func:`value_chain` (``method="sos"`` or ``"bm"``), with every
+* the chain of one instance: :func:`value_chain` (``method="sos"`` or ``"bm"``), of several
+  :func:`value_chains`, with every
   stage's memory and time estimated and checked first (:func:`estimate_resources`);
 * sweep jobs :func:`chain_job` and :func:`lowerbound_cell` (the PAP-to-SK transfer);
 * figures :func:`plot_value_chain`, :func:`plot_goe_edge`.
@@ -34,7 +35,7 @@ from sosrmt.problems.sk.bounds import (
     sos_value,
     spectral_bound,
 )
-from sosrmt.problems.sk.chain import chain_job, lowerbound_cell, value_chain
+from sosrmt.problems.sk.chain import chain_job, lowerbound_cell, value_chain, value_chains
 from sosrmt.problems.sk.exact import BRUTE_FORCE_MAX_N, brute_force, brute_force_max
 from sosrmt.problems.sk.heuristic import best_cut, local_search
 from sosrmt.problems.sk.instance import (
@@ -79,4 +80,5 @@ __all__ = [
     "spectral_bound",
     "validate_coupling",
     "value_chain",
+    "value_chains",
 ]

@@ -14,10 +14,10 @@ from sosrmt._validation import as_rng, check_int
 from sosrmt.problems.sk.bounds import _burer_monteiro, _sos, _spectral
 from sosrmt.problems.sk.exact import BRUTE_FORCE_MAX_N, _brute_force
 from sosrmt.problems.sk.heuristic import _best_cut
-from sosrmt.problems.sk.instance import SeedLike, sample_null, validate_coupling
+from sosrmt.problems.sk.instance import SeedLike, sample_null, sk_instance, validate_coupling
 from sosrmt.problems.sk.resources import check_resources, estimate_resources
 
-__all__ = ["chain_job", "lowerbound_cell", "value_chain"]
+__all__ = ["chain_job", "lowerbound_cell", "value_chain", "value_chains"]
 
 METHODS = ("sos", "bm")
 
@@ -161,6 +161,56 @@ def value_chain(
     bar.close()
     out["chain_ok"] = None if out["failed"] else _chain_holds(out, degrees)
     return out
+
+
+def value_chains(
+    n: int | None = None,
+    *,
+    seeds: int = 1,
+    seed: int = 0,
+    W: ArrayLike | None = None,
+    degrees: tuple[int, ...] = (2, 4),
+    method: str = "sos",
+    brute: bool | None = None,
+    progress: bool = False,
+    memory_limit: float | None = None,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """:func:`value_chain` of the instances ``sk_instance(n, seed + i)``, or of one ``W``.
+
+    Everything is checked before the first instance is drawn: the arguments, and the
+    memory of every stage at size ``n`` (one line with the estimate when it would not fit).
+    Each row gets its ``seed`` (None for a given ``W``).
+
+    Examples
+    --------
+    >>> rows = value_chains(6, seeds=2, degrees=(2,))
+    >>> [r["seed"] for r in rows], all(r["chain_ok"] for r in rows)
+    ([0, 1], True)
+    """
+    degrees = _check_degrees(degrees)
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+    if W is not None:
+        W = validate_coupling(W)
+        row = value_chain(W, degrees=degrees, method=method, brute=brute, progress=progress,
+                          memory_limit=memory_limit, **options)
+        return [{"seed": None, **row}]
+    if n is None:
+        raise TypeError("n: expected the number of spins (or a matrix W)")
+    n = check_int(n, "n", minimum=2)
+    seeds = check_int(seeds, "seeds", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    use_brute = n <= BRUTE_FORCE_MAX_N if brute is None else brute
+    check_resources(estimate_resources(n, degrees=degrees, method=method, brute=use_brute),
+                    memory_limit=memory_limit)
+    rows = []
+    for s in range(seed, seed + seeds):
+        W = sk_instance(n, seed=s)
+        row = value_chain(W, degrees=degrees, method=method, brute=use_brute, rng=s,
+                          progress=progress, memory_limit=memory_limit, **options)
+        rows.append({"seed": s, **row})
+    return rows
 
 
 def _chain_holds(out: dict[str, Any], degrees: tuple[int, ...]) -> bool:

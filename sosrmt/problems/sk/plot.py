@@ -17,8 +17,8 @@ PARISI = 2 * 0.7632
 
 _SERIES = {
     "spectral": (r"$n\lambda_{\max}(W)$", {"marker": "^", "color": "C3"}),
-    "sos2": ("SOS$_2$ (degree 2)", {"marker": "v", "color": "C2"}),
-    "sos4": ("SOS$_4$ (degree 4)", {"marker": "o", "color": "C1", "ms": 5}),
+    "sos2": ("SOS$_2$ (degree 2, rigorous bound)", {"marker": "v", "color": "C2"}),
+    "sos4": ("SOS$_4$ (degree 4, rigorous bound)", {"marker": "o", "color": "C1", "ms": 5}),
     "best_found": ("best cut found (lower bound on OPT)",
                    {"marker": "D", "color": "C4", "fillstyle": "none", "ls": "-."}),
     # drawn last, hollow and larger, so that it stays visible where SOS_4 equals it
@@ -57,7 +57,9 @@ def plot_value_chain(
     table : sequence of dict
         One dict per n with ``n`` and ``<key>_mean`` / ``<key>_se`` entries for keys among
         ``opt``, ``best_found``, ``sos4``, ``sos2``, ``spectral`` (the output of
-        :func:`sosrmt.sweep.aggregate` over :func:`~sosrmt.problems.sk.chain_job` rows).
+        :func:`sosrmt.sweep.aggregate` over :func:`~sosrmt.problems.sk.chain_job` rows);
+        ``sos4_bound`` and ``sos2_bound``, the rigorous bounds, are drawn instead of the
+        values when present.
     path : path, optional
         Write a PNG there.
     ax : Axes, optional
@@ -83,6 +85,8 @@ def plot_value_chain(
     fig, ax = _axes(ax, (8.0, 4.2))
     ns = np.array([r["n"] for r in table], dtype=float)
     for key, (label, style) in _SERIES.items():
+        if key in ("sos2", "sos4") and any(f"{key}_bound_mean" in r for r in table):
+            key = f"{key}_bound"  # the rigorous bound where the table has it
         mean = _column(table, f"{key}_mean")
         if np.all(np.isnan(mean)):
             continue

@@ -8,10 +8,10 @@ stage                     elements                           measured cost
 ========================  ================================  ==============================
 instance                  :math:`n^2` floats                 2 arrays while it is built
 brute force               :math:`\\min(2^{n-1}, 2^{24})`      4 float blocks of that size
-SoS degree 2 (SCS)        :math:`n^3` and cone entries       10 B per :math:`n^3` + 1 kB/entry
-SoS degree 4 (SCS)        cone entries of both blocks        1 kB per entry (n = 20 ... 50)
-Burer--Monteiro           :math:`n^2` (dual eigensolver)     3 :math:`n\\times n` arrays
-spectral bound            :math:`n^2`                        2 :math:`n\\times n` arrays
+SoS degree 2 (SCS)        :math:`n^3` and cone entries       11 B per :math:`n^3` + 1.8 kB/entry
+SoS degree 4 (SCS)        cone entries of both blocks        1.8 kB per entry (n = 16 ... 28)
+Burer--Monteiro           :math:`n^2` (dual eigensolver)     2 :math:`n\\times n` arrays
+spectral bound            :math:`n^2`                        1.5 :math:`n\\times n` arrays
 ========================  ================================  ==============================
 
 The coupling matrix is held through every stage, so the peak is the instance plus the
@@ -39,8 +39,9 @@ __all__ = [
 ]
 
 _F8 = 8.0
-#: Bytes per cone entry of the SCS workspace and certificate, degree 4 (measured 0.98-1.04 kB).
-SOS_BYTES_PER_ENTRY = 1100.0
+#: Bytes per cone entry of a whole solve (SCS workspace, polishing, certificate): measured
+#: 1.61-1.73 kB at n = 16, 20, 24, 28 (degree 4).
+SOS_BYTES_PER_ENTRY = 1800.0
 #: Bytes per n^3 of the degree-2 solve (measured 9.4-10.2 at n = 300, 600).
 SOS2_BYTES_PER_N3 = 11.0
 #: Seconds per (even block size)^3 of one SCS iteration (one eigendecomposition), degree 4.
@@ -186,7 +187,7 @@ def estimate_resources(
             stages.append(
                 Stage(
                     "degree-2 Burer-Monteiro",
-                    3 * _F8 * nn + 10 * _F8 * n * k,
+                    2 * _F8 * nn + 10 * _F8 * n * k,
                     BM_SECONDS_PER_N2K * nn * k * BM_ITERATIONS + EIG_SECONDS_PER_N3 * nn * n,
                 )
             )
@@ -198,7 +199,7 @@ def estimate_resources(
         iters = SOS4_ITERATIONS if d == 4 else 500
         seconds = iters * (SOS_SECONDS_PER_N3 * float(block) ** 3 + 2e-8 * entries)
         stages.append(Stage(f"degree-{d} SoS (SCS)", nbytes, seconds))
-    stages.append(Stage("spectral bound", 2 * _F8 * nn, EIG_SECONDS_PER_N3 * nn * n))
+    stages.append(Stage("spectral bound", 1.5 * _F8 * nn, EIG_SECONDS_PER_N3 * nn * n))
     instance = (3 if planted else 2) * _F8 * nn
     return ResourceEstimate(n=n, instance_bytes=instance, stages=tuple(stages))
 
@@ -252,9 +253,11 @@ def check_resources(
     """
     limit = available_memory() if memory_limit is None else float(memory_limit)
     if estimate.peak_bytes > limit:
+        sos = any("SoS" in s.name for s in estimate.stages)
+        hint = "lower n or the degree; Burer-Monteiro for degree 2" if sos else "lower n"
         raise ValueError(
             f"n: refused before any work: {estimate.summary()}; the limit is "
-            f"{_fmt_bytes(limit)} of memory (lower n or the degree; --bm for degree 2)"
+            f"{_fmt_bytes(limit)} of memory ({hint})"
         )
     if max_seconds is not None and estimate.seconds > max_seconds:
         raise ValueError(
