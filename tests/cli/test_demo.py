@@ -9,7 +9,8 @@ def test_demo_outputs(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--jobs", "1", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    for name in ("results.sqlite", "sk_chain.png", "z_norm.png", "sweep-goe/goe_norm.png"):
+    for name in ("results.sqlite", "sk_chain.png", "z_norm.png", "sweep-goe/goe_norm.png",
+                 "sweep-goe/goe_edge.png"):
         assert (out / name).stat().st_size > 0
     assert payload["sk_chain"]["all_chains_hold"]
     assert payload["exact_certificate"]["verified"]

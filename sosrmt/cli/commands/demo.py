@@ -5,7 +5,8 @@ It runs, within a few minutes on two cores:
 1. the SK value chain OPT <= SOS_4 <= SOS_2 <= n lambda_max over n and seeds, through the
    sweep engine (results in ``results.sqlite``, plot ``sk_chain.png``);
 2. an exact rational verification of one degree-4 SoS certificate;
-3. the GOE norm sweep ||W|| / sqrt(n) -> 2 (``sweep-goe/``, plot ``goe_norm.png``);
+3. the GOE norm sweep ||W|| / sqrt(n) -> 2 (``sweep-goe/``, plots ``goe_norm.png``, the
+   log-log slope, and ``goe_edge.png``, ||W|| / sqrt(n) against its limit 2);
 4. the spectral norm of the Z graph matrix against n (matrix-free, through the sweep
    engine) with its fitted slope and the vertex-separator prediction (``z_norm.png``).
 """
@@ -63,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
     text.append(
         format_table(
             table,
-            ["n", "opt_mean", "sos4_mean", "sos2_mean", "spectral_mean", "tight_fraction"],
-            headers=["n", "OPT", "SOS_4", "SOS_2", "n*lmax", "tight frac"],
+            ["n", "opt_mean", "sos4_bound_mean", "sos2_bound_mean", "spectral_mean",
+             "tight_fraction"],
+            headers=["n", "OPT", "SOS_4 bound", "SOS_2 bound", "n*lmax", "tight frac"],
         )
     )
     text.append(f"chain OPT <= SOS_4 <= SOS_2 <= n lambda_max holds on every instance: {chain_ok}")
@@ -79,22 +81,25 @@ def run(args: argparse.Namespace) -> int:
         "n": 8,
         "opt": opt,
         "sos4": res.value,
+        "sos4_bound": res.bound,
         "verified": bool(proof),
         "exact_bound": float(proof.bound) if proof else None,
         "reason": proof.reason if proof is not None else res.status,
     }
     text.append(
         f"\nexact certificate (SK n=8, seed {args.seed}): OPT = {opt:.6f}, "
-        f"SOS_4 = {res.value:.6f}; " + (proof.reason if proof else "not verified")
+        f"SOS_4 bound = {res.bound:.6f}; " + (proof.reason if proof else "not verified")
     )
 
     # 3. GOE sweep
     _log(args, "[3/4] GOE norm sweep ||W||/sqrt(n) -> 2")
     goe = demo_sweep(out / "sweep-goe", seed=args.seed, quiet=quiet, jobs=args.jobs)
+    edge = out / "sweep-goe" / "goe_edge.png"
+    sk.plot_goe_edge(goe["table"], edge)
     payload["goe"] = {k: goe[k] for k in ("slope", "slope_se", "cells", "table")}
     text.append(
         f"\nGOE norm: fitted log-log slope {goe['slope']:.3f} +- {goe['slope_se']:.3f} "
-        "(theory 0.5); plot " + str(goe["plot"])
+        f"(theory 0.5); plots {goe['plot']} and {edge} (||W||/sqrt(n) against its limit 2)"
     )
 
     # 4. graph matrix norms
