@@ -1,11 +1,12 @@
-"""From planted affine planes to Sherrington–Kirkpatrick (MRX reduction, as used by GJJPR).
+"""From planted affine planes to Sherrington–Kirkpatrick (the reduction of Mohanty–Raghavendra–Xu,
+arXiv 1911.01411, as used by Ghosh–Jeronimo–Jones–Potechin–Rajendran, arXiv 2009.01874).
 
 Given an SK coupling :math:`W` (size :math:`N`, PAP's :math:`m`) and a subspace dimension
 :math:`p` (PAP's :math:`n`), let :math:`U\\in\\mathbb R^{N\\times p}` hold the top-:math:`p`
 eigenvectors of :math:`W`, :math:`O` a Haar orthogonal :math:`p\\times p` matrix and
 :math:`D = \\sqrt N\\,UO`, whose rows :math:`d_u` are approximately :math:`N(0, I_p)`. A PAP
 pseudo-expectation :math:`\\tilde{\\mathbb E}_{PAP}` on :math:`v` with inputs :math:`d_u` gives
-:math:`\\tilde{\\mathbb E}_{SK}[f(x)] := \\tilde{\\mathbb E}_{PAP}[f(Dv)]` (spec §2.3):
+:math:`\\tilde{\\mathbb E}_{SK}[f(x)] := \\tilde{\\mathbb E}_{PAP}[f(Dv)]`:
 
 * :math:`x_u = \\langle d_u, v\\rangle`, so :math:`x_u^2 = 1` is the PAP constraint;
 * :math:`x^\\top Wx - \\lambda_p\\|x\\|^2 = v^\\top D^\\top(W-\\lambda_pI)Dv` is a PSD quadratic
@@ -14,11 +15,10 @@ pseudo-expectation :math:`\\tilde{\\mathbb E}_{PAP}` on :math:`v` with inputs :m
   support, since :math:`D^\\top D = NI`);
 * semicircle edge: :math:`\\lambda_p/\\sqrt N\\approx 2-(3\\pi p/(2N))^{2/3}`.
 
-Formulation notes: the reduction is [V concept] in the spec, details derived there [D]; the
-GJJPR paper's own statement (degree :math:`n^{\\Omega(\\varepsilon)}`, constant 2) could not be
-checked against the full text. Here the PAP side is the T1 (Hermite-degree) pseudo-calibration
-of :mod:`sosrmt.calibration`, so the SK constraints hold only up to the PAP residual, which is
-reported. The SK instance, brute force and spectral bound come from :mod:`sosrmt.problems.sk`.
+Here the PAP side is the Hermite-degree-truncated pseudo-calibration of
+:mod:`sosrmt.calibration`, so the SK constraints hold only up to the PAP residual, which is
+reported. What of this follows the papers and what is reconstructed is said on the SK theory
+page. The SK instance, brute force and spectral bound come from :mod:`sosrmt.problems.sk`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from typing import Any
 
 import numpy as np
 import scipy.stats
+from numpy.typing import ArrayLike
 
 from sosrmt._validation import as_rng, check_int
 from sosrmt.calibration import SignedMeasure, pap_measure
 from sosrmt.problems import sk
+from sosrmt.problems.sk.instance import SeedLike
 
 __all__ = ["TransferResult", "edge_prediction", "pap_inputs", "transfer"]
 
@@ -50,7 +52,7 @@ def edge_prediction(p: int, N: int) -> float:
     return 2.0 - (3 * math.pi * p / (2 * N)) ** (2 / 3)
 
 
-def pap_inputs(W: object, p: int, *, rng: object = None) -> tuple[np.ndarray, float]:
+def pap_inputs(W: ArrayLike, p: int, *, rng: SeedLike = None) -> tuple[np.ndarray, float]:
     """:math:`D = \\sqrt N\\,UO` (rows :math:`d_u`) and :math:`\\lambda_p(W)`.
 
     Examples
@@ -115,8 +117,8 @@ class TransferResult:
                                               "vv_min_eigenvalue", "gap")} | self.extra
 
 
-def transfer(W: object, p: int, trunc: int = 8, *, rng: object = None) -> TransferResult:
-    """Pseudo-expectation for SK from the PAP pseudo-calibration (spec §2.3–2.4 item 3).
+def transfer(W: ArrayLike, p: int, trunc: int = 8, *, rng: SeedLike = None) -> TransferResult:
+    """Pseudo-expectation for SK from the PAP pseudo-calibration (the reduction above).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""PAP-to-SK transfer (spec §2.3): exact identities of the reduction."""
+"""PAP-to-SK transfer: exact identities of the reduction."""
 
 import numpy as np
 import pytest
