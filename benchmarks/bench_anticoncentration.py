@@ -7,7 +7,7 @@
    degree-4 relaxation (sosrmt.sos.solve on a Semialgebraic set) at tiny n, and the largest
    n (d = 2, 3) whose solve finishes within the time limit; build / solve split.
 4. The polynomial certificate (joint SDP + exact verification + engine sphere bound) vs the
-   spec's two-stage Gaussian-reference recipe, and its largest n within the limit.
+   two-stage Gaussian-reference recipe, and its largest n within the limit.
 
 Usage: python benchmarks/bench_anticoncentration.py [--quick] [--limit 60]
 Writes benchmarks/results/bench_anticoncentration.json.
@@ -104,7 +104,7 @@ def bench_poly_vs_two_stage(n: int, degree: int, rows: list) -> None:
     joint, t_ours = timed(ac.poly_certificate, X, 0.1, degree=degree)
     gauss, t_base = timed(ac.poly_certificate, X, 0.1, degree=degree, reference="gaussian")
     rows.append({"task": f"poly cert n={n} deg={degree}", "ours": "joint SDP",
-                 "t_ours": t_ours, "baseline": "two-stage N(0,1) reference (spec)",
+                 "t_ours": t_ours, "baseline": "two-stage N(0,1) reference",
                  "t_base": t_base, "ratio": t_base / t_ours,
                  "note": f"bounds {joint.bound:.4f} vs {gauss.bound:.4f}"})
 

@@ -2,7 +2,8 @@
 the shape form.
 
 Two exact constructions of a pseudo-calibrated pseudo-expectation that agree entry by entry
-(Hopkins, Kothari, Potechin, Raghavendra, Schramm, Steurer, arXiv 1710.05017, Section 2):
+(Barak, Hopkins, Kelner, Kothari, Moitra, Potechin, arXiv 1604.03084; Hopkins, Kothari,
+Potechin, Raghavendra, Schramm, Steurer, arXiv 1710.05017):
 
 * the **signed-measure form** (:class:`SignedMeasure`): enumerate the prior and reweight it
   by the truncated likelihood ratio :math:`F_D`;

@@ -3,8 +3,9 @@
 .. math::  \\tilde{\\mathbb E}_{\\mathcal T}[x^I](Y) = \\sum_{\\alpha\\in\\mathcal T}
            \\mathbb E_\\mu[x^I h_\\alpha(Y)]\\,\\frac{h_\\alpha(Y)}{\\|h_\\alpha\\|^2}
 
-(spec §1.4). Nothing here uses the closed forms of :mod:`sosrmt.calibration.models`: the
-Gaussian conditional Hermite means come from the generic H4 expansion
+(the definition of pseudo-calibration, Barak et al. arXiv 1604.03084; Hopkins et al.
+arXiv 1710.05017). Nothing here uses the closed forms of the problem modules: the
+Gaussian conditional Hermite means come from the generic conditional-Gaussian Hermite expansion
 (:func:`~sosrmt.calibration.hermite.gaussian_hermite_moment`) and the Boolean ones from the
 definition. Costs are exponential; for instances with a handful of input coordinates.
 """

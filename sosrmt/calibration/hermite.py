@@ -1,8 +1,8 @@
-"""Hermite toolkit for pseudo-calibration (spec §1.2).
+"""Hermite toolkit for pseudo-calibration.
 
 Probabilists' Hermite polynomials :math:`He_k`, the Rademacher averages :math:`c_k`,
-Gaussian Hermite moments under a mean shift and covariance change (H4), and truncated
-power series in a formal variable :math:`t` (the truncation bookkeeping of §1.5).
+Gaussian Hermite moments under a mean shift and covariance change, and truncated
+power series in a formal variable :math:`t` (the bookkeeping of a degree truncation).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def hermite_e_table(x: object, order: int) -> np.ndarray:
 
     Notes
     -----
-    Three-term recurrence :math:`He_{k+1} = x He_k - k He_{k-1}` (H1), so
+    Three-term recurrence :math:`He_{k+1} = x He_k - k He_{k-1}`, so
     :math:`\\mathbb E_{g\\sim N(0,1)} He_j(g) He_k(g) = k!\\,\\delta_{jk}`.
 
     Examples
@@ -72,7 +72,7 @@ def hermite_e(k: int, x: object) -> np.ndarray:
 
 
 def rademacher_hermite_mean(k: int) -> float:
-    """:math:`c_k = \\mathbb E_{b\\sim\\pm1} He_k(b) = He_k(1)\\,\\mathbf 1[k\\text{ even}]` (H6).
+    """:math:`c_k = \\mathbb E_{b\\sim\\pm1} He_k(b) = He_k(1)\\,\\mathbf 1[k\\text{ even}]`.
 
     Examples
     --------
@@ -121,7 +121,7 @@ def _poly_mul(p: dict, q: dict, maxdeg: int) -> dict:
 
 
 def gaussian_hermite_moment(alpha: Sequence[int], mean: object, cov_shift: object) -> float:
-    """:math:`\\mathbb E[He_\\alpha(y)]` for :math:`y\\sim N(m, I+\\Sigma')` (H4).
+    """:math:`\\mathbb E[He_\\alpha(y)]` for :math:`y\\sim N(m, I+\\Sigma')`.
 
     Parameters
     ----------
@@ -137,7 +137,7 @@ def gaussian_hermite_moment(alpha: Sequence[int], mean: object, cov_shift: objec
     :math:`\\mathbb E[He_\\alpha(y)] = \\alpha!\\,[t^\\alpha]\\exp(\\langle t,m\\rangle +
     \\tfrac12 t^\\top\\Sigma' t)`, evaluated by expanding the exponential as a truncated
     multivariate power series. This is an independent, generic route used as the oracle
-    of the brute-force pseudo-calibration (spec §8 A2); it costs :math:`O(|\\alpha|^2
+    of the brute-force pseudo-calibration; it costs :math:`O(|\\alpha|^2
     \\binom{d+|\\alpha|}{d}^2)` and is meant for tiny ``d``.
 
     Examples

@@ -1,4 +1,4 @@
-"""Enumerated priors of the planted vector (spec §1.5, "enumerate the prior").
+"""Enumerated priors of the planted vector.
 
 Each prior is returned as an :class:`EnumeratedPrior`: the support points as rows of a
 matrix and their probabilities. Sizes grow exponentially, so every constructor estimates
@@ -100,7 +100,7 @@ def boolean_sphere(n: int, *, scale: float | None = None) -> EnumeratedPrior:
 
 
 def sparse_ternary(d: int, k: int, *, exact: bool = False) -> EnumeratedPrior:
-    """Sparse Rademacher prior on :math:`\\{0, \\pm1/\\sqrt k\\}^d` (spec §4.1).
+    """Sparse Rademacher prior on :math:`\\{0, \\pm1/\\sqrt k\\}^d`.
 
     Parameters
     ----------
@@ -149,7 +149,7 @@ def sparse_ternary(d: int, k: int, *, exact: bool = False) -> EnumeratedPrior:
 
 def subset_prior(n: int, *, rho: float | None = None, k: int | None = None,
                  max_size: int | None = None) -> EnumeratedPrior:
-    """Prior on indicator vectors :math:`x = \\mathbf 1_S` of a planted subset (spec §5.1).
+    """Prior on indicator vectors :math:`x = \\mathbf 1_S` of a planted subset.
 
     Parameters
     ----------

@@ -128,7 +128,7 @@ def _pap_series(z: np.ndarray, trunc: int) -> np.ndarray:
 
 def pap_measure(d: npt.ArrayLike, trunc: int, *,
                 prior: EnumeratedPrior | None = None) -> SignedMeasure:
-    """Pseudo-calibrated signed measure for planted affine planes (spec §2.2).
+    """Pseudo-calibrated signed measure for planted affine planes.
 
     Parameters
     ----------
@@ -169,7 +169,7 @@ def pap_measure(d: npt.ArrayLike, trunc: int, *,
 
 
 def pap_low_degree_norm(n: int, m: int, trunc: int) -> float:
-    """:math:`\\mathbb E K_D` for PAP with the Boolean-sphere prior (spec §2.2).
+    """:math:`\\mathbb E K_D` for PAP with the Boolean-sphere prior.
 
     Notes
     -----

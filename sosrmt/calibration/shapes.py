@@ -2,8 +2,8 @@
 built from graph matrices of :mod:`sosrmt.graphs`.
 
 The pseudo-calibrated moments are expanded in the orthonormal basis of the input
-(Hopkins, Kothari, Potechin, Raghavendra, Schramm, Steurer, arXiv 1710.05017, Section 2;
-Potechin–Rajendran, arXiv 2011.04253, Section 2),
+(Hopkins, Kothari, Potechin, Raghavendra, Schramm, Steurer, arXiv 1710.05017;
+Potechin–Rajendran, arXiv 2011.04253),
 
 .. math:: \\tilde{\\mathbb E}[x^I] = \\sum_{\\alpha}
           \\frac{\\lambda_\\alpha}{|\\mathrm{Aut}_U(\\alpha)|}M_\\alpha[I],
@@ -182,7 +182,7 @@ class ShapeForm:
 
     def report(self, degree: int = 4, *, residuals: dict | None = None,
                objective: float | None = None, target: float | None = None) -> CalibrationReport:
-        """The diagnostics of spec §1.8 (``negative_mass`` is NaN in this form)."""
+        """The standard diagnostics (``negative_mass`` is NaN in this form)."""
         lam = self.moment_matrix(degree)
         lam0 = self.prior_moment_matrix(degree)
         e1 = self.e1

@@ -1,4 +1,4 @@
-"""The signed-measure form of pseudo-calibration and the standard diagnostics (spec §1.5, §1.8).
+"""The signed-measure form of pseudo-calibration and the standard diagnostics.
 
 Under the Hermite/Fourier-degree truncation (T1), a pseudo-calibrated pseudo-expectation is
 an expectation against a *signed* reweighting of the prior,
@@ -39,7 +39,7 @@ _CHUNK_BYTES = 64 * 2**20
 def relative_min_eigenvalue(moment: object, prior_moment: object, *, scale: float = 1.0,
                             rtol: float = 1e-10) -> float:
     """Relative minimum eigenvalue
-    :math:`\\mu_{\\min} = \\lambda_{\\min}(\\Lambda_0^{-1/2}\\hat\\Lambda\\Lambda_0^{-1/2})` (§1.8).
+    :math:`\\mu_{\\min} = \\lambda_{\\min}(\\Lambda_0^{-1/2}\\hat\\Lambda\\Lambda_0^{-1/2})`.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def relative_min_eigenvalue(moment: object, prior_moment: object, *, scale: floa
 
 @dataclass
 class CalibrationReport:
-    """Diagnostics of one pseudo-calibrated pseudo-expectation (spec §1.8).
+    """Diagnostics of one pseudo-calibrated pseudo-expectation.
 
     Attributes
     ----------
@@ -326,7 +326,7 @@ class SignedMeasure:
 
     # ------------------------------------------------------------------ diagnostics
     def residual(self, values: object, degree_g: int, degree: int = 4) -> float:
-        """Relative residual :math:`r_g` of the constraint :math:`g = 0` (§1.8).
+        """Relative residual :math:`r_g` of the constraint :math:`g = 0`.
 
         :math:`r_g = \\max_{|J|\\le \\mathrm{degree}-\\deg g}|\\tilde{\\mathbb E}[g x^J]| /
         (|\\tilde{\\mathbb E}[1]|\\sqrt{\\mathbb E_\\pi (x^J)^2})`, with ``values`` the values of
@@ -355,7 +355,7 @@ class SignedMeasure:
                constraints: Mapping[str, tuple[np.ndarray, int]] | None = None,
                objective: object = None, target: float | None = None,
                extra: Mapping[str, Any] | None = None) -> CalibrationReport:
-        """All diagnostics of spec §1.8 for this measure.
+        """All standard diagnostics for this measure.
 
         Parameters
         ----------

@@ -3,21 +3,19 @@
 Given :math:`d_1,\\dots,d_m\\in\\mathbb R^n`, is there :math:`v` with
 :math:`\\langle v,d_u\\rangle^2 = 1` for all :math:`u`? (A refutation problem: no objective.)
 
-Formulation (spec §2.2):
+Formulation:
 
 * null: :math:`d_u\\sim N(0,I_n)` i.i.d.;
 * planted: :math:`v` uniform on :math:`\\{\\pm1/\\sqrt n\\}^n`, :math:`b` uniform on
   :math:`\\{\\pm1\\}^m`, :math:`d_u = b_uv + (I - vv^\\top)g_u` (Gaussian conditioned on
   :math:`\\langle v,d_u\\rangle = b_u`);
-* pseudo-calibration with the Hermite-degree truncation T1 (spec closed form).
+* pseudo-calibration with the Hermite-degree truncation :math:`D` (closed form
+  :math:`F_D = [t^{\\le D}]\\prod_u(1 + \\sum_{k\\ge4\\text{ even}} c_k He_k(z_u)t^k/k!)`).
 
-Where this differs from the paper: GJJPR truncate by shape size and claim exact
-satisfaction of the constraints through their truncation; the full text was not available to
-the search tools here (only the abstract, and an excerpt confirming that the circle vertices
-of their shapes have even degree :math:`\\ge 4`, i.e. :math:`c_2 = 0`, as in our closed
-form). Under T1 the constraints :math:`\\langle v,d_u\\rangle^2 = 1` hold only up to
-truncation error, which is reported as a residual. The Boolean-:math:`d_u` variant is not
-implemented. The phase-diagram ratio is :math:`m/n^{3/2}`.
+Under this truncation the constraints :math:`\\langle v,d_u\\rangle^2 = 1` hold only up to
+truncation error, which is reported as a residual (GJJPR truncate by shape size instead;
+how the two compare is on ``docs/theory/lowerbounds.rst``). The Boolean-:math:`d_u` variant
+is not implemented. The phase-diagram ratio is :math:`m/n^{3/2}`.
 """
 
 from __future__ import annotations
@@ -201,7 +199,7 @@ def baselines(d: npt.ArrayLike) -> dict[str, float]:
 
 
 def pseudo_calibration(d: npt.ArrayLike, trunc: int = 8) -> SignedMeasure:
-    """Pseudo-calibrated signed measure (spec §2.2), see
+    """Pseudo-calibrated signed measure, see
     :func:`sosrmt.calibration.pap_measure`."""
     return pap_measure(d, trunc)
 
@@ -220,7 +218,8 @@ def low_degree_norm(n: int, m: int, trunc: int) -> float:
 
 
 def calibration_report(d: npt.ArrayLike, trunc: int = 8, *, degree: int = 4) -> CalibrationReport:
-    """Diagnostics of spec §1.8: residuals ``"plane_max"`` (largest relative residual of
+    """The standard diagnostics (:class:`~sosrmt.calibration.CalibrationReport`): residuals
+    ``"plane_max"`` (largest relative residual of
     :math:`\\langle v,d_u\\rangle^2 - 1` over :math:`u`) and ``extra["plane_mean"]`` (mean over
     :math:`u` of :math:`|\\tilde{\\mathbb E}[\\langle v,d_u\\rangle^2-1]|/\\tilde{\\mathbb E}[1]`).
 

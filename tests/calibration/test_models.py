@@ -1,5 +1,5 @@
-"""Closed forms equal brute-force pseudo-calibration (spec §8 A2), prior constraints hold
-exactly (A6), Möbius weights, bad input."""
+"""Closed forms equal brute-force pseudo-calibration, prior constraints hold
+exactly, Möbius weights, bad input."""
 
 import itertools
 import math
@@ -26,7 +26,7 @@ def _moments(mu, monos):
 
 
 def test_tensor_closed_form_equals_brute_force():
-    # spec §8 A2: tensor n=2, k=2, D=4
+    # brute-force oracle: tensor n=2, k=2, D=4
     rng = np.random.default_rng(3)
     n, k, lam, D = 2, 2, 0.8, 4
     A = rng.standard_normal((n,) * k)
@@ -44,7 +44,7 @@ def test_tensor_closed_form_equals_brute_force():
 
 
 def test_pap_closed_form_equals_brute_force():
-    # spec §8 A2: PAP n = m = 2, D = 8; latent (v, b), d_u | v, b ~ N(b_u v, I - v v^T)
+    # brute-force oracle: PAP n = m = 2, D = 8; latent (v, b), d_u | v, b ~ N(b_u v, I - v v^T)
     rng = np.random.default_rng(4)
     n = m = 2
     D = 8
@@ -66,7 +66,7 @@ def test_pap_closed_form_equals_brute_force():
 
 @pytest.mark.parametrize("exact", [False, True])
 def test_sparse_pca_closed_form_equals_brute_force(exact):
-    # spec §8 A2: sparse PCA, one sample, D = 4; v | u ~ N(0, I + Delta u u^T)
+    # brute-force oracle: sparse PCA, one sample, D = 4; v | u ~ N(0, I + Delta u u^T)
     rng = np.random.default_rng(5)
     d, k, delta, D = 3, 2, 0.9, 4
     V = rng.standard_normal((1, d))
@@ -83,7 +83,7 @@ def test_sparse_pca_closed_form_equals_brute_force(exact):
 
 @pytest.mark.parametrize("prior_kw", [{"rho": 0.4}, {"k": 2}])
 def test_dense_subgraph_closed_forms_equal_brute_force(prior_kw):
-    # spec §8 A2: PSDS n = 5, tau = 3 (vertex truncation) and D = 2 (degree truncation)
+    # brute-force oracle: PSDS n = 5, tau = 3 (vertex truncation) and D = 2 (degree truncation)
     rng = np.random.default_rng(6)
     n, q = 5, 0.3
     U = np.triu(rng.choice([-1.0, 1.0], size=(n, n)), 1)
@@ -98,7 +98,7 @@ def test_dense_subgraph_closed_forms_equal_brute_force(prior_kw):
 
 
 def test_mobius_weights_closed_form():
-    # Bernoulli prior: w_t = rho^t beta_{tau-t}(n-t), beta_r(N) = sum_j C(N,j)(-rho)^j (§5.2)
+    # Bernoulli prior: w_t = rho^t beta_{tau-t}(n-t), beta_r(N) = sum_j C(N,j)(-rho)^j
     n, tau, rho = 9, 4, 0.3
     w = subset_mobius_weights(n, tau, lambda s: rho**s)
     beta = [sum(math.comb(n - t, j) * (-rho) ** j for j in range(tau - t + 1))
@@ -107,7 +107,7 @@ def test_mobius_weights_closed_form():
 
 
 def test_prior_constraints_hold_exactly():
-    # spec §8 A6: x_i^2 = 1/n, x_i^3 = x_i/k, x_i^2 = x_i in every signed-measure E~
+    # x_i^2 = 1/n, x_i^3 = x_i/k, x_i^2 = x_i in every signed-measure E~
     rng = np.random.default_rng(7)
     A = rng.standard_normal((4, 4, 4))
     mu = tensor_pca_measure(A, 3.0, 6)
@@ -129,7 +129,7 @@ def test_prior_constraints_hold_exactly():
 
 def test_untruncated_limit_is_a_genuine_reweighting():
     # sparse PCA: as D grows, F_D tends to the likelihood ratio (>= 0); PSDS with tau = n is
-    # the exact posterior reweighting, hence nonnegative (spec §1.5, §5.2)
+    # the exact posterior reweighting, hence nonnegative
     rng = np.random.default_rng(8)
     U = np.triu(rng.choice([-1.0, 1.0], size=(5, 5)), 1)
     mu = dense_subgraph_measure(U + U.T, 0.3, rho=0.4, tau=5)

@@ -1,4 +1,4 @@
-"""Monte-Carlo identities of spec §8 (B): E_null E~[1] = 1, E_null E~[objective] = planted
+"""Monte-Carlo identities: E_null E~[1] = 1, E_null E~[objective] = planted
 value, Var_null E~[1] = E K_D - 1. Every tolerance is 4 estimated standard errors."""
 
 import math
@@ -30,7 +30,7 @@ def _check_variance(samples, expected):
 
 
 def test_tensor_pca_identities():
-    # the spec's check (§1.6): n=6, k=3, lambda=2, D=4 gives E K_D - 1 = 0.736
+    # closed-form check: n=6, k=3, lambda=2, D=4 gives E K_D - 1 = 0.736
     rng = np.random.default_rng(10)
     n, k, lam, D, N = 6, 3, 2.0, 4, 3000
     e1, obj = [], []

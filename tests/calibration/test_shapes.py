@@ -1,5 +1,5 @@
 """Shape form Lambda = sum_alpha lambda_alpha M_alpha agrees entry by entry with the
-signed-measure form (spec §8 A4), and reaches n = 40."""
+signed-measure form, and reaches n = 40."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""SignedMeasure and the diagnostics of spec §1.8."""
+"""SignedMeasure and the standard diagnostics."""
 
 import numpy as np
 import pytest
@@ -37,14 +37,14 @@ def test_prior_itself_has_mu_min_one_and_prior_moments():
     assert rep.e1 == pytest.approx(1.0)
     assert rep.mu_min == pytest.approx(1.0, abs=1e-9)
     assert rep.negative_mass == 0.0
-    # Lambda_0 = diag(n^-|S|) for the {+-1/sqrt n}^n prior (spec §1.8)
+    # Lambda_0 = diag(n^-|S|) for the {+-1/sqrt n}^n prior
     keys = mu.basis(2)
     sizes = np.array([bin(int(k)).count("1") for k in keys])
     np.testing.assert_allclose(mu.prior_moment_matrix(4), np.diag(5.0 ** -sizes), atol=1e-14)
 
 
 def test_hypercube_structure_of_moment_matrix():
-    # Lambda[S, T] = c^{|S cap T|} y_{S xor T}  with c = 1/n (spec §1.3)
+    # Lambda[S, T] = c^{|S cap T|} y_{S xor T}  with c = 1/n
     prior = boolean_sphere(4)
     rng = np.random.default_rng(1)
     mu = SignedMeasure(prior, prior.probs * rng.standard_normal(prior.size))

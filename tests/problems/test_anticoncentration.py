@@ -217,7 +217,7 @@ def test_population_formulas_exact():
             ac.cube_slab_mass_worst(delta), abs=1e-12)
         assert ac.cube_slab_mass(delta, [1.0, 0.0, 0.0]) == pytest.approx(
             delta / math.sqrt(3), abs=1e-12)
-    # spec §7 row 27 values
+    # closed-form values
     for d, val in ((2, 0.3183), (3, 0.3354), (10, 0.3734)):
         assert ac.l2_ball_density_at_zero(d) == pytest.approx(val, abs=5e-5)
         s = 1e-5
@@ -248,14 +248,14 @@ def test_population_slab_mass_monte_carlo(dist, v):
 
 
 def test_large_n_opt_dominates_population():
-    # OPT >= the slab fraction in the population's worst direction; 3 sd (spec §8 C4, C5)
+    # OPT >= the slab fraction in the population's worst direction; 3 sd
     n, delta = 20_000, 0.1
     for dist, ref in (("gaussian", ac.gaussian_slab_mass(delta)),
                       ("cube", ac.cube_slab_mass_worst(delta))):
         X = ac.whiten(ac.sample_points(dist, n, 2, rng=5))
         sd = math.sqrt(ref * (1 - ref) / n)
         assert ac.opt_exact(X, delta).value >= ref - 3 * sd
-    for d, n in ((2, 5000), (3, 150)):  # spec §8 C6 (d = 3 enumeration is O(n^3))
+    for d, n in ((2, 5000), (3, 150)):  # d = 3 enumeration is O(n^3)
         X = ac.whiten(ac.sample_rademacher(n, d, rng=5))
         assert ac.opt_exact(X, 0.05, allow_duplicates=True).value >= 0.5
 
@@ -394,7 +394,7 @@ def test_poly_certificate_gaussian_reference_and_d3():
 
 @pytest.mark.slow
 def test_anticoncentrated_certify_below_rademacher_control():
-    # spec §6.3: the control certifies nothing below 1/2; anti-concentrated samples do
+    # the control certifies nothing below 1/2; anti-concentrated samples do
     delta, n = 0.05, 200
     vals = {}
     for dist in ("gaussian", "cube", "lp:1", "rademacher"):

@@ -41,7 +41,7 @@ def test_sos_values_bound_the_optimum():
     opt, _ = ds.brute_force(G, 3)
     r2, r4 = ds.sos_value(G, 3, 2), ds.sos_value(G, 3, 4)
     assert r2.ok and r4.ok
-    # spec §8 A7 analogue: OPT <= SOS_4 <= SOS_2 (solver tolerance 1e-5 relative)
+    # OPT <= SOS_4 <= SOS_2 (solver tolerance 1e-5 relative)
     assert opt <= r4.bound + 1e-5 * max(1, abs(r4.bound))
     assert r4.value <= r2.bound + 1e-5 * max(1, abs(r2.bound))
 

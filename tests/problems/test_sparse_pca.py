@@ -42,7 +42,7 @@ def test_brute_force_and_relaxation_order():
     assert sdp <= sp.spectral_statistic(V) * (1 + 1e-4)
     res = sp.sos_value(V, 2, 4)
     assert res.ok
-    # spec §8 A7 analogue: OPT <= SOS_4 (solver tolerance 1e-5 relative)
+    # OPT <= SOS_4 (solver tolerance 1e-5 relative)
     assert opt <= res.bound * (1 + 1e-5) + 1e-9
     assert sp.diagonal_statistic(V) == pytest.approx((V**2).sum(axis=0).max())
 
@@ -75,7 +75,7 @@ def test_bad_input():
 
 def test_engine_pseudo_expectation_satisfies_the_program_constraints():
     # the exact-k prior satisfies sum x_i^2 = 1 and x_i^3 = x_i / k on its support, so the
-    # engine's residuals vanish (prior constraints hold exactly, spec §8 A6)
+    # engine's residuals vanish (prior constraints hold exactly)
     V = sp.sample_null(3, 4, rng=5)
     rep = sp.pseudo_expectation(V, 2, 1.0).check()
     assert rep.normalisation == pytest.approx(1.0)

@@ -54,7 +54,7 @@ def test_brute_force_against_enumeration_and_baseline_order():
 
 
 def test_sos_value_chain():
-    # spec §8 A7 for tensor PCA: OPT <= SOS_4 (<= SOS_2 for k = 2); solver tolerance 1e-5
+    # tensor PCA: OPT <= SOS_4 (<= SOS_2 for k = 2); solver tolerance 1e-5
     A = tp.sample_null(5, 3, rng=7)
     opt, _ = tp.brute_force(A)
     res = tp.sos_value(A, 4)

@@ -271,7 +271,7 @@ def _poly_certificate(X: np.ndarray, delta: float, *, degree: int = 8, reference
 
     ``reference="joint"`` chooses p to minimise the certified bound itself (one SDP: the
     univariate conditions and the sphere Gram matrix together); ``"gaussian"`` follows the
-    spec's two-stage recipe, min E_{g ~ N(0,1)} p(g), then the sphere bound.
+    two-stage recipe, min E_{g ~ N(0,1)} p(g), then the sphere bound.
     """
     import cvxpy as cp
 
@@ -375,7 +375,7 @@ def poly_certificate(X: npt.ArrayLike, delta: float, *, degree: int = 12, refere
         Degree 2r of the univariate polynomial p (even, 2 <= degree <= 24; beyond ~16 the
         monomial-basis SDPs lose accuracy and the bound may loosen, never invalidly).
     reference : {"joint", "gaussian"}
-        How p is chosen: minimise the certified bound itself, or E_{N(0,1)} p (spec).
+        How p is chosen: minimise the certified bound itself, or E_{N(0,1)} p (two stages).
     engine : bool
         Also bound the sphere maximum through :func:`sosrmt.sos.solve` on ``Sphere(d)``
         (the reported bound is the smaller of the valid bounds). With ``reference=

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 def gaussian_slab_mass(delta: float) -> float:
-    """``P(|g| <= delta)`` = erf(delta / sqrt 2) for g ~ N(0, 1) (every direction; spec row 24).
+    """``P(|g| <= delta)`` = erf(delta / sqrt 2) for g ~ N(0, 1) (every direction).
 
     Examples
     --------
@@ -75,7 +75,7 @@ def cube_slab_mass(delta: float, v: object) -> float:
 
 def cube_slab_mass_worst(delta: float) -> float:
     """Slab mass of the isotropic cube in the worst direction (e_1 + e_2)/sqrt 2:
-    delta sqrt(2/3) - delta^2/6 for 0 <= delta <= sqrt 6 (spec §7 row 25).
+    delta sqrt(2/3) - delta^2/6 for 0 <= delta <= sqrt 6.
 
     Examples
     --------
@@ -90,7 +90,7 @@ def cube_slab_mass_worst(delta: float) -> float:
 
 def l2_ball_density_at_zero(d: int) -> float:
     """Density at 0 of <x, v> for x uniform on the isotropic L_2 ball (radius sqrt(d+2)):
-    Gamma(d/2 + 1) / (sqrt(pi) Gamma((d+1)/2) sqrt(d+2)) (spec §7 row 27).
+    Gamma(d/2 + 1) / (sqrt(pi) Gamma((d+1)/2) sqrt(d+2)).
 
     Examples
     --------

@@ -90,7 +90,7 @@ def lp_ball_second_moment(d: int, p: float) -> float:
     Notes
     -----
     E x_1^2 = Gamma(3/p) Gamma(d/p + 1) / (Gamma(1/p) Gamma((d + 2)/p + 1))
-    (spec §7 row 28; follows from the Barthe–Guédon–Mendelson–Naor representation).
+   .
 
     Examples
     --------

@@ -77,7 +77,7 @@ def _subset_prob_fn(n: int, rho: float | None, k: int | None) -> Callable[[int],
 def dense_subgraph_measure(G: npt.ArrayLike, q: float, *, rho: float | None = None,
                            k: int | None = None, trunc: int | None = None,
                            tau: int | None = None) -> SignedMeasure:
-    """Pseudo-calibrated signed measure for the planted slightly denser subgraph (spec §5.2).
+    """Pseudo-calibrated signed measure for the planted slightly denser subgraph.
 
     Parameters
     ----------
@@ -157,7 +157,7 @@ def dense_subgraph_measure(G: npt.ArrayLike, q: float, *, rho: float | None = No
 
 def dense_subgraph_low_degree_norm(n: int, q: float, trunc: int, *, rho: float | None = None,
                                    k: int | None = None) -> float:
-    """:math:`\\mathbb E K_D` for the dense subgraph problem under T1 (spec §5.2).
+    """:math:`\\mathbb E K_D` for the dense subgraph problem under T1.
 
     Notes
     -----
@@ -275,7 +275,7 @@ def dense_subgraph_shape_objective(sf: ShapeForm, G: npt.ArrayLike) -> float:
 
 
 def dense_subgraph_shape_residual(sf: ShapeForm, k: int, degree: int = 4) -> float:
-    """Relative residual of :math:`\\sum_i x_i = k` (spec §1.8) from the shape-form moments.
+    """Relative residual of :math:`\\sum_i x_i = k` from the shape-form moments.
 
     :math:`\\tilde{\\mathbb E}[(\\sum_i x_i - k)x_J] = \\sum_{i\\notin J}y_{J+i} + (|J|-k)y_J`,
     divided by :math:`|\\tilde{\\mathbb E}[1]|\\sqrt{\\Pr[J\\subseteq S]}`, maximised over
@@ -309,7 +309,7 @@ def _prior_args(n: int, k: int, prior: str) -> dict[str, Any]:
 
 def pseudo_calibration(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
                        trunc: int | None = None, prior: str = "bernoulli") -> SignedMeasure:
-    """Pseudo-calibrated signed measure (spec §5.2): ``tau`` (T2, default 4) or ``trunc`` (T1)."""
+    """Pseudo-calibrated signed measure: ``tau`` (T2, default 4) or ``trunc`` (T1)."""
     G = _check_graph(G)
     n, k = _check_nk(G.shape[0], k)
     if tau is None and trunc is None:
@@ -338,7 +338,8 @@ def low_degree_norm(n: int, k: int, q: float, trunc: int, *, prior: str = "berno
 def calibration_report(G: npt.ArrayLike, k: int, q: float, *, tau: int | None = None,
                        trunc: int | None = None, prior: str = "bernoulli",
                        degree: int = 4) -> CalibrationReport:
-    """Diagnostics of spec §1.8; residual ``"cardinality"`` for :math:`\\sum_i x_i = k`, the
+    """The standard diagnostics (:class:`~sosrmt.calibration.CalibrationReport`); residual
+    ``"cardinality"`` for :math:`\\sum_i x_i = k`, the
     objective ratio against :func:`planted_value`.
 
     Examples

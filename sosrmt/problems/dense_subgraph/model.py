@@ -9,7 +9,7 @@ ground truth, classical statistics.
   :math:`\\sum_{i<j}G_{ij}x_ix_j`, whose planted value is :math:`2q\\binom k2` (exact prior).
 
 Models: Barak, Hopkins, Kelner, Kothari, Moitra, Potechin (planted clique, arXiv
-1604.03084); Jones, Potechin, Rajendran, Xu (slightly denser subgraph, arXiv 2106.14128).
+1604.03084); Potechin–Rajendran (planted slightly denser subgraph, arXiv 2011.04253).
 The pseudo-calibration is in :mod:`sosrmt.problems.dense_subgraph.calibration`.
 """
 

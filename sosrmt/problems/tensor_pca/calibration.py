@@ -71,7 +71,7 @@ __all__ = [
 
 def tensor_pca_measure(A: npt.ArrayLike, lam: float, trunc: int, *,
                        prior: EnumeratedPrior | None = None) -> SignedMeasure:
-    """Pseudo-calibrated signed measure for tensor PCA (spec §3.2).
+    """Pseudo-calibrated signed measure for tensor PCA.
 
     Parameters
     ----------
@@ -88,7 +88,8 @@ def tensor_pca_measure(A: npt.ArrayLike, lam: float, trunc: int, *,
     Notes
     -----
     :math:`F_D(u;A) = \\sum_{j=0}^{D}\\frac{\\lambda^j}{j!}He_j(\\langle A,u^{\\otimes k}\\rangle)`
-    (H5 with :math:`w = \\lambda u^{\\otimes k}`, :math:`\\|w\\| = \\lambda`).
+    (the Hermite addition identity with :math:`w = \\lambda u^{\\otimes k}`,
+    :math:`\\|w\\| = \\lambda`).
 
     Examples
     --------
@@ -274,7 +275,7 @@ def tensor_pca_shape_objective(sf: ShapeForm) -> float:
 
 
 def pseudo_calibration(A: npt.ArrayLike, lam: float, trunc: int = 4) -> SignedMeasure:
-    """Pseudo-calibrated signed measure (spec §3.2), see
+    """Pseudo-calibrated signed measure, see
     :func:`sosrmt.calibration.tensor_pca_measure`."""
     return tensor_pca_measure(_check_tensor(A), _check_lam(lam), trunc)
 
@@ -296,7 +297,8 @@ def pseudo_expectation(A: npt.ArrayLike, lam: float, trunc: int = 4, *, degree: 
 
 def calibration_report(A: npt.ArrayLike, lam: float, trunc: int = 4, *,
                        degree: int = 4) -> CalibrationReport:
-    """Diagnostics of spec §1.8 for the pseudo-calibration on input ``A``.
+    """The standard diagnostics (:class:`~sosrmt.calibration.CalibrationReport`) of the
+    pseudo-calibration on input ``A``.
 
     The sphere constraint :math:`\\sum_i x_i^2 = 1` is reported as residual ``"sphere"``
     (exactly 0 up to rounding); the objective ratio is

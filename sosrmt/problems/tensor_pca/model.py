@@ -10,7 +10,7 @@
   (``variant="boolean_sphere"``, whose optimum is brute-forceable).
 
 The model is that of Hopkins, Shi, Steurer (arXiv 1507.03269) and Potechin–Rajendran
-(arXiv 2011.04253, Section 6); its pseudo-calibration is in
+(arXiv 2011.04253); its pseudo-calibration is in
 :mod:`sosrmt.problems.tensor_pca.calibration`.
 """
 
