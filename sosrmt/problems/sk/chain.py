@@ -264,4 +264,7 @@ def lowerbound_cell(*, rng: SeedLike, N: int, p: int, trunc: int = 8) -> dict[st
 
     gen = as_rng(rng)
     W = sample_null(N, rng=gen)
-    return transfer(W, p, trunc, rng=gen).as_dict()
+    row = transfer(W, p, trunc, rng=gen).as_dict()
+    for echo in ("N", "p", "trunc"):  # results only: the sweep stores the parameters
+        row.pop(echo, None)
+    return row

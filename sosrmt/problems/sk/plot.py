@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 __all__ = ["PARISI", "plot_goe_edge", "plot_value_chain"]
 
@@ -136,6 +137,8 @@ def plot_goe_edge(
                 marker="o", capsize=3, label=r"$\|W\|/\sqrt{n}$ (mean over seeds)")
     ax.axhline(2.0, color="gray", ls="--", label="limit 2 (semicircle edge)")
     ax.set_xscale("log")
+    ax.set_xticks(ns, [f"{int(v)}" for v in ns])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("n")
     ax.set_ylabel(r"$\|W\|/\sqrt{n}$")
     ax.set_ylim(min(ax.get_ylim()[0], 1.7), 2.1)
