@@ -214,3 +214,11 @@ def test_goe_edge_plot_shows_the_limit_two():
     ref = [ln for ln in ax.lines if tuple(float(v) for v in ln.get_ydata()) == (2.0, 2.0)]
     assert ref and "2" in ref[0].get_label()
     assert ax.get_ylim()[0] < 2.0 < ax.get_ylim()[1]
+
+
+def test_annealing_reaches_the_optimum_region_at_n24():
+    W = sk.sk_instance(24, seed=7)
+    opt = sk.brute_force_max(W)[0]
+    X = sk.anneal(W, np.ones((4, 24)), sweeps=100, rng=1)
+    vals = np.einsum("ri,ij,rj->r", X, W, X)
+    assert np.all(vals <= opt + 1e-9) and vals.max() >= 0.99 * opt

