@@ -43,12 +43,6 @@ extensions = [
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 templates_path: list[str] = []
 default_role = "obj"
-# Absolute values written as |name| in plain-text tables of the ML pages.
-rst_prolog = """
-.. |cos| replace:: \\|cos\\|
-.. |corr| replace:: \\|corr\\|
-.. |z| replace:: \\|z\\|
-"""
 
 # -- autodoc / numpydoc ------------------------------------------------------------------
 autosummary_generate = False
@@ -143,6 +137,7 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
         "problems",
         "Problems",
         [
+            "sosrmt.problems.protocol",
             "sosrmt.problems.sk",
             "sosrmt.problems.tensor_pca",
             "sosrmt.problems.sparse_pca",
