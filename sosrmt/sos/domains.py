@@ -18,7 +18,17 @@ from fractions import Fraction
 import numpy as np
 
 from sosrmt._validation import check_int
-from sosrmt.poly import Polynomial, exponents, variables
+from sosrmt.poly import (
+    BITS,
+    Polynomial,
+    exponents,
+    key_degrees,
+    monomial_basis,
+    multiply_keys,
+    variables,
+)
+
+MASK = (1 << BITS) - 1
 
 __all__ = ["Boolean", "Domain", "Hypercube", "Semialgebraic", "Sphere"]
 
@@ -41,6 +51,11 @@ class Domain:
         Constraints :math:`g(x) \\ge 0`.
     coordinate_bound : float or None
         A number :math:`B` with :math:`|x_i| \\le B` on the domain, or None if unknown.
+    boolean, signs : tuple of int
+        General ring only: variables with :math:`x_j^2 = x_j` (Boolean) and with
+        :math:`x_j^2 = 1` (signs), applied by reducing every product's exponents (so
+        :math:`w_j^2 v = w_j v` inside products with continuous variables), not as moment
+        constraints. Empty for the built-in domains.
     assumed_bound : tuple of int
         The coordinates :math:`i` for which :math:`|x_i|\\le B` was given by the user and
         could not be derived from the constraints: bounds that use :math:`B` are then
@@ -55,6 +70,60 @@ class Domain:
     inequalities: tuple[Polynomial, ...] = field(default=())
     coordinate_bound: float | None = None
     assumed_bound: tuple[int, ...] = field(default=())
+    boolean: tuple[int, ...] = field(default=())
+    signs: tuple[int, ...] = field(default=())
+
+    # ------------------------------------------------------------------ monomial arithmetic
+    @property
+    def mixed(self) -> bool:
+        """True when some variables are reduced by :math:`x_j^2=x_j` or :math:`x_j^2=1`."""
+        return bool(self.boolean or self.signs)
+
+    def reduce_keys(self, keys: np.ndarray) -> np.ndarray:
+        """Keys with the exponents of Boolean variables capped at 1 and of signs taken mod 2."""
+        if not self.mixed:
+            return keys
+        keys = np.asarray(keys)
+        for idx, rule in ((self.boolean, "bool"), (self.signs, "sign")):
+            for i in idx:
+                s = BITS * i
+                e = (keys >> s) & MASK
+                keep = np.minimum(e, 1) if rule == "bool" else (e & 1)
+                keys = keys - ((e - keep) << s)
+        return keys
+
+    def multiply(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Broadcasting product of monomial keys in this domain (ring product, then reduction)."""
+        keys, fac = multiply_keys(a, b, self.ring, self.square)
+        if self.mixed:
+            keys = self.reduce_keys(keys)
+        return keys, fac
+
+    def basis(self, degree: int, parity: int | None = None) -> np.ndarray:
+        """Keys of the reduced monomials of degree <= ``degree`` (graded order).
+
+        ``parity`` keeps the monomials whose degree in the sign-flipped variables
+        (:meth:`parity`) is even (0) or odd (1).
+        """
+        if not self.mixed:
+            return monomial_basis(self.nvars, degree, self.ring, parity=parity)
+        keys = monomial_basis(self.nvars, degree, self.ring)
+        keys = keys[self.reduce_keys(keys) == keys]
+        if parity is not None:
+            keys = keys[self.parity(keys) == parity]
+        return keys
+
+    def parity(self, keys: np.ndarray) -> np.ndarray:
+        """Degree mod 2 in the variables that :math:`x\\mapsto-x` acts on (all but Boolean)."""
+        if not self.boolean:
+            return key_degrees(np.asarray(keys), self.ring) % 2
+        flip = [i for i in range(self.nvars) if i not in set(self.boolean)]
+        exps = exponents(np.asarray(keys), self.nvars, self.ring)
+        return exps[:, flip].sum(axis=1) % 2
+
+    def even(self, p: Polynomial) -> bool:
+        """True when ``p`` is invariant under the sign flip of :meth:`parity`."""
+        return bool(np.all(self.parity(p.keys) == 0))
 
     def polynomial(self, p: Polynomial | float, name: str = "objective") -> Polynomial:
         """Return ``p`` in this domain's ring, or raise a ValueError naming ``name``."""
@@ -65,6 +134,8 @@ class Domain:
         if p.nvars != self.nvars:
             raise ValueError(f"{name}: has {p.nvars} variables but the domain has {self.nvars}")
         if p.ring == self.ring and p.square == self.square:
+            if self.mixed:
+                return Polynomial(self.reduce_keys(p.keys), p.coefs, p.nvars, p.ring)
             return p
         if p.ring == "general":
             return p.to_ring(self.ring, square=self.square)
@@ -76,9 +147,9 @@ class Domain:
 
     def is_even(self) -> bool:
         """True when every constraint is invariant under :math:`x \\mapsto -x`."""
-        if self.ring == "boolean":
+        if self.ring == "boolean" or len(self.boolean) == self.nvars:
             return False
-        return all(p.is_even() for p in (*self.equalities, *self.inequalities))
+        return all(self.even(p) for p in (*self.equalities, *self.inequalities))
 
     def points(self) -> np.ndarray:
         """All points of a finite domain (hypercube, Boolean cube), for brute force."""
@@ -87,6 +158,17 @@ class Domain:
 
 def _check_nvars(n: object) -> int:
     return check_int(n, "n", minimum=1)
+
+
+def _check_indices(idx: Sequence[int], name: str, n: int) -> tuple[int, ...]:
+    out = []
+    for i in idx:
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < n:
+            raise ValueError(f"{name}: expected variable indices in [0, {n}), got {i!r}")
+        out.append(int(i))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: repeated variable indices {out}")
+    return tuple(sorted(out))
 
 
 def _positive_real(value: object, name: str) -> float:
@@ -238,6 +320,11 @@ class Semialgebraic(Domain):
         checked against the constraints: where they do not imply it (see Notes), the
         coordinates are listed in :attr:`assumed_bound` and every rigorous bound computed
         on this domain is reported as conditional on :math:`B`.
+    boolean, signs : sequence of int
+        Variables in :math:`\\{0,1\\}` (:math:`x_j^2=x_j`) and in :math:`\\{\\pm1\\}`
+        (:math:`x_j^2=1`): a *mixed* domain. The relations are applied by reduction inside
+        every product (also with the continuous variables), so the moment matrices are
+        indexed by reduced monomials; these coordinates count as bounded by 1.
 
     Notes
     -----
@@ -254,6 +341,14 @@ class Semialgebraic(Domain):
     ()
     >>> Semialgebraic(2, inequalities=[4 - x * x - y * y], bound=1.0).assumed_bound
     (0, 1)
+
+    A mixed domain: :math:`w\\in\\{0,1\\}`, :math:`v` on the unit circle with a third
+    coordinate; :math:`w^2v` reduces to :math:`wv`:
+
+    >>> w, v, u = variables(3)
+    >>> dom = Semialgebraic(3, equalities=[v * v + u * u - 1], boolean=[0], bound=1.0)
+    >>> dom.polynomial(w * w * v + w**3)
+    Polynomial(x0 + x0*x1, ring='general')
     """
 
     def __init__(
@@ -262,15 +357,26 @@ class Semialgebraic(Domain):
         equalities: Sequence[Polynomial] = (),
         inequalities: Sequence[Polynomial] = (),
         bound: float | None = None,
+        *,
+        boolean: Sequence[int] = (),
+        signs: Sequence[int] = (),
     ) -> None:
         n = _check_nvars(n)
-        base = Domain(nvars=n)
+        bools = _check_indices(boolean, "boolean", n)
+        sgns = _check_indices(signs, "signs", n)
+        if set(bools) & set(sgns):
+            raise ValueError(
+                f"boolean, signs: variables {sorted(set(bools) & set(sgns))} are in both"
+            )
+        base = Domain(nvars=n, boolean=bools, signs=sgns)
         eqs = tuple(base.polynomial(h, "equalities") for h in equalities)
         ineqs = tuple(base.polynomial(g, "inequalities") for g in inequalities)
         assumed: tuple[int, ...] = ()
         if bound is not None:
             bound = _positive_real(bound, "bound")
             proven = _implied_bounds(n, eqs, ineqs, bound)
+            if bound >= 1:
+                proven |= set(bools) | set(sgns)
             assumed = tuple(i for i in range(n) if i not in proven)
         super().__init__(
             nvars=n,
@@ -279,10 +385,15 @@ class Semialgebraic(Domain):
             inequalities=ineqs,
             coordinate_bound=bound,
             assumed_bound=assumed,
+            boolean=bools,
+            signs=sgns,
         )
 
     def __repr__(self) -> str:
+        mixed = (f", boolean={list(self.boolean)}" if self.boolean else "") + (
+            f", signs={list(self.signs)}" if self.signs else ""
+        )
         return (
             f"Semialgebraic({self.nvars}, {len(self.equalities)} equalities, "
-            f"{len(self.inequalities)} inequalities)"
+            f"{len(self.inequalities)} inequalities{mixed})"
         )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sosrmt.poly import key_degrees, multiply_keys
+from sosrmt.poly import key_degrees
 
 if TYPE_CHECKING:
     from sosrmt.sos.relaxation import MomentRelaxation
@@ -161,7 +161,7 @@ def verify_certificate_exactly(
             R[int(k)] -= Fraction(float(pk))
     entries_by_key: dict[int, list[tuple[int, int, int, Fraction]]] = defaultdict(list)
     for bidx, blk in enumerate(rel.blocks):
-        prod, fac = multiply_keys(blk.basis[blk.ii], blk.basis[blk.jj], ring, dom.square)
+        prod, fac = dom.multiply(blk.basis[blk.ii], blk.basis[blk.jj])
         degs_and = None
         if fac is not None:
             degs_and = key_degrees(np.bitwise_and(blk.basis[blk.ii], blk.basis[blk.jj]), ring)
@@ -179,7 +179,7 @@ def verify_certificate_exactly(
             if degs_and is not None:
                 w0 *= square ** int(degs_and[t])
             for gk, gc in g_terms:
-                kk, f2 = multiply_keys(np.asarray([prod[t]]), gk, ring, dom.square)
+                kk, f2 = dom.multiply(np.asarray([prod[t]]), gk)
                 w = w0 * gc
                 if f2 is not None:
                     w *= Fraction(float(f2[0])).limit_denominator(1 << 30)
@@ -192,7 +192,7 @@ def verify_certificate_exactly(
             if not s:
                 continue
             for hk, hc in zip(eb.h.keys, eb.h.coefs, strict=True):
-                kk, f2 = multiply_keys(np.asarray([m]), hk, ring, dom.square)
+                kk, f2 = dom.multiply(np.asarray([m]), hk)
                 R[int(kk[0])] -= s * Fraction(float(hc))
     # (3) project: absorb each R_k into the moment-block entries of monomial k
     for key, r in R.items():

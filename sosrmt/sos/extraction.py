@@ -31,7 +31,7 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from sosrmt.poly import Polynomial, exponents, monomial_basis, multiply_keys
+from sosrmt.poly import Polynomial, exponents
 from sosrmt.sos.pseudo_expectation import PseudoExpectation
 
 __all__ = ["Extraction", "extract_solutions"]
@@ -138,7 +138,7 @@ def extract_solutions(
     >>> from sosrmt.sos import Hypercube, solve
     >>> x = variables(2, ring="hypercube")
     >>> cut = (1 - x[0] * x[1]) * 0.5
-    >>> res = solve(cut, Hypercube(2), 2)
+    >>> res = solve(cut, Hypercube(2), 4)  # degree 2 gives ranks 1, 2: not flat
     >>> ext = extract_solutions(res.pseudo_expectation, cut)
     >>> ext.flat, ext.points.tolist(), np.round(ext.values, 9).tolist()
     (True, [[-1.0, 1.0], [1.0, -1.0]], [1.0, 1.0])
@@ -168,7 +168,7 @@ def extract_solutions(
             reason=f"no flat order: ranks of M_0..M_{d} are {list(ranks)}; raise the degree",
         )
     r = ranks[order]
-    basis = monomial_basis(n, order, ring)
+    basis = dom.basis(order)
     M = (mats[order] + mats[order].T) / 2
     w, Q = np.linalg.eigh(M)
     V = Q[:, -r:] * np.sqrt(np.maximum(w[-r:], 0.0))
@@ -187,7 +187,7 @@ def extract_solutions(
     Ns = []
     for i in range(n):
         xi = np.asarray([1 << (shift * i)], dtype=basis.dtype)
-        keys, fac = multiply_keys(basis[pivots], xi, ring, square)
+        keys, fac = dom.multiply(basis[pivots], xi)
         rows = []
         for j, k in enumerate(keys.tolist()):
             if int(k) not in pos:
@@ -218,12 +218,20 @@ def extract_solutions(
         dom_err = float(np.abs(pts - rounded).max(initial=0.0))
         pts = rounded
     else:
-        viol = [np.abs(h.evaluate(pts)) for h in dom.equalities]
+        snap = np.zeros(pts.shape, dtype=bool)
+        snap[:, list(dom.boolean)] = True
+        snap[:, list(dom.signs)] = True
+        near = np.where(pts >= 0.5, 1.0, 0.0)
+        rounded = np.where(np.isin(np.arange(n), dom.signs), np.where(pts >= 0, 1.0, -1.0), near)
+        snap_err = float(np.abs(pts - rounded)[snap].max(initial=0.0))
+        pts = np.where(snap, rounded, pts)
+        viol = [np.full(r, snap_err)]
+        viol += [np.abs(h.evaluate(pts)) for h in dom.equalities]
         viol += [np.maximum(-np.asarray(g.evaluate(pts)), 0.0) for g in dom.inequalities]
         dom_err = float(max((float(np.max(v)) for v in viol), default=0.0))
     pts = pts[np.lexsort(pts.T[::-1])]
     # weights reproducing the moments of the flat order
-    keys = monomial_basis(n, 2 * order, ring)
+    keys = dom.basis(2 * order)
     ymom = np.asarray([pe.moment(int(k)) for k in keys.tolist()])
     exps = exponents(keys, n, ring)
     A = np.prod(pts[:, None, :] ** exps[None, :, :], axis=2).T

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sosrmt._validation import check_int
-from sosrmt.poly import Polynomial, as_real_array, key_degrees, monomial_basis, multiply_keys
+from sosrmt.poly import Polynomial, as_real_array, key_degrees
 from sosrmt.sos.domains import Domain
 
 __all__ = ["PseudoExpectation", "PseudoExpectationReport"]
@@ -128,7 +128,7 @@ class PseudoExpectation:
         returns their moments (vectorised).
         """
         degree = check_int(degree, "degree", minimum=0)
-        keys = np.sort(monomial_basis(domain.nvars, degree, domain.ring))
+        keys = np.sort(domain.basis(degree))
         if callable(moments):
             values = as_real_array(moments(keys), "moments").reshape(-1)
             if values.size != keys.size:
@@ -164,7 +164,7 @@ class PseudoExpectation:
             if weights is None
             else as_real_array(weights, "weights")
         )
-        keys = monomial_basis(domain.nvars, degree, domain.ring)
+        keys = domain.basis(degree)
         from sosrmt.poly import exponents
 
         exps = exponents(keys, domain.nvars, domain.ring)
@@ -186,10 +186,11 @@ class PseudoExpectation:
         if not np.all(found):
             miss = np.asarray(keys)[~found]
             degs = key_degrees(miss, self.domain.ring)
-            if self.odd_moments_zero and np.all(degs % 2 == 1):
+            odd = self.domain.parity(miss) == 1
+            if self.odd_moments_zero and np.all(odd):
                 return out
             if self.odd_moments_zero:
-                degs = degs[degs % 2 == 0]
+                degs = degs[~odd]
             raise ValueError(
                 f"p: needs a moment of degree {int(degs.max())} that this degree-"
                 f"{self.degree} pseudo-expectation does not have"
@@ -216,17 +217,16 @@ class PseudoExpectation:
     @property
     def basis(self) -> np.ndarray:
         """Keys of the monomial basis (degree <= degree/2) indexing :meth:`moment_matrix`."""
-        return monomial_basis(self.domain.nvars, self.degree // 2, self.domain.ring)
+        return self.domain.basis(self.degree // 2)
 
     def _gram(self, basis: np.ndarray, g: Polynomial | None) -> np.ndarray:
-        ring, square = self.domain.ring, self.domain.square
-        k, f = multiply_keys(basis[:, None], basis[None, :], ring, square)
+        k, f = self.domain.multiply(basis[:, None], basis[None, :])
         fac = np.ones(k.shape) if f is None else f
         if g is None:
             return fac * self._lookup(k)
         out = np.zeros(k.shape)
         for gk, gc in zip(g.keys, g.coefs, strict=True):
-            kk, f2 = multiply_keys(k, gk, ring, square)
+            kk, f2 = self.domain.multiply(k, gk)
             out += gc * fac * (1.0 if f2 is None else f2) * self._lookup(kk)
         return out
 
@@ -237,7 +237,7 @@ class PseudoExpectation:
             if half_degree is None
             else check_int(half_degree, "half_degree", minimum=0, maximum=self.degree // 2)
         )
-        return self._gram(monomial_basis(self.domain.nvars, d, self.domain.ring), None)
+        return self._gram(self.domain.basis(d), None)
 
     def localizing_matrix(self, g: Polynomial) -> np.ndarray:
         """:math:`L_g[a,b] = \\tilde{\\mathbb E}[g\\,x^a x^b]` over the basis of degree
@@ -246,16 +246,15 @@ class PseudoExpectation:
         d = (self.degree - g.degree) // 2
         if d < 0:
             raise ValueError(f"g: degree {g.degree} exceeds the pseudo-expectation's {self.degree}")
-        return self._gram(monomial_basis(self.domain.nvars, d, self.domain.ring), g)
+        return self._gram(self.domain.basis(d), g)
 
     def equality_residual(self, h: Polynomial) -> float:
         """:math:`\\max_{\\deg\\beta\\le 2d-\\deg h}|\\tilde{\\mathbb E}[h\\,x^\\beta]|`."""
         h = self.domain.polynomial(h, "h")
-        basis = monomial_basis(self.domain.nvars, self.degree - h.degree, self.domain.ring)
-        ring, square = self.domain.ring, self.domain.square
+        basis = self.domain.basis(self.degree - h.degree)
         total = np.zeros(basis.size)
         for hk, hc in zip(h.keys, h.coefs, strict=True):
-            kk, f = multiply_keys(basis, hk, ring, square)
+            kk, f = self.domain.multiply(basis, hk)
             total += hc * (1.0 if f is None else f) * self._lookup(kk)
         return float(np.abs(total).max(initial=0.0))
 

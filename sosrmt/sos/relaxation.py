@@ -40,9 +40,8 @@ from sosrmt._validation import DEFAULT_MEMORY_LIMIT, check_int, check_memory
 from sosrmt.poly import (
     MAX_GENERAL_DEGREE,
     Polynomial,
+    basis_size,
     key_degrees,
-    monomial_basis,
-    multiply_keys,
 )
 from sosrmt.sos.domains import Domain
 
@@ -187,19 +186,18 @@ class MomentRelaxation:
         self.degree = degree
         self.sense = sense
         self.half = degree // 2
-        self.symmetric = bool(symmetry == "auto" and domain.is_even() and objective.is_even())
+        self.symmetric = bool(symmetry == "auto" and domain.is_even() and domain.even(objective))
         self._estimate_and_check(memory_limit)
         self._assemble()
 
     # ------------------------------------------------------------------ size estimate
     def _block_bases(self) -> list[tuple[str, np.ndarray, Polynomial | None]]:
-        dom, ring = self.domain, self.domain.ring
-        n, d = dom.nvars, self.half
+        dom, d = self.domain, self.half
         parities = (0, 1) if self.symmetric else (None,)
         out = []
         for par in parities:
             tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
-            basis = monomial_basis(n, d, ring, parity=par)
+            basis = dom.basis(d, parity=par)
             if basis.size:
                 out.append((f"moment{tag}", basis, None))
         for idx, g in enumerate(dom.inequalities):
@@ -208,22 +206,21 @@ class MomentRelaxation:
                 continue
             for par in parities:
                 tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
-                basis = monomial_basis(n, dg, ring, parity=par)
+                basis = dom.basis(dg, parity=par)
                 if basis.size:
                     out.append((f"localizing[{idx}]{tag}", basis, g))
         return out
 
     def _estimate_and_check(self, limit: float) -> None:
-        from math import comb
-
         n, d, ring = self.domain.nvars, self.half, self.domain.ring
-        if ring == "general":
-            size = comb(n + d, d)
-        else:
-            size = sum(comb(n, k) for k in range(min(d, n) + 1))
+        size = basis_size(n, d, ring)  # an upper estimate on mixed domains
         entries = size * (size + 1) // 2
         for g in self.domain.inequalities:
-            entries += entries * g.nterms  # upper estimate
+            # each localizing block: its svec entries times the terms of g
+            sg = basis_size(n, max(d - (g.degree + 1) // 2, 0), ring)
+            entries += sg * (sg + 1) // 2 * g.nterms
+        for h in self.domain.equalities:
+            entries += basis_size(n, max(self.degree - h.degree, 0), ring) * h.nterms
         # keys, values, rows, inverse index (8 bytes each) + a few temporaries, plus dense
         # eigen-decompositions of the blocks afterwards
         nbytes = 6 * 8 * entries + 3 * 8 * size * size
@@ -237,17 +234,16 @@ class MomentRelaxation:
 
     # ------------------------------------------------------------------ assembly
     def _assemble(self) -> None:
-        ring, square = self.domain.ring, self.domain.square
         keys_parts, vals_parts, rows_parts = [], [], []
         offset = 0
         self.equality_blocks: list[EqualityBlock] = []
         for idx, h in enumerate(self.domain.equalities):
             dm = self.degree - h.degree
-            basis = monomial_basis(
-                self.domain.nvars, dm, ring, parity=0 if (self.symmetric and h.is_even()) else None
+            basis = self.domain.basis(
+                dm, parity=0 if (self.symmetric and self.domain.even(h)) else None
             )
             nrows = basis.size
-            k, f = multiply_keys(basis[:, None], h.keys[None, :], ring, square)
+            k, f = self.domain.multiply(basis[:, None], h.keys[None, :])
             v = np.broadcast_to(h.coefs[None, :], k.shape) * (1.0 if f is None else f)
             keys_parts.append(k.ravel())
             vals_parts.append(np.asarray(v, dtype=float).ravel())
@@ -261,7 +257,7 @@ class MomentRelaxation:
         for name, basis, g in self._block_bases():
             N = basis.size
             ii, jj = svec_pairs(N)
-            k, f = multiply_keys(basis[ii], basis[jj], ring, square)
+            k, f = self.domain.multiply(basis[ii], basis[jj])
             scale = np.where(ii == jj, 1.0, _SQRT2)
             if f is not None:
                 scale = scale * f
@@ -271,7 +267,7 @@ class MomentRelaxation:
                 vals_parts.append(scale)
                 rows_parts.append(np.arange(offset, offset + npairs))
             else:
-                kg, fg = multiply_keys(k[:, None], g.keys[None, :], ring, square)
+                kg, fg = self.domain.multiply(k[:, None], g.keys[None, :])
                 vg = scale[:, None] * g.coefs[None, :]
                 if fg is not None:
                     vg = vg * fg
@@ -326,7 +322,7 @@ class MomentRelaxation:
         pos = np.minimum(pos, self.moment_keys.size - 1)
         if np.any(self.moment_keys[pos] != obj.keys):
             raise ValueError("objective: has monomials outside this relaxation's moments")
-        if self.symmetric and not objective.is_even():
+        if self.symmetric and not self.domain.even(objective):
             raise ValueError("objective: the relaxation was built for an even objective")
         new.objective = objective
         new.p = np.zeros(self.moment_keys.size)

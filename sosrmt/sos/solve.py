@@ -44,26 +44,26 @@ def extract_point(rel: MomentRelaxation, y: np.ndarray) -> np.ndarray | None:
     if not rel.symmetric:
         x = _moment_lookup(rel, y, one)
     else:
-        ii, jj = np.triu_indices(n)
-        if dom.ring == "general":
-            keys = np.asarray(
-                [int(a) + int(b) for a, b in zip(one[ii], one[jj], strict=True)],
-                dtype=rel.moment_keys.dtype,
-            )
-            vals = _moment_lookup(rel, y, keys)
-        else:
-            keys = np.bitwise_xor(one[ii], one[jj])
-            vals = _moment_lookup(rel, y, keys)
-            vals[ii == jj] = dom.square
-        S = np.zeros((n, n))
+        # variables the sign flip acts on have vanishing first moments: read them off the
+        # second-moment matrix; the others (Boolean variables of a mixed domain) directly
+        flip = np.flatnonzero(dom.parity(one) == 1)
+        x = _moment_lookup(rel, y, one)
+        ii, jj = np.triu_indices(flip.size)
+        keys, fac = dom.multiply(one[flip][ii], one[flip][jj])
+        vals = _moment_lookup(rel, y, keys) * (1.0 if fac is None else fac)
+        S = np.zeros((flip.size, flip.size))
         S[ii, jj] = vals
         S[jj, ii] = vals
         w, V = np.linalg.eigh(S)
-        x = np.sqrt(max(w[-1], 0.0)) * V[:, -1]
+        x[flip] = np.sqrt(max(w[-1], 0.0)) * V[:, -1]
     if dom.ring == "hypercube":
         return np.where(x >= 0, 1.0, -1.0) * np.sqrt(dom.square)
     if dom.ring == "boolean":
         return (x >= 0.5).astype(float)
+    if dom.mixed:
+        x = x.copy()
+        x[list(dom.boolean)] = (x[list(dom.boolean)] >= 0.5).astype(float)
+        x[list(dom.signs)] = np.where(x[list(dom.signs)] >= 0, 1.0, -1.0)
     radius = getattr(dom, "radius", None)
     if radius is not None:
         norm = np.linalg.norm(x)

@@ -40,6 +40,8 @@ class TestProblem:
         is then of a degree whose optimal moment matrix is flat, so that
         :meth:`SosResult.solutions <sosrmt.sos.SosResult.solutions>` must return exactly
         these points.
+    point_tol : float
+        Accuracy expected of extracted continuous coordinates (finite ones are exact).
     """
 
     __test__ = False  # not a pytest class
@@ -56,6 +58,7 @@ class TestProblem:
     tol: float = 2e-5
     scs_options: tuple[tuple[str, float], ...] = ()
     optimizers: np.ndarray | None = None
+    point_tol: float = 1e-4
 
 
 def _cut(n: int, edges: list[tuple[int, int]]) -> Polynomial:
@@ -202,6 +205,54 @@ def _sphere_quadratic_deg4() -> TestProblem:
     )
 
 
+def _mixed_boolean_circle() -> TestProblem:
+    # max sum_i w_i ((a_i . v)^2 - c) over w in {0,1}^3, v on the unit circle
+    A = np.array([[1.0, 0.2], [0.3, 1.0], [-0.8, 0.7]])
+    c = 0.9
+    z = variables(5)
+    w, v = z[:3], z[3:]
+    obj = Polynomial.constant(0.0, 5)
+    for i in range(3):
+        lin = float(A[i, 0]) * v[0] + float(A[i, 1]) * v[1]
+        obj = obj + w[i] * (lin * lin - c)
+    # OPT = max over subsets S of lambda_max(sum_S a_i a_i^T) - c |S|: S = {2}, v = +-a_2/|a_2|
+    u = A[2] / np.linalg.norm(A[2])
+    opt = float(A[2] @ A[2] - c)
+    return TestProblem(
+        "mixed_boolean_circle_deg4",
+        obj,
+        Semialgebraic(5, equalities=[v[0] * v[0] + v[1] * v[1] - 1], bound=1.0, boolean=[0, 1, 2]),
+        4,
+        "max",
+        opt,
+        opt,
+        note="w_j^2 = w_j reduced inside products with the circle variables; the optimum "
+        "(brute force over the 8 subsets, lambda_max of each) is attained at w = (0,0,1), "
+        "v = +-a_2/|a_2|; degree 4 reaches it on both backends and its moment matrix is "
+        "flat (ranks 1, 2, 2)",
+        optimizers=np.array([[0, 0, 1, *(-u)], [0, 0, 1, *u]]),
+    )
+
+
+def _mixed_signs_interval() -> TestProblem:
+    # max x0 y + x1 y - y^2 over x in {-1,1}^2, y in [-1, 1]: for x0 = x1 = s the best y is s
+    x0, x1, y = variables(3)
+    return TestProblem(
+        "mixed_signs_interval_deg4",
+        x0 * y + x1 * y - y * y,
+        Semialgebraic(3, inequalities=[1 - y * y], bound=1.0, signs=[0, 1]),
+        4,
+        "max",
+        1.0,
+        1.0,
+        note="x_j^2 = 1 reduced inside products with y; optimisers +-(1, 1, 1); y sits on "
+        "the boundary of 1 - y^2 >= 0, so its extracted value carries about the square "
+        "root of the solver's tolerance",
+        optimizers=np.array([[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]]),
+        point_tol=1e-3,
+    )
+
+
 def _box_constrained() -> TestProblem:
     x, y = variables(2)
     p = x + y
@@ -244,6 +295,8 @@ _FACTORIES: dict[str, Callable[[], TestProblem]] = {
     "maxcut_c5_deg6": lambda: _c5(6),
     "maxcut_triangle_deg6": lambda: _triangle(6),
     "sphere_quadratic_max_deg4": _sphere_quadratic_deg4,
+    "mixed_boolean_circle_deg4": _mixed_boolean_circle,
+    "mixed_signs_interval_deg4": _mixed_signs_interval,
     "univariate_quartic_min": _univariate,
     "motzkin_times_x2_y2_1": _motzkin_times,
     "motzkin_not_sos": _motzkin,

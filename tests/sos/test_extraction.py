@@ -42,7 +42,7 @@ def test_every_optimizer_is_extracted_and_checked(name, backend):
     assert ext.rank == len(prob.optimizers)
     # finite domains: the atoms are rounded onto the cube and must be the optimisers exactly;
     # continuous ones: they carry the solver's error (about its tolerance)
-    atol = 0.0 if prob.domain.ring != "general" else 1e-4
+    atol = 0.0 if prob.domain.ring != "general" else prob.point_tol
     assert _same_points(ext.points, prob.optimizers, atol)
     # each point is checked: on the domain, objective equal to the optimum, below the bound
     assert ext.max_domain_error < 1e-4
