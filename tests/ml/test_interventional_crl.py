@@ -15,8 +15,10 @@ from sosrmt.ml.interventional_crl import (  # noqa: E402
     crl_experiment,
     fit_contrastive_crl,
     random_injective_mlp,
+    recover_dag,
     sample_environments,
     sample_linear_gaussian_scm,
+    shd,
 )
 
 SEEDS = (0, 1)
@@ -101,6 +103,40 @@ def test_contrastive_crl_recovers_latents(runs):
 
 
 @pytest.mark.slow
+def test_interventions_beat_pca_and_graph_reference(runs):
+    # the encoder with all d interventions is closer to affine in z than PCA of the pooled
+    # data (measured 0.958 vs 0.78, 0.957 vs 0.53)
+    for r in runs:
+        assert r["r2_affine"] > r["pca_r2_affine"] + 0.1
+        # the DAG estimator recovers the true graph from the true latents (measured SHD 0, 0);
+        # from our read-outs it does not (measured 3, 2 against 1 for the empty graph), so
+        # the read-out SHD is reported, not asserted
+        assert r["shd_oracle"] == 0
+        assert isinstance(r["shd"], int) and r["shd"] >= 0
+
+
+def test_recover_dag_on_true_latents_of_random_scms():
+    # the estimator itself, on exact latents of 20 random 5-node SCMs (no training):
+    # measured mean SHD 0.7 over 40 SCMs, against 5.5 true edges on average
+    shds, edges = [], []
+    for s in range(20):
+        rng = np.random.default_rng([s, 2306_02235])
+        A, sigma = sample_linear_gaussian_scm(5, 0.5, rng)
+        Zs, t, _ = sample_environments(A, sigma, 5000, rng)
+        g = A[np.ix_(t, t)] != 0
+        shds.append(shd(g, recover_dag(Zs[0][:, t], [Z[:, t] for Z in Zs[1:]])))
+        edges.append(int(g.sum()))
+    assert np.mean(shds) <= 1.5 and np.mean(shds) < 0.3 * np.mean(edges)
+
+
+def test_shd_and_recover_dag_bad_input():
+    with pytest.raises(ValueError, match="g_true"):
+        shd(np.zeros((2, 2)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="z_int"):
+        recover_dag(np.zeros((10, 2)), [np.zeros((10, 2))])
+
+
+@pytest.mark.slow
 def test_contrastive_crl_beats_pca_and_ica(runs):
     # mcc > max(ica_mcc, pca_mcc) + 0.1 on every seed
     for r in runs:
@@ -114,7 +150,8 @@ def test_study_cli_json(tmp_path, capsys):
                  "--option", "steps=5", "--option", "n=200"])
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
-    assert {"runs", "no_recon"} <= set(payload["metrics"])
+    assert {"runs", "no_recon", "interventions"} <= set(payload["metrics"])
+    assert payload["metrics"]["interventions"]["n_interventions"] == [0, 1, 2, 3]
     assert (tmp_path / "interventional_crl_mcc.png").exists()
 
 
