@@ -38,7 +38,7 @@ from torch import nn
 
 from sosrmt._validation import check_int
 from sosrmt.ml._figures import new_figure
-from sosrmt.ml._torch import single_threaded
+from sosrmt.ml._torch import hf_offline, single_threaded
 from sosrmt.ml.speech import (
     DIGITS,
     SENTENCES,
@@ -55,8 +55,11 @@ from sosrmt.ml.study import Study, StudyResult
 
 __all__ = [
     "STUDY",
+    "LocalCTC",
     "TinyCTC",
+    "checkpoint_layer_noise",
     "inject_noise",
+    "layer_noise_grid",
     "layerwise_error_propagation",
     "layerwise_wer_grid",
     "load_wav2vec2_local",
@@ -255,13 +258,15 @@ def transcribe_wer(model: TinyCTC, test: dict, feats: Sequence[torch.Tensor] | N
 
 
 @contextlib.contextmanager
-def inject_noise(model: TinyCTC, layer: int, sigma: float, mode: str = "add",
+def inject_noise(model: TinyCTC | LocalCTC, layer: int, sigma: float, mode: str = "add",
                  seed: int = 0) -> Iterator[None]:
     """Forward hook adding Gaussian noise to the output of one layer (as custom_wav2vec2.py).
 
     ``mode="add"``: :math:`h \\leftarrow h + \\sigma\\varepsilon`; ``mode="mult"``:
     :math:`h \\leftarrow h + h\\,\\sigma\\varepsilon`; :math:`\\varepsilon\\sim\\mathcal N(0, I)`.
-    Layer 0 is the front end's LayerNorm, layer k the k-th Transformer layer.
+    Layer 0 is the front end's LayerNorm (for a local wav2vec2/HuBERT checkpoint: its
+    feature projection), layer k the k-th Transformer layer. A module that returns a tuple
+    (as ``transformers`` layers do) has its first element perturbed.
 
     Examples
     --------
@@ -280,11 +285,16 @@ def inject_noise(model: TinyCTC, layer: int, sigma: float, mode: str = "add",
         raise ValueError(f"sigma: expected a non-negative noise level, got {sigma}")
     gen = torch.Generator().manual_seed(seed)
 
+    def perturb(h: torch.Tensor) -> torch.Tensor:
+        eps = torch.randn(h.shape, generator=gen, dtype=h.dtype)
+        return h + sigma * eps if mode == "add" else h + h * sigma * eps
+
     def hook(_module, _inputs, output):
         if sigma == 0:
             return output
-        eps = torch.randn(output.shape, generator=gen, dtype=output.dtype)
-        return output + sigma * eps if mode == "add" else output + output * sigma * eps
+        if isinstance(output, tuple):
+            return (perturb(output[0]), *output[1:])
+        return perturb(output)
 
     handle = points[layer].register_forward_hook(hook)
     try:
@@ -293,17 +303,37 @@ def inject_noise(model: TinyCTC, layer: int, sigma: float, mode: str = "add",
         handle.remove()
 
 
-def layerwise_wer_grid(model: TinyCTC, test: dict, sigmas: Sequence[float],
-                       modes: Sequence[str] = ("add", "mult"), seed: int = 0) -> np.ndarray:
-    """WER with noise injected after each layer: array (mode, layer, sigma)."""
+def layer_noise_grid(model: TinyCTC | LocalCTC, score: Callable[[], float],
+                     sigmas: Sequence[float], modes: Sequence[str] = ("add", "mult"),
+                     seed: int = 0) -> np.ndarray:
+    """``score()`` (a WER) with noise injected after each layer: array (mode, layer, sigma)."""
     L = len(model.hook_points())
     grid = np.zeros((len(modes), L, len(sigmas)))
     for a, mode in enumerate(modes):
         for layer in range(L):
             for c, s in enumerate(sigmas):
                 with inject_noise(model, layer, float(s), mode, seed=seed):
-                    grid[a, layer, c] = transcribe_wer(model, test)
+                    grid[a, layer, c] = score()
     return grid
+
+
+def layerwise_wer_grid(model: TinyCTC, test: dict, sigmas: Sequence[float],
+                       modes: Sequence[str] = ("add", "mult"), seed: int = 0) -> np.ndarray:
+    """WER of the tiny CTC model with noise injected after each layer: (mode, layer, sigma)."""
+    return layer_noise_grid(model, lambda: transcribe_wer(model, test), sigmas, modes, seed)
+
+
+def checkpoint_layer_noise(model: LocalCTC, refs: Sequence[str], audios: Sequence[np.ndarray],
+                           sigmas: Sequence[float], modes: Sequence[str] = ("add", "mult"),
+                           seed: int = 0) -> np.ndarray:
+    """E2A on a local wav2vec2/HuBERT checkpoint: WER of ``refs`` with noise after each layer.
+
+    Returns an array (mode, layer, sigma) with ``model.n_layers + 1`` layers.
+    """
+    if len(refs) != len(audios) or not refs:
+        raise ValueError("refs, audios: expected two non-empty sequences of the same length")
+    return layer_noise_grid(model, lambda: wer(refs, [model(a) for a in audios]), sigmas,
+                            modes, seed)
 
 
 def layerwise_error_propagation(model: TinyCTC, test: dict, input_sigma: float,
@@ -331,27 +361,57 @@ def layerwise_error_propagation(model: TinyCTC, test: dict, input_sigma: float,
 # ------------------------------------------------------------------ local checkpoints
 
 
-def load_wav2vec2_local(checkpoint: str | Path) -> Callable[[np.ndarray], str]:
-    """A transcriber from a local wav2vec2 / HuBERT CTC checkpoint directory (offline only).
+class LocalCTC:
+    """A local wav2vec2 / HuBERT CTC checkpoint: greedy transcription and noise-hook points.
 
-    Uses ``transformers`` with ``local_files_only=True`` and greedy CTC decoding, as the
-    authors' notebooks do.
+    Made by :func:`load_wav2vec2_local`; calling it transcribes one 16 kHz waveform.
+
+    Attributes
+    ----------
+    model : transformers.PreTrainedModel
+        The ``AutoModelForCTC`` model, in eval mode.
+    processor : transformers.ProcessorMixin
+        Its feature extractor and tokenizer.
+    n_layers : int
+        Transformer layers of the encoder.
+    """
+
+    def __init__(self, model: nn.Module, processor: Callable[..., dict]) -> None:
+        self.model = model
+        self.processor = processor
+        base = model.base_model
+        self._points = [base.feature_projection, *base.encoder.layers]
+        self.n_layers = len(base.encoder.layers)
+
+    def hook_points(self) -> list[nn.Module]:
+        """Modules whose outputs are "layer 0..L": the feature projection, then each layer."""
+        return self._points
+
+    def __call__(self, a: np.ndarray) -> str:
+        """Greedy CTC transcript of one 16 kHz float waveform, lower case."""
+        inputs = self.processor(np.asarray(a, np.float32), sampling_rate=SR, return_tensors="pt")
+        with torch.no_grad():
+            ids = self.model(inputs.input_values).logits.argmax(-1)
+        return self.processor.batch_decode(ids)[0].lower()
+
+
+def load_wav2vec2_local(checkpoint: str | Path) -> LocalCTC:
+    """Load a local wav2vec2 / HuBERT CTC checkpoint directory, offline.
+
+    Uses ``transformers`` (``AutoProcessor`` and ``AutoModelForCTC`` with
+    ``local_files_only=True`` under ``HF_HUB_OFFLINE=1``) and greedy CTC decoding, as the
+    authors' notebooks do. The result transcribes (``model(waveform)``) and exposes the
+    noise-injection points of :func:`inject_noise`.
     """
     from transformers import AutoModelForCTC, AutoProcessor
 
     checkpoint = Path(checkpoint)
     if not checkpoint.is_dir():
         raise FileNotFoundError(f"checkpoint: {checkpoint} is not a local directory")
-    processor = AutoProcessor.from_pretrained(checkpoint, local_files_only=True)
-    model = AutoModelForCTC.from_pretrained(checkpoint, local_files_only=True).eval()
-
-    def transcribe(a: np.ndarray) -> str:
-        inputs = processor(a, sampling_rate=SR, return_tensors="pt")
-        with torch.no_grad():
-            ids = model(inputs.input_values).logits.argmax(-1)
-        return processor.batch_decode(ids)[0].lower()
-
-    return transcribe
+    with hf_offline():
+        processor = AutoProcessor.from_pretrained(checkpoint, local_files_only=True)
+        model = AutoModelForCTC.from_pretrained(checkpoint, local_files_only=True).eval()
+    return LocalCTC(model, processor)
 
 
 # ------------------------------------------------------------------ the study
@@ -396,6 +456,10 @@ def run_asr_robustness(quick: bool = True, seed: int = 0, steps: int | None = No
         metrics["local_checkpoint"] = {
             fam: run_waveform_noise_sweep(tr, refs, auds, fam, lv, dither_db=None, seed=seed)
             for fam, lv in families.items()}
+        ck_grid = checkpoint_layer_noise(tr, refs, auds, [0.0, 0.5, 1.0, 2.0], seed=seed)
+        metrics["local_checkpoint"]["layer_noise"] = {
+            "sigmas": [0.0, 0.5, 1.0, 2.0], "wer_grid_add": ck_grid[0].tolist(),
+            "wer_grid_mult": ck_grid[1].tolist()}
     model, test, info = train_tiny_ctc(240 if quick else 600, 60, steps, seed=seed)
     sigmas = [0.0, 0.5, 1.0, 2.0]
     grid = layerwise_wer_grid(model, test, sigmas, seed=seed)
