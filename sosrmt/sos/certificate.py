@@ -20,6 +20,7 @@ import numpy as np
 
 from sosrmt.poly import Polynomial, exponents, key_degrees
 from sosrmt.sos.exact import ExactProof, verify_certificate_exactly
+from sosrmt.sos.peyrl_parrilo import verify_peyrl_parrilo
 from sosrmt.sos.relaxation import svec_pairs, svec_to_matrix
 
 if TYPE_CHECKING:
@@ -187,7 +188,14 @@ class SosCertificate:
         return lam if self.sense == "max" else -lam
 
     # ------------------------------------------------------------------ exact check
-    def verify_exact(self, *, denominator_bits: int = 40, shift: float | None = None) -> ExactProof:
+    def verify_exact(
+        self,
+        *,
+        denominator_bits: int = 40,
+        shift: float | None = None,
+        method: str = "auto",
+        margin: float = 1e-6,
+    ) -> ExactProof:
         """Round to rationals, project exactly onto the identity, and check PSD exactly.
 
         Parameters
@@ -198,7 +206,17 @@ class SosCertificate:
             Diagonal shift :math:`\\delta` added to every Gram matrix of the moment blocks
             before rounding (hypercube only, where :math:`m^\\top m` is constant so that the
             shift costs exactly :math:`\\delta\\sum_b m_b^\\top m_b` on the bound). Default: chosen
-            from the smallest eigenvalue and the residual.
+            from the smallest eigenvalue and the residual. Giving it selects ``"direct"``.
+        method : {"auto", "direct", "peyrl-parrilo"}
+            ``"direct"``: this certificate's Gram matrices, rounded and projected (steps
+            below). ``"peyrl-parrilo"``: facial reduction and a strictly feasible re-solve
+            for the bound :attr:`bound` weakened by ``margin``
+            (:func:`sosrmt.sos.peyrl_parrilo.verify_peyrl_parrilo`), which works where the
+            optimal Gram matrices are singular (spheres, inequalities, polynomials with
+            zeros such as :math:`(x^2+y^2+1)` times Motzkin's). ``"auto"``: direct, then
+            Peyrl--Parrilo if that fails.
+        margin : float
+            Peyrl--Parrilo only: relative weakening of the bound.
 
         Returns
         -------
@@ -217,8 +235,20 @@ class SosCertificate:
         fraction-free (Bareiss) elimination on
         an integer scaling, whose pivots are the leading principal minors (Sylvester).
         """
-        return verify_certificate_exactly(
-            self.relaxation, self.z, denominator_bits=denominator_bits, shift=shift
+        if method not in ("auto", "direct", "peyrl-parrilo"):
+            raise ValueError(
+                f"method: expected 'auto', 'direct' or 'peyrl-parrilo', got {method!r}"
+            )
+        if shift is not None:
+            method = "direct"
+        if method != "peyrl-parrilo":
+            proof = verify_certificate_exactly(
+                self.relaxation, self.z, denominator_bits=denominator_bits, shift=shift
+            )
+            if proof.verified or method == "direct":
+                return proof
+        return verify_peyrl_parrilo(
+            self.relaxation, self.bound, margin=margin, denominator_bits=denominator_bits
         )
 
     def polish(
