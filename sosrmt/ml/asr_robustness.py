@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
 from sosrmt._validation import check_int
@@ -57,6 +58,7 @@ __all__ = [
     "STUDY",
     "LocalCTC",
     "TinyCTC",
+    "asr_figure",
     "checkpoint_layer_noise",
     "inject_noise",
     "layer_noise_grid",
@@ -417,6 +419,36 @@ def load_wav2vec2_local(checkpoint: str | Path) -> LocalCTC:
 # ------------------------------------------------------------------ the study
 
 
+def asr_figure(metrics: dict) -> Figure:
+    """The study's figure from its metrics (also from a saved JSON): WER under waveform noise,
+    WER with noise after each layer, and the layer-wise error propagation."""
+    e1 = metrics["pocketsphinx"]
+    tiny = metrics["tiny_ctc"]
+    sigmas = tiny["sigmas"]
+    grid = np.array([tiny["wer_grid_add"], tiny["wer_grid_mult"]])
+    prop = tiny["error_propagation"]
+    fig, axes = new_figure(3)
+    for fam, rows in e1.items():
+        axes[0].plot(range(len(rows)), [r["wer"] for r in rows], "o-", label=fam)
+    axes[0].set_title("pocketsphinx WER (levels left to right)")
+    axes[0].legend(fontsize=7)
+    for a, mode in enumerate(("add", "mult")):
+        for c, s in enumerate(sigmas[1:], start=1):
+            axes[1].plot(grid[a, :, c], "o-" if mode == "add" else "x--",
+                         label=f"{mode} sigma={s}")
+    axes[1].set_xlabel("layer (0 = front end)")
+    axes[1].set_ylabel("WER")
+    axes[1].set_title("tiny CTC: noise after one layer")
+    axes[1].legend(fontsize=6)
+    for s, errs in prop.items():
+        axes[2].plot(errs, "o-", label=f"input sigma={s}")
+    axes[2].set_xlabel("layer")
+    axes[2].set_ylabel("L2 error / sqrt(numel)")
+    axes[2].set_title("error propagation")
+    axes[2].legend(fontsize=7)
+    return fig
+
+
 @single_threaded
 def run_asr_robustness(quick: bool = True, seed: int = 0, steps: int | None = None,
                        checkpoint: str | None = None, data: str | None = None) -> StudyResult:
@@ -468,23 +500,7 @@ def run_asr_robustness(quick: bool = True, seed: int = 0, steps: int | None = No
     metrics["tiny_ctc"] = {**info, "sigmas": sigmas,
                            "wer_grid_add": grid[0].tolist(), "wer_grid_mult": grid[1].tolist(),
                            "error_propagation": prop}
-    fig, axes = new_figure(3, width=3.8)
-    for fam, rows in e1.items():
-        axes[0].plot(range(len(rows)), [r["wer"] for r in rows], "o-", label=fam)
-    axes[0].set_title("pocketsphinx WER (levels left to right)")
-    axes[0].legend(fontsize=7)
-    for a, mode in enumerate(("add", "mult")):
-        for c, s in enumerate(sigmas[1:], start=1):
-            axes[1].plot(grid[a, :, c], "o-" if mode == "add" else "x--",
-                         label=f"{mode} sigma={s}")
-    axes[1].set_xlabel("layer (0 = front end)")
-    axes[1].set_ylabel("WER")
-    axes[1].legend(fontsize=6)
-    for s, errs in prop.items():
-        axes[2].plot(errs, "o-", label=f"input sigma={s}")
-    axes[2].set_xlabel("layer")
-    axes[2].set_ylabel("L2 error / sqrt(numel)")
-    axes[2].legend(fontsize=7)
+    fig = asr_figure(metrics)
     notes = [
         "Substitutes (no downloads): espeak-ng speech, the pocketsphinx en-us model for E1, a "
         "tiny Transformer-CTC trained here for E2A/E2B; the paper used wav2vec2/HuBERT on "
