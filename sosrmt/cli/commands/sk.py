@@ -26,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Memory is estimated for every stage before any work, and a size that would not "
         "fit is refused at once. Exit status 0 only when every chain was checked and holds.",
     )
-    parser.add_argument("--n", type=int, default=12, help="number of spins (default 12)")
+    parser.add_argument(
+        "--n", type=int, nargs="+", default=[12], help="number(s) of spins (default 12)"
+    )
     parser.add_argument(
         "--degree", type=int, default=4, choices=[2, 4], help="highest SoS degree (default 4)"
     )
@@ -54,6 +56,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--bm",
         action="store_true",
         help="degree 2 by Burer-Monteiro with its dual certificate (large n; no degree 4)",
+    )
+    parser.add_argument(
+        "--both-sides",
+        action="store_true",
+        help="the figure value/n^1.5 against n for every curve the sizes allow (OPT or best "
+        "cut found, SOS_4 bound, SOS_2 bound by Burer-Monteiro, n*lambda_max, PAP transfer "
+        "at small n), computed through a resumable sweep store",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=Path("sk-both-sides.sqlite"),
+        help="sweep store of --both-sides (default ./sk-both-sides.sqlite)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=Path("sk-both-sides.png"),
+        help="figure of --both-sides (default ./sk-both-sides.png)",
+    )
+    parser.add_argument(
+        "--sos4-max",
+        type=int,
+        default=24,
+        help="--both-sides: largest n solved at degree 4 (default 24)",
+    )
+    parser.add_argument(
+        "--transfer-max",
+        type=int,
+        default=200,
+        help="--both-sides: largest n of the PAP transfer (default 200)",
     )
     add_common_arguments(parser)
     parser.set_defaults(func=run)
@@ -88,14 +121,37 @@ def _show(row: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
+def run_both_sides(args: argparse.Namespace) -> int:
+    from sosrmt.problems import sk
+
+    table = sk.both_sides(args.n, seeds=args.seeds, seed=args.seed, store=args.store,
+                          sos4_max=args.sos4_max, transfer_max=args.transfer_max,
+                          quiet=args.json)
+    sk.plot_both_sides(table, args.plot)
+    cols = ["n", "count", "opt_mean", "best_found_mean", "sos4_bound_mean", "sos2_bound_mean",
+            "spectral_mean", "transfer_mean", "transfer_psd_fraction", "failed_cells"]
+    text = format_table(table, cols, fmt=".4g")
+    text += ("\n(values / n^1.5, means over seeds; best_found: lower bound on OPT; transfer: "
+             "PAP pseudo-calibration value, valid only where transfer_psd_fraction = 1)"
+             f"\nwrote {args.store} and {args.plot}")
+    emit(args, {"command": "sk", "both_sides": table, "store": str(args.store),
+                "plot": str(args.plot)}, text)
+    return 0 if all(e["failed_cells"] == 0 for e in table) else 1
+
+
 def run(args: argparse.Namespace) -> int:
     from sosrmt.problems import sk
+
+    if args.both_sides:
+        return run_both_sides(args)
+    if args.matrix is None and len(args.n) > 1:
+        raise ValueError("--n: one size for the value chain (several with --both-sides)")
 
     degrees = (2,) if (args.bm or args.degree == 2) else (2, 4)
     progress = not args.json and sys.stderr.isatty()
     with _solver_output_to_stderr():
         rows = sk.value_chains(
-            args.n,
+            args.n[0],
             seeds=args.seeds,
             seed=args.seed,
             W=None if args.matrix is None else sk.validate_coupling(_load(args.matrix), "--matrix"),

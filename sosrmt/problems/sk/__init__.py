@@ -23,10 +23,12 @@ The package follows the problem protocol of :mod:`sosrmt.problems`:
 * the chain of one instance: :func:`value_chain` (``method="sos"`` or ``"bm"``), of several
   :func:`value_chains`, with every
   stage's memory and time estimated and checked first (:func:`estimate_resources`);
-* sweep jobs :func:`chain_job` and :func:`lowerbound_cell` (the PAP-to-SK transfer);
-* figures :func:`plot_value_chain`, :func:`plot_goe_edge`.
+* sweep jobs :func:`chain_job`, :func:`lowerbound_cell` (the PAP-to-SK transfer) and
+  :func:`both_sides_cell`; :func:`both_sides` runs the last through the sweep store;
+* figures :func:`plot_value_chain`, :func:`plot_both_sides`, :func:`plot_goe_edge`.
 """
 
+from sosrmt.problems.sk.both_sides import both_sides, both_sides_cell, plot_both_sides
 from sosrmt.problems.sk.bounds import (
     BurerMonteiroResult,
     baselines,
@@ -61,6 +63,8 @@ __all__ = [
     "anneal",
     "baselines",
     "best_cut",
+    "both_sides",
+    "both_sides_cell",
     "brute_force",
     "brute_force_max",
     "burer_monteiro",
@@ -71,6 +75,7 @@ __all__ = [
     "local_search",
     "lowerbound_cell",
     "objective",
+    "plot_both_sides",
     "plot_goe_edge",
     "plot_value_chain",
     "program",

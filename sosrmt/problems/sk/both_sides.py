@@ -1,0 +1,183 @@
+"""SK from both sides: every computable curve of value / n^{3/2} against n, through a sweep store.
+
+Per size n and seed (one sweep cell, :func:`both_sides_cell`): OPT by brute force
+(n <= 28) or the best cut found beyond (a lower bound, never OPT), the degree-4 SoS bound
+(n <= ``sos4_max``), the degree-2 bound by Burer--Monteiro, :math:`n\\lambda_{\\max}`, and
+the PAP-to-SK transfer value (n <= ``transfer_max``; the Hermite-truncated signed-measure
+form, enumerated over :math:`2^p` points, so at toy sizes only, with its PSD status and
+constraint residual stored beside it). :func:`both_sides` runs the cells through
+:func:`sosrmt.sweep.run_sweep` (resumable, with provenance) and :func:`plot_both_sides` draws
+the figure with the reference lines 1.526 (Parisi) and 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sosrmt._validation import as_rng, check_int
+from sosrmt.problems.sk.bounds import _burer_monteiro, _sos, _spectral
+from sosrmt.problems.sk.exact import BRUTE_FORCE_MAX_N, _brute_force
+from sosrmt.problems.sk.heuristic import _best_cut
+from sosrmt.problems.sk.instance import SeedLike, sample_null
+from sosrmt.problems.sk.plot import PARISI, _axes
+from sosrmt.problems.sk.resources import check_resources, estimate_resources
+
+__all__ = ["both_sides", "both_sides_cell", "plot_both_sides"]
+
+#: Columns of a cell (values divided by n^{3/2}).
+CURVES = ("opt", "best_found", "sos4_bound", "sos2_bound", "spectral", "transfer")
+
+
+def both_sides_cell(
+    *,
+    rng: SeedLike,
+    n: int,
+    sos4_max: int = 24,
+    transfer_max: int = 200,
+    p: int = 8,
+    trunc: int = 4,
+) -> dict[str, Any]:
+    """Sweep job: every curve that size ``n`` allows, on one null SK instance (results only).
+
+    Examples
+    --------
+    >>> row = both_sides_cell(rng=0, n=8, sos4_max=8, transfer_max=8, p=3)
+    >>> row["opt"] <= row["sos4_bound"] <= row["sos2_bound"] <= row["spectral"] + 1e-9
+    True
+    """
+    n = check_int(n, "n", minimum=4)
+    p = check_int(p, "p", minimum=1, maximum=16)
+    gen = as_rng(rng)
+    degrees = (2, 4) if n <= sos4_max else (2,)
+    check_resources(estimate_resources(n, degrees=degrees, method="bm",
+                                       brute=n <= BRUTE_FORCE_MAX_N))
+    W = sample_null(n, rng=gen)
+    scale = n**1.5
+    out: dict[str, Any] = dict.fromkeys(CURVES)
+    bm = _burer_monteiro(W, None, rng=gen, tol=1e-7, maxiter=5000, progress=False)
+    out["sos2_bound"] = bm.bound / scale
+    if n <= BRUTE_FORCE_MAX_N:
+        out["opt"] = _brute_force(W)[0] / scale
+    else:
+        out["best_found"] = _best_cut(W, rng=gen, V=bm.V)[0] / scale
+    if 4 in degrees:
+        res = _sos(W, 4)
+        out["sos4_status"] = res.status
+        out["sos4_bound"] = res.bound / scale if res.ok and res.bound is not None else None
+    out["spectral"] = _spectral(W) / scale
+    if n <= transfer_max and p < n:
+        # imported here: sk_transfer builds on this package
+        from sosrmt.problems.sk_transfer import transfer
+
+        tr = transfer(W, p, trunc, rng=gen)
+        out.update(transfer=tr.value_scaled, transfer_residual=tr.residual,
+                   transfer_vv_min=tr.vv_min_eigenvalue,
+                   transfer_psd=bool(tr.vv_min_eigenvalue >= 0))
+    return out
+
+
+def both_sides(
+    ns: Sequence[int],
+    *,
+    seeds: int = 2,
+    seed: int = 0,
+    store: str | Path | None = None,
+    sos4_max: int = 24,
+    transfer_max: int = 200,
+    p: int = 8,
+    trunc: int = 4,
+    jobs: int | None = 1,
+    quiet: bool = True,
+) -> list[dict[str, Any]]:
+    """Run :func:`both_sides_cell` over ``ns`` x ``seeds`` through the sweep store; aggregate.
+
+    Returns the per-n table of :func:`sosrmt.sweep.aggregate` (``<curve>_mean``,
+    ``<curve>_se``) plus ``transfer_psd_fraction``. The memory of the largest size is
+    checked before any cell runs.
+    """
+    from sosrmt.sweep import Grid, aggregate, run_sweep
+
+    ns = sorted({check_int(v, "n", minimum=4) for v in ns})
+    if not ns:
+        raise ValueError("ns: expected at least one size")
+    check_resources(estimate_resources(ns[-1], degrees=(2,), method="bm"))
+    grid = Grid({"n": ns, "sos4_max": sos4_max, "transfer_max": transfer_max, "p": p,
+                 "trunc": trunc}, seeds=check_int(seeds, "seeds", minimum=1), seed=seed,
+                method_params=["sos4_max", "transfer_max"])
+    rows = run_sweep("sosrmt.problems.sk:both_sides_cell", grid, store=store, jobs=jobs,
+                     executor="serial" if jobs == 1 else None, quiet=quiet)
+    ok = [r for r in rows if r["status"] == "ok"]
+    table = aggregate(ok, by=["n"], metrics=list(CURVES))
+    for entry in table:
+        flags = [r.results.get("transfer_psd") for r in ok if r["n"] == entry["n"]]
+        flags = [f for f in flags if f is not None]
+        entry["transfer_psd_fraction"] = (sum(flags) / len(flags)) if flags else None
+        entry["failed_cells"] = sum(1 for r in rows if r["n"] == entry["n"]
+                                    and r["status"] != "ok")
+    return table
+
+
+_STYLE = {
+    "spectral": (r"$n\lambda_{\max}(W)$", {"marker": "^", "color": "C3"}),
+    "sos2_bound": ("SOS$_2$ bound (Burer-Monteiro)", {"marker": "v", "color": "C2"}),
+    "sos4_bound": ("SOS$_4$ bound", {"marker": "o", "color": "C1", "ms": 5}),
+    "transfer": ("PAP transfer value (signed-measure form, toy sizes)",
+                 {"marker": "P", "color": "C0", "ls": ":"}),
+    "best_found": ("best cut found (lower bound on OPT)",
+                   {"marker": "D", "color": "C4", "fillstyle": "none", "ls": "-."}),
+    "opt": ("OPT (brute force)", {"marker": "s", "ms": 10, "fillstyle": "none", "color": "k",
+                                  "ls": "--", "mew": 1.5, "zorder": 5}),
+}
+
+
+def plot_both_sides(
+    table: Sequence[Mapping[str, Any]],
+    path: str | Path | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Figure:
+    """value / :math:`n^{3/2}` against n (log axis) for every curve of :func:`both_sides`.
+
+    Transfer points whose :math:`\\tilde{\\mathbb E}[vv^\\top]` was not PSD on every seed are
+    crossed out in red: the truncated construction is not a valid pseudo-expectation there.
+
+    Examples
+    --------
+    >>> fig = plot_both_sides([{"n": 8, "opt_mean": 1.2, "spectral_mean": 1.7},
+    ...                        {"n": 40, "best_found_mean": 1.4, "spectral_mean": 1.8}])
+    >>> len(fig.axes[0].get_legend().get_texts()) >= 4
+    True
+    """
+    fig, ax = _axes(ax, (8.5, 4.5))
+    ns = np.array([r["n"] for r in table], dtype=float)
+    for key, (label, style) in _STYLE.items():
+        mean = np.array([np.nan if r.get(f"{key}_mean") is None else r[f"{key}_mean"]
+                         for r in table], dtype=float)
+        if np.all(np.isnan(mean)):
+            continue
+        se = np.array([0.0 if r.get(f"{key}_se") is None else r[f"{key}_se"] for r in table],
+                      dtype=float)
+        keep = ~np.isnan(mean)
+        ax.errorbar(ns[keep], mean[keep], yerr=np.nan_to_num(se[keep]), capsize=3,
+                    label=label, **style)
+        if key == "transfer":
+            bad = np.array([r.get("transfer_psd_fraction") not in (None, 1.0) for r in table])
+            if np.any(bad & keep):
+                ax.plot(ns[bad & keep], mean[bad & keep], "x", color="red", ms=12, mew=2,
+                        zorder=6, label="transfer not PSD (invalid there)")
+    ax.axhline(PARISI, color="gray", ls=":", lw=1.2, label="Parisi limit of OPT, 1.526")
+    ax.axhline(2.0, color="gray", ls="--", lw=1.2, label="limit 2 (spectral, SOS$_2$, SOS$_4$)")
+    ax.set_xscale("log")
+    ax.set_xlabel("n (log scale)")
+    ax.set_ylabel(r"value / $n^{3/2}$")
+    ax.set_title("SK from both sides")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
