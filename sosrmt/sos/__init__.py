@@ -24,6 +24,7 @@ from sosrmt.sos.pseudo_expectation import PseudoExpectation, PseudoExpectationRe
 from sosrmt.sos.relaxation import MomentRelaxation
 from sosrmt.sos.result import SosResult
 from sosrmt.sos.solve import RelaxationSolver, extract_point, solve
+from sosrmt.sos.sparsity import correlative_cliques
 
 __all__ = [
     "BACKENDS",
@@ -41,6 +42,7 @@ __all__ = [
     "SosCertificate",
     "SosResult",
     "Sphere",
+    "correlative_cliques",
     "extract_point",
     "extract_solutions",
     "register_backend",

@@ -149,6 +149,11 @@ def extract_solutions(
         raise ValueError(f"rank_tol: expected a positive tolerance, got {rank_tol!r}")
     dom = pe.domain
     n, ring, square = dom.nvars, dom.ring, dom.square
+    if pe.cliques is not None:
+        raise ValueError(
+            "pe: multi-point extraction needs the dense moment matrix; this pseudo-expectation "
+            "comes from a correlatively sparse relaxation"
+        )
     d = pe.degree // 2
     dk = _constraint_half_degree(pe)
     mats = [pe.moment_matrix(s) for s in range(d + 1)]

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike
 from sosrmt._validation import check_int
 from sosrmt.poly import Polynomial, as_real_array, key_degrees
 from sosrmt.sos.domains import Domain
+from sosrmt.sos.sparsity import clique_basis, home_clique
 
 __all__ = ["PseudoExpectation", "PseudoExpectationReport"]
 
@@ -74,6 +75,10 @@ class PseudoExpectation:
         ``odd_moments_zero`` and it has odd degree, and is otherwise an error.
     odd_moments_zero : bool
         The functional is sign-symmetric (odd moments vanish) and only even keys are stored.
+    cliques : list of tuple of int, optional
+        Set by a correlatively sparse relaxation: only moments inside a clique exist, the
+        moment matrices checked are the cliques' and each constraint is checked on the
+        basis of its clique (:mod:`sosrmt.sos.sparsity`).
 
     Examples
     --------
@@ -96,6 +101,7 @@ class PseudoExpectation:
         values: ArrayLike,
         *,
         odd_moments_zero: bool = False,
+        cliques: Sequence[tuple[int, ...]] | None = None,
     ) -> None:
         if not isinstance(domain, Domain):
             raise TypeError(f"domain: expected a Domain, got {type(domain).__name__}")
@@ -113,6 +119,7 @@ class PseudoExpectation:
         self.keys = keys[order]
         self.values = values[order]
         self.odd_moments_zero = bool(odd_moments_zero)
+        self.cliques = None if cliques is None else [tuple(c) for c in cliques]
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -230,14 +237,34 @@ class PseudoExpectation:
             out += gc * fac * (1.0 if f2 is None else f2) * self._lookup(kk)
         return out
 
+    def _basis_of(self, degree: int, p: Polynomial | None) -> np.ndarray:
+        if self.cliques is None:
+            return self.domain.basis(degree)
+        return clique_basis(self.domain, home_clique(p, self.cliques), degree)
+
     def moment_matrix(self, half_degree: int | None = None) -> np.ndarray:
-        """:math:`\\Lambda[a,b] = \\tilde{\\mathbb E}[x^a x^b]` over the basis of degree <= d."""
+        """:math:`\\Lambda[a,b] = \\tilde{\\mathbb E}[x^a x^b]` over the basis of degree <= d.
+
+        Raises a ValueError for a sparse functional (see :meth:`clique_moment_matrices`).
+        """
         d = (
             self.degree // 2
             if half_degree is None
             else check_int(half_degree, "half_degree", minimum=0, maximum=self.degree // 2)
         )
+        if self.cliques is not None:
+            raise ValueError(
+                "half_degree: a correlatively sparse pseudo-expectation has no full moment "
+                "matrix; use clique_moment_matrices()"
+            )
         return self._gram(self.domain.basis(d), None)
+
+    def clique_moment_matrices(self) -> list[np.ndarray]:
+        """The moment matrix of each clique (one matrix, the full one, when dense)."""
+        if self.cliques is None:
+            return [self.moment_matrix()]
+        d = self.degree // 2
+        return [self._gram(clique_basis(self.domain, c, d), None) for c in self.cliques]
 
     def localizing_matrix(self, g: Polynomial) -> np.ndarray:
         """:math:`L_g[a,b] = \\tilde{\\mathbb E}[g\\,x^a x^b]` over the basis of degree
@@ -246,12 +273,12 @@ class PseudoExpectation:
         d = (self.degree - g.degree) // 2
         if d < 0:
             raise ValueError(f"g: degree {g.degree} exceeds the pseudo-expectation's {self.degree}")
-        return self._gram(self.domain.basis(d), g)
+        return self._gram(self._basis_of(d, g), g)
 
     def equality_residual(self, h: Polynomial) -> float:
         """:math:`\\max_{\\deg\\beta\\le 2d-\\deg h}|\\tilde{\\mathbb E}[h\\,x^\\beta]|`."""
         h = self.domain.polynomial(h, "h")
-        basis = self.domain.basis(self.degree - h.degree)
+        basis = self._basis_of(self.degree - h.degree, h)
         total = np.zeros(basis.size)
         for hk, hc in zip(h.keys, h.coefs, strict=True):
             kk, f = self.domain.multiply(basis, hk)
@@ -276,7 +303,7 @@ class PseudoExpectation:
         eqs = self.domain.equalities if equalities is None else tuple(equalities)
         ineqs = self.domain.inequalities if inequalities is None else tuple(inequalities)
         norm = self.moment(0)
-        eig = np.linalg.eigvalsh(self.moment_matrix())
+        eig = np.concatenate([np.linalg.eigvalsh(M) for M in self.clique_moment_matrices()])
         scale = max(float(np.abs(eig).max(initial=0.0)), 1e-300)
         loc = [float(np.linalg.eigvalsh(self.localizing_matrix(g)).min(initial=0.0)) for g in ineqs]
         res = [self.equality_residual(h) for h in eqs]

@@ -31,6 +31,7 @@ coefficientwise (modulo the ring's relations): an SoS certificate of :math:`p\\l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ from sosrmt.poly import (
     key_degrees,
 )
 from sosrmt.sos.domains import Domain
+from sosrmt.sos.sparsity import check_cliques, clique_basis, correlative_cliques, home_clique
 
 __all__ = ["EqualityBlock", "MomentRelaxation", "PsdBlock"]
 
@@ -114,6 +116,11 @@ class MomentRelaxation:
         Maximise (the certificate proves an upper bound) or minimise (a lower bound).
     symmetry : {"auto", "none"}
         ``"auto"`` block-diagonalises by the sign symmetry when the problem is even.
+    sparsity : {"none", "correlative"} or sequence of sequences of int
+        ``"correlative"``: one moment matrix per maximal clique of a chordal extension of
+        the correlative sparsity graph (:mod:`sosrmt.sos.sparsity`); a list of variable
+        sets: those cliques (they must cover the objective's monomials and each
+        constraint). ``"none"``: the dense relaxation.
     memory_limit : float, optional
         Refuse (with the estimate in the message) relaxations whose assembly would need
         more bytes than this.
@@ -149,6 +156,7 @@ class MomentRelaxation:
         *,
         sense: str = "max",
         symmetry: str = "auto",
+        sparsity: str | Sequence[Sequence[int]] = "none",
         memory_limit: float = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         if not isinstance(domain, Domain):
@@ -187,34 +195,69 @@ class MomentRelaxation:
         self.sense = sense
         self.half = degree // 2
         self.symmetric = bool(symmetry == "auto" and domain.is_even() and domain.even(objective))
+        if isinstance(sparsity, str):
+            if sparsity not in ("none", "correlative"):
+                raise ValueError(
+                    "sparsity: expected 'none', 'correlative' or a list of cliques, "
+                    f"got {sparsity!r}"
+                )
+            self.cliques = (
+                correlative_cliques(objective, domain) if sparsity == "correlative" else None
+            )
+        else:
+            self.cliques = check_cliques(sparsity, objective, domain)
         self._estimate_and_check(memory_limit)
         self._assemble()
 
     # ------------------------------------------------------------------ size estimate
+    def basis_for(
+        self, degree: int, p: Polynomial | None = None, parity: int | None = None
+    ) -> np.ndarray:
+        """Monomials of degree <= ``degree`` of the block that ``p`` lives in (dense: all)."""
+        if self.cliques is None:
+            return self.domain.basis(degree, parity=parity)
+        home = home_clique(p, self.cliques) if p is not None else tuple(range(self.domain.nvars))
+        return clique_basis(self.domain, home, degree, parity)
+
     def _block_bases(self) -> list[tuple[str, np.ndarray, Polynomial | None]]:
         dom, d = self.domain, self.half
         parities = (0, 1) if self.symmetric else (None,)
         out = []
-        for par in parities:
-            tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
-            basis = dom.basis(d, parity=par)
-            if basis.size:
-                out.append((f"moment{tag}", basis, None))
+        groups = (
+            [("", None)]
+            if self.cliques is None
+            else [(f"[{','.join(map(str, c))}]", c) for c in self.cliques]
+        )
+        for label, clique in groups:
+            for par in parities:
+                tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
+                basis = (
+                    dom.basis(d, parity=par)
+                    if clique is None
+                    else clique_basis(dom, clique, d, par)
+                )
+                if basis.size:
+                    out.append((f"moment{label}{tag}", basis, None))
         for idx, g in enumerate(dom.inequalities):
             dg = d - (g.degree + 1) // 2
             if dg < 0:
                 continue
             for par in parities:
                 tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
-                basis = dom.basis(dg, parity=par)
+                basis = self.basis_for(dg, g, par)
                 if basis.size:
                     out.append((f"localizing[{idx}]{tag}", basis, g))
         return out
 
     def _estimate_and_check(self, limit: float) -> None:
         n, d, ring = self.domain.nvars, self.half, self.domain.ring
-        size = basis_size(n, d, ring)  # an upper estimate on mixed domains
-        entries = size * (size + 1) // 2
+        if self.cliques is None:
+            size = basis_size(n, d, ring)  # an upper estimate on mixed domains
+            entries = size * (size + 1) // 2
+        else:
+            sizes = [basis_size(len(c), d, ring) for c in self.cliques]
+            size = max(sizes)
+            entries = sum(s * (s + 1) // 2 for s in sizes)
         for g in self.domain.inequalities:
             # each localizing block: its svec entries times the terms of g
             sg = basis_size(n, max(d - (g.degree + 1) // 2, 0), ring)
@@ -239,9 +282,7 @@ class MomentRelaxation:
         self.equality_blocks: list[EqualityBlock] = []
         for idx, h in enumerate(self.domain.equalities):
             dm = self.degree - h.degree
-            basis = self.domain.basis(
-                dm, parity=0 if (self.symmetric and self.domain.even(h)) else None
-            )
+            basis = self.basis_for(dm, h, 0 if (self.symmetric and self.domain.even(h)) else None)
             nrows = basis.size
             k, f = self.domain.multiply(basis[:, None], h.keys[None, :])
             v = np.broadcast_to(h.coefs[None, :], k.shape) * (1.0 if f is None else f)
@@ -347,7 +388,7 @@ class MomentRelaxation:
 
     def describe(self) -> dict:
         """Sizes: blocks, moments, rows and nonzeros."""
-        return {
+        out = {
             "blocks": [b.size for b in self.blocks],
             "moments": int(self.moment_keys.size),
             "rows": int(self.n_rows),
@@ -355,6 +396,9 @@ class MomentRelaxation:
             "symmetric": self.symmetric,
             "equality_rows": int(self.cone["z"]),
         }
+        if self.cliques is not None:
+            out["cliques"] = len(self.cliques)
+        return out
 
     def key_degrees(self) -> np.ndarray:
         """Degree of each moment key."""

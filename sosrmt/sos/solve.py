@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -54,8 +55,11 @@ def extract_point(rel: MomentRelaxation, y: np.ndarray) -> np.ndarray | None:
         S = np.zeros((flip.size, flip.size))
         S[ii, jj] = vals
         S[jj, ii] = vals
-        w, V = np.linalg.eigh(S)
-        x[flip] = np.sqrt(max(w[-1], 0.0)) * V[:, -1]
+        if rel.cliques is None:
+            w, V = np.linalg.eigh(S)
+            x[flip] = np.sqrt(max(w[-1], 0.0)) * V[:, -1]
+        else:
+            x[flip] = _propagate_signs(S, rel, y, keys, ii, jj)
     if dom.ring == "hypercube":
         return np.where(x >= 0, 1.0, -1.0) * np.sqrt(dom.square)
     if dom.ring == "boolean":
@@ -69,6 +73,42 @@ def extract_point(rel: MomentRelaxation, y: np.ndarray) -> np.ndarray | None:
         norm = np.linalg.norm(x)
         return None if norm == 0 else x * (radius / norm)
     return x
+
+
+def _propagate_signs(
+    S: np.ndarray,
+    rel: MomentRelaxation,
+    y: np.ndarray,
+    keys: np.ndarray,
+    ii: np.ndarray,
+    jj: np.ndarray,
+) -> np.ndarray:
+    """Rank-one reading of a *partial* second-moment matrix (sparse relaxations).
+
+    Only pairs inside a clique have moments; signs are propagated from a root along a
+    maximum-weight spanning tree of the known entries (:math:`x_j = \\mathrm{sign}(S_{ij})x_i`),
+    magnitudes are :math:`\\sqrt{S_{ii}}`. Exact when every clique's moment matrix has rank one.
+    """
+    import networkx as nx
+
+    m = S.shape[0]
+    pos = np.searchsorted(rel.moment_keys, keys)
+    pos = np.minimum(pos, rel.moment_keys.size - 1)
+    known = rel.moment_keys[pos] == keys
+    G = nx.Graph()
+    G.add_nodes_from(range(m))
+    G.add_weighted_edges_from(
+        (int(a), int(b), abs(S[a, b]))
+        for a, b, k in zip(ii, jj, known, strict=True)
+        if k and a != b
+    )
+    sign = np.ones(m)
+    for comp in nx.connected_components(G):
+        tree = nx.maximum_spanning_tree(G.subgraph(comp))
+        root = min(comp)
+        for a, b in nx.bfs_edges(tree, root):
+            sign[b] = sign[a] * (1.0 if S[a, b] >= 0 else -1.0)
+    return sign * np.sqrt(np.maximum(np.diag(S), 0.0))
 
 
 class RelaxationSolver:
@@ -183,7 +223,12 @@ class RelaxationSolver:
         cert = found.get("certificate") or SosCertificate(rel, raw.z)
         bound = found.get("bound", cert.rigorous_bound())
         pe = PseudoExpectation(
-            rel.domain, rel.degree, rel.moment_keys, y, odd_moments_zero=rel.symmetric
+            rel.domain,
+            rel.degree,
+            rel.moment_keys,
+            y,
+            odd_moments_zero=rel.symmetric,
+            cliques=rel.cliques,
         )
         value = float(rel.p @ y) * (1 if rel.sense == "max" else -1)
         if "point" in found:
@@ -218,6 +263,7 @@ def solve(
     sense: str = "max",
     backend: str = "scs",
     symmetry: str = "auto",
+    sparsity: str | Sequence[Sequence[int]] = "none",
     early_stop: bool = True,
     gap_tol: float = 1e-6,
     **options: Any,
@@ -236,6 +282,8 @@ def solve(
         (default Clarabel).
     symmetry : {"auto", "none"}
         Sign-symmetry block diagonalisation.
+    sparsity : {"none", "correlative"} or list of cliques
+        Correlative sparsity (see :class:`MomentRelaxation`).
     early_stop : bool
         Stop as soon as optimality is certified by a feasible point (SCS backend).
     gap_tol : float
@@ -262,7 +310,9 @@ def solve(
     ('optimal', 2.25, True)
     """
     t0 = time.perf_counter()
-    rel = MomentRelaxation(objective, domain, degree, sense=sense, symmetry=symmetry)
+    rel = MomentRelaxation(
+        objective, domain, degree, sense=sense, symmetry=symmetry, sparsity=sparsity
+    )
     build = time.perf_counter() - t0
     result = RelaxationSolver(
         rel, backend, early_stop=early_stop, gap_tol=gap_tol, **options

@@ -42,6 +42,9 @@ class TestProblem:
         these points.
     point_tol : float
         Accuracy expected of extracted continuous coordinates (finite ones are exact).
+    sparsity : str
+        ``"correlative"`` for the problems of the sparse suite (solved with
+        ``solve(..., sparsity="correlative")``).
     """
 
     __test__ = False  # not a pytest class
@@ -59,6 +62,7 @@ class TestProblem:
     scs_options: tuple[tuple[str, float], ...] = ()
     optimizers: np.ndarray | None = None
     point_tol: float = 1e-4
+    sparsity: str = "none"
 
 
 def _cut(n: int, edges: list[tuple[int, int]]) -> Polynomial:
@@ -253,6 +257,43 @@ def _mixed_signs_interval() -> TestProblem:
     )
 
 
+def _ladder_cut() -> TestProblem:
+    # max-cut of the 2 x 6 ladder (bipartite: every edge is cut, OPT = 16 edges)
+    edges = [(i, i + 1) for i in range(5)] + [(i + 6, i + 7) for i in range(5)]
+    edges += [(i, i + 6) for i in range(6)]
+    return TestProblem(
+        "maxcut_ladder_sparse_deg4",
+        _cut(12, edges),
+        Hypercube(12),
+        4,
+        "max",
+        16.0,
+        16.0,
+        note="correlative sparsity: the chordal extension of the ladder has cliques of size "
+        "3 (blocks of 7 instead of 79); the graph is bipartite, so the sparse degree-4 "
+        "relaxation is exact (it contains the degree-2 one, exact on bipartite graphs)",
+        sparsity="correlative",
+    )
+
+
+def _odd_cycle_cut_sparse() -> TestProblem:
+    edges = [(i, (i + 1) % 9) for i in range(9)]
+    return TestProblem(
+        "maxcut_c9_sparse_deg4",
+        _cut(9, edges),
+        Hypercube(9),
+        4,
+        "max",
+        8.0,
+        8.0,
+        note="correlative sparsity on the 9-cycle: the chordal extension is a 2-sum of "
+        "triangles, each degree-4 clique block is exact on its triangle, and the cut "
+        "polytope of a 2-sum is the intersection of the parts' (Barahona 1983), so the "
+        "value is the optimum 8",
+        sparsity="correlative",
+    )
+
+
 def _box_constrained() -> TestProblem:
     x, y = variables(2)
     p = x + y
@@ -297,6 +338,8 @@ _FACTORIES: dict[str, Callable[[], TestProblem]] = {
     "sphere_quadratic_max_deg4": _sphere_quadratic_deg4,
     "mixed_boolean_circle_deg4": _mixed_boolean_circle,
     "mixed_signs_interval_deg4": _mixed_signs_interval,
+    "maxcut_ladder_sparse_deg4": _ladder_cut,
+    "maxcut_c9_sparse_deg4": _odd_cycle_cut_sparse,
     "univariate_quartic_min": _univariate,
     "motzkin_times_x2_y2_1": _motzkin_times,
     "motzkin_not_sos": _motzkin,

@@ -16,7 +16,13 @@ def test_named_problem(name, backend):
     prob = named_problem(name)
     options = dict(prob.scs_options) if backend == "scs" else {}
     res = solve(
-        prob.objective, prob.domain, prob.degree, sense=prob.sense, backend=backend, **options
+        prob.objective,
+        prob.domain,
+        prob.degree,
+        sense=prob.sense,
+        backend=backend,
+        sparsity=prob.sparsity,
+        **options,
     )
     if prob.expect_status == "no_certificate":
         # no backend may *prove* a bound: first-order solvers stall, interior-point ones may
