@@ -105,3 +105,12 @@ def test_form_does_not_change_the_instance(problem, capsys):
         rows[form] = json.loads(capsys.readouterr().out)["rows"][0]
     for key in ("e1", "mu_min", "planted_e1"):
         assert rows["signed"][key] == pytest.approx(rows["shape"][key], rel=1e-9, abs=1e-12)
+
+
+def test_pap_shape_form_through_the_cli(capsys):
+    import math
+
+    assert main(["lowerbound", "pap", "--n", "4", "--ratio", "0.5", "--trunc", "6",
+                 "--form", "shape", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert math.isfinite(row["mu_min"]) and math.isfinite(row["residual"])

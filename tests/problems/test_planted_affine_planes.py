@@ -71,3 +71,44 @@ def test_engine_pseudo_expectation_reports_plane_residuals():
     z2 = (mu.prior.points @ d.T) ** 2 - 1
     direct = np.abs(mu.weights @ z2) / mu.e1
     assert np.all(np.array(rep.equality_residuals) >= direct - 1e-12)
+
+
+@pytest.mark.parametrize("m,n,trunc", [(5, 3, 4), (6, 4, 8), (7, 5, 8), (9, 4, 6)])
+def test_shape_form_equals_signed_measure_entry_by_entry(m, n, trunc):
+    import itertools
+
+    for rng, sampler in ((1, lambda g: pap.sample_null(m, n, rng=g)),
+                         (2, lambda g: pap.sample_planted(m, n, rng=g)[0])):
+        d = sampler(rng)
+        sf = pap.pap_shape_form(d, trunc)
+        mu = pap.pseudo_calibration(d, trunc)
+        scale = max(1.0, abs(mu.e1))
+        for j in range(5):
+            for idx in itertools.combinations(range(n), j):
+                want = mu.expect(lambda X, idx=idx: np.prod(X[:, list(idx)], axis=1))
+                assert sf.moment(idx) == pytest.approx(want, abs=1e-10 * scale)
+        np.testing.assert_allclose(sf.moment_matrix(4), mu.moment_matrix(4), atol=1e-10 * scale)
+        a, b = pap.shape_report(d, trunc), pap.calibration_report(d, trunc)
+        assert a.e1 == pytest.approx(b.e1, rel=1e-9)
+        assert a.mu_min == pytest.approx(b.mu_min, rel=1e-8, abs=1e-10)
+        assert a.residuals["plane_max"] == pytest.approx(b.residuals["plane_max"], rel=1e-8)
+        assert a.extra["plane_mean"] == pytest.approx(b.extra["plane_mean"], rel=1e-8)
+
+
+def test_shape_form_below_degree_four_is_the_prior():
+    d = pap.sample_null(6, 4, rng=0)
+    sf = pap.pap_shape_form(d, 3)
+    assert sf.e1 == pytest.approx(1.0) and sf.nshapes == 1
+    assert pap.shape_report(d, 3).mu_min == pytest.approx(1.0)
+
+
+def test_lowerbound_cell_forms_see_the_same_instance():
+    a = pap.lowerbound_cell(rng=4, n=5, ratio=0.4, trunc=6, form="signed")
+    b = pap.lowerbound_cell(rng=4, n=5, ratio=0.4, trunc=6, form="shape")
+    assert (a["form_used"], b["form_used"]) == ("signed", "shape")
+    for key in ("e1", "mu_min", "residual", "planted_mu_min", "planted_residual"):
+        assert a[key] == pytest.approx(b[key], rel=1e-8, abs=1e-12)
+    with pytest.raises(ValueError, match="form"):
+        pap.lowerbound_cell(rng=0, n=5, ratio=0.4, form="dense")
+    with pytest.raises(ValueError, match="trunc"):
+        pap.pap_shape_form(pap.sample_null(4, 3, rng=0), 12)

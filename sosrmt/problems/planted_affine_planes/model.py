@@ -9,45 +9,29 @@ Formulation:
 * planted: :math:`v` uniform on :math:`\\{\\pm1/\\sqrt n\\}^n`, :math:`b` uniform on
   :math:`\\{\\pm1\\}^m`, :math:`d_u = b_uv + (I - vv^\\top)g_u` (Gaussian conditioned on
   :math:`\\langle v,d_u\\rangle = b_u`);
-* pseudo-calibration with the Hermite-degree truncation :math:`D` (closed form
-  :math:`F_D = [t^{\\le D}]\\prod_u(1 + \\sum_{k\\ge4\\text{ even}} c_k He_k(z_u)t^k/k!)`).
+* the pseudo-calibration is in :mod:`sosrmt.problems.planted_affine_planes.calibration`.
 
-Under this truncation the constraints :math:`\\langle v,d_u\\rangle^2 = 1` hold only up to
-truncation error, which is reported as a residual (GJJPR truncate by shape size instead;
-how the two compare is on ``docs/theory/lowerbounds.rst``). The Boolean-:math:`d_u` variant
-is not implemented. The phase-diagram ratio is :math:`m/n^{3/2}`.
+The Boolean-:math:`d_u` variant is not implemented.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
-from sosrmt.calibration import (
-    CalibrationReport,
-    SignedMeasure,
-    pap_low_degree_norm,
-    pap_measure,
-)
 from sosrmt.poly import Polynomial
 from sosrmt.problems.protocol import RngLike
-from sosrmt.sos import Domain, PseudoExpectation, Semialgebraic, SosResult, solve
+from sosrmt.sos import Domain, Semialgebraic, SosResult, solve
 
 __all__ = [
     "baselines",
     "brute_force",
-    "calibration_report",
     "constraint_polynomials",
-    "low_degree_norm",
-    "lowerbound_cell",
     "program",
-    "pseudo_calibration",
-    "pseudo_expectation",
     "sample_null",
     "sample_planted",
     "sos_value",
@@ -196,86 +180,3 @@ def baselines(d: npt.ArrayLike) -> dict[str, float]:
     out = spectral_refutation(d)
     return {"spectral_bound": float(out["bound"]), "mu_sym": float(out["mu_sym"]),
             "lambda_max": float(out["lambda_max"])}
-
-
-def pseudo_calibration(d: npt.ArrayLike, trunc: int = 8) -> SignedMeasure:
-    """Pseudo-calibrated signed measure, see
-    :func:`sosrmt.calibration.pap_measure`."""
-    return pap_measure(d, trunc)
-
-
-def pseudo_expectation(d: npt.ArrayLike, trunc: int = 8, *,
-                       degree: int = 4) -> PseudoExpectation:
-    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
-    domain of :func:`program` (its ``check()`` reports the plane-constraint residuals)."""
-    return pseudo_calibration(d, trunc).to_pseudo_expectation(program(d)[1], degree)
-
-
-def low_degree_norm(n: int, m: int, trunc: int) -> float:
-    """:math:`\\mathbb E K_D`, so that
-    :math:`\\mathrm{Var}_\\nu\\tilde{\\mathbb E}[1] = \\mathbb E K_D - 1`."""
-    return pap_low_degree_norm(n, m, trunc)
-
-
-def calibration_report(d: npt.ArrayLike, trunc: int = 8, *, degree: int = 4) -> CalibrationReport:
-    """The standard diagnostics (:class:`~sosrmt.calibration.CalibrationReport`): residuals
-    ``"plane_max"`` (largest relative residual of
-    :math:`\\langle v,d_u\\rangle^2 - 1` over :math:`u`) and ``extra["plane_mean"]`` (mean over
-    :math:`u` of :math:`|\\tilde{\\mathbb E}[\\langle v,d_u\\rangle^2-1]|/\\tilde{\\mathbb E}[1]`).
-
-    Examples
-    --------
-    >>> rep = calibration_report(sample_null(6, 4, rng=0), 4)
-    >>> sorted(rep.residuals)
-    ['plane_max']
-    """
-    d = check_finite_array(d, "d", ndim=2)
-    mu = pseudo_calibration(d, trunc)
-    z2 = (mu.prior.points @ d.T) ** 2 - 1.0                 # (N, m)
-    res = [mu.residual(z2[:, u], 2, degree) for u in range(d.shape[0])]
-    e1 = mu.e1
-    mean_abs = float(np.mean(np.abs(mu.weights @ z2))) / abs(e1) if e1 else math.inf
-    rep = mu.report(degree)
-    rep.residuals["plane_max"] = float(max(res))
-    rep.extra["plane_mean"] = mean_abs
-    return rep
-
-
-def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 8,
-                    degree: int = 4) -> dict[str, float | int]:
-    """One phase-diagram cell; a sweep job
-    (``"sosrmt.problems.planted_affine_planes:lowerbound_cell"``).
-
-    :math:`m = \\lceil\\mathrm{ratio}\\cdot n^{3/2}\\rceil`, null input and planted control.
-    ``objective_ratio`` is :math:`\\tilde{\\mathbb E}[\\|v\\|^2]/\\tilde{\\mathbb E}[1]`, which
-    is 1 identically because the prior lives on :math:`\\{\\pm1/\\sqrt n\\}^n`.
-
-    Returns
-    -------
-    dict
-        Results only: ``m`` and the diagnostics of the null instance and of the planted
-        control (``planted_*``).
-
-    Examples
-    --------
-    >>> row = lowerbound_cell(rng=0, n=5, ratio=0.3, trunc=4)
-    >>> {"m", "mu_min", "residual", "objective_ratio"} <= set(row)
-    True
-    """
-    gen = as_rng(rng)
-    n = check_int(n, "n", minimum=1)
-    trunc = check_int(trunc, "trunc", minimum=0)
-    degree = check_int(degree, "degree", minimum=2)
-    if not float(ratio) > 0:
-        raise ValueError(f"ratio: expected a positive ratio, got {ratio!r}")
-    m = max(1, math.ceil(float(ratio) * n**1.5))
-    d = sample_null(m, n, rng=gen)
-    dp, _, _ = sample_planted(m, n, rng=gen)
-    null = calibration_report(d, trunc, degree=degree)
-    planted = calibration_report(dp, trunc, degree=degree)
-    return {"m": m,
-            "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
-            "plane_mean": null.extra["plane_mean"], "objective_ratio": 1.0,
-            "negative_mass": null.negative_mass,
-            "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,
-            "planted_residual": planted.residual}
