@@ -38,7 +38,14 @@ from sosrmt.calibration.reweighting import (
     pap_measure,
     subset_mobius_weights,
 )
-from sosrmt.calibration.shapes import ShapeClass, ShapeForm, canonical_form, evaluate_shapes
+from sosrmt.calibration.shapes import (
+    BipartiteShapeClass,
+    ShapeClass,
+    ShapeForm,
+    bipartite_shapes,
+    canonical_form,
+    evaluate_shapes,
+)
 from sosrmt.calibration.signed_measure import (
     CalibrationReport,
     SignedMeasure,
@@ -46,11 +53,13 @@ from sosrmt.calibration.signed_measure import (
 )
 
 __all__ = [
+    "BipartiteShapeClass",
     "CalibrationReport",
     "EnumeratedPrior",
     "ShapeClass",
     "ShapeForm",
     "SignedMeasure",
+    "bipartite_shapes",
     "boolean_sphere",
     "canonical_form",
     "elementary_symmetric",

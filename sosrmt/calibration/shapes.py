@@ -27,6 +27,7 @@ shape enumeration and coefficients :math:`\\lambda_\\alpha` live beside the prob
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,14 @@ from sosrmt.calibration.signed_measure import CalibrationReport, relative_min_ei
 from sosrmt.graphs import GraphInput, Shape, graph_matrix
 from sosrmt.poly import exponents, monomial_basis
 
-__all__ = ["ShapeClass", "ShapeForm", "canonical_form", "evaluate_shapes"]
+__all__ = [
+    "BipartiteShapeClass",
+    "ShapeClass",
+    "ShapeForm",
+    "bipartite_shapes",
+    "canonical_form",
+    "evaluate_shapes",
+]
 
 
 # ---------------------------------------------------------------------- enumeration
@@ -225,3 +233,108 @@ def evaluate_shapes(classes_by_j: Sequence[Sequence[ShapeClass]],
     return moments, count
 
 
+
+
+# ---------------------------------------------------------------------- bipartite shapes
+@dataclass(frozen=True)
+class BipartiteShapeClass:
+    """One isomorphism class of bipartite shapes between *circle* vertices (one per sample
+    or constraint) and *square* vertices (coordinates).
+
+    Squares ``0..j-1`` form :math:`U` (``j = len(parities)``; square ``p`` has degree of
+    parity ``parities[p]``), squares ``j..j+ws-1`` are middle squares (even positive
+    degree), circles are numbered ``0..wc-1``; ``edges`` holds ``(circle, square, label)``
+    triples, ``aut`` the number of permutations of middle squares and of circles fixing
+    them.
+    """
+
+    parities: tuple[int, ...]
+    ws: int
+    wc: int
+    edges: tuple[tuple[int, int, int], ...]
+    aut: int
+
+    @property
+    def j(self) -> int:
+        """Number of :math:`U` squares."""
+        return len(self.parities)
+
+    def circle_degrees(self) -> list[int]:
+        """Degree of each circle."""
+        deg = [0] * self.wc
+        for c, _, lab in self.edges:
+            deg[c] += lab
+        return deg
+
+    def to_shape(self, square_type: str = "n", circle_type: str = "m") -> Shape:
+        """The typed :class:`sosrmt.graphs.Shape` (edges oriented circle -> square)."""
+        ns = self.j + self.ws
+        types = (square_type,) * ns + (circle_type,) * self.wc
+        edges = tuple((ns + c, s) for c, s, _ in self.edges)
+        labels = tuple(lab for _, _, lab in self.edges)
+        return Shape(ns + self.wc, U=tuple(range(self.j)), V=(), edges=edges, labels=labels,
+                     types=types)
+
+
+def _bipartite_canonical(edges: tuple[tuple[int, int, int], ...], j: int, ws: int,
+                         wc: int) -> tuple[tuple, int]:
+    best, aut = None, 0
+    middle = list(range(j, j + ws))
+    for ps in itertools.permutations(middle):
+        smap = dict(zip(middle, ps, strict=True))
+        for pc in itertools.permutations(range(wc)):
+            img = tuple(sorted((pc[c], smap.get(s, s), lab) for c, s, lab in edges))
+            if best is None or img < best:
+                best, aut = img, 1
+            elif img == best:
+                aut += 1
+    return best, aut
+
+
+def _weak_compositions(total: int, parts: int) -> list[tuple[int, ...]]:
+    if parts == 0:
+        return [()] if total == 0 else []
+    return [(first, *rest) for first in range(total + 1)
+            for rest in _weak_compositions(total - first, parts - 1)]
+
+
+@functools.cache
+def bipartite_shapes(parities: tuple[int, ...], trunc: int,
+                     circle_degrees: tuple[int, ...]) -> tuple[BipartiteShapeClass, ...]:
+    """All bipartite shape classes with :math:`U` parities ``parities``, total label
+    :math:`\\le` ``trunc`` and every circle degree in ``circle_degrees``.
+
+    Examples
+    --------
+    >>> len(bipartite_shapes((), 4, (4,)))     # empty shape; one circle of degree 4
+    3
+    """
+    trunc = check_int(trunc, "trunc", minimum=0)
+    parities = tuple(int(p) % 2 for p in parities)
+    allowed = sorted({int(c) for c in circle_degrees if c > 0}, reverse=True)
+    j = len(parities)
+    out: dict[tuple, BipartiteShapeClass] = {}
+    if not any(parities):
+        out[(0, 0, ())] = BipartiteShapeClass(parities, 0, 0, (), 1)
+    low = min(allowed, default=trunc + 1)
+    for wc in range(1, trunc // low + 1 if allowed else 1):
+        for ds in itertools.combinations_with_replacement(allowed, wc):
+            total = sum(ds)
+            if total > trunc:
+                continue
+            odd_u = sum(parities)
+            for ws in range(0, (total - odd_u) // 2 + 1):
+                ns = j + ws
+                rows = [_weak_compositions(dc, ns) for dc in ds]
+                for combo in itertools.product(*rows):
+                    col = [sum(r[s] for r in combo) for s in range(ns)]
+                    if any(col[s] % 2 != parities[s] for s in range(j)):
+                        continue
+                    if any(col[s] == 0 or col[s] % 2 for s in range(j, ns)):
+                        continue
+                    edges = tuple((c, s, lab) for c, r in enumerate(combo)
+                                  for s, lab in enumerate(r) if lab)
+                    canon, aut = _bipartite_canonical(edges, j, ws, wc)
+                    out.setdefault((ws, wc, canon),
+                                   BipartiteShapeClass(parities, ws, wc, canon, aut))
+    return tuple(out.values())

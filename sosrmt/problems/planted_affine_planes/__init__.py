@@ -12,7 +12,6 @@ moments, ``.moment_matrix(degree)``, ``.report(...)``) and
 """
 
 from sosrmt.problems.planted_affine_planes.calibration import (
-    PapShapeClass,
     calibration_report,
     low_degree_norm,
     lowerbound_cell,
@@ -35,7 +34,6 @@ from sosrmt.problems.planted_affine_planes.model import (
 )
 
 __all__ = [
-    "PapShapeClass",
     "baselines",
     "brute_force",
     "calibration_report",

@@ -34,30 +34,28 @@ satisfy them exactly; see ``docs/theory/lowerbounds.rst``). The phase-diagram ra
 
 from __future__ import annotations
 
-import itertools
 import math
-from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
 from sosrmt.calibration import (
+    BipartiteShapeClass,
     CalibrationReport,
     ShapeForm,
     SignedMeasure,
+    bipartite_shapes,
     pap_low_degree_norm,
     pap_measure,
     rademacher_hermite_mean,
 )
-from sosrmt.graphs import GraphInput, Shape, graph_matrix
+from sosrmt.graphs import GraphInput, graph_matrix
 from sosrmt.problems.planted_affine_planes.model import program, sample_null, sample_planted
 from sosrmt.problems.protocol import RngLike
 from sosrmt.sos import PseudoExpectation
 
 __all__ = [
-    "PapShapeClass",
     "calibration_report",
     "low_degree_norm",
     "lowerbound_cell",
@@ -114,73 +112,18 @@ def calibration_report(d: npt.ArrayLike, trunc: int = 8, *,
 
 
 # ---------------------------------------------------------------------- shape form
-@dataclass(frozen=True)
-class PapShapeClass:
-    """One isomorphism class of PAP shapes.
-
-    Squares ``0..j-1`` form :math:`U`, squares ``j..j+ws-1`` are middle squares, circles
-    are numbered ``0..wc-1``; ``edges`` holds ``(circle, square, label)`` triples and
-    ``aut`` is the number of permutations of middle squares and of circles fixing them.
-    """
-
-    j: int
-    ws: int
-    wc: int
-    edges: tuple[tuple[int, int, int], ...]
-    aut: int
-
-    def to_shape(self) -> Shape:
-        """The typed :class:`sosrmt.graphs.Shape` (squares of type ``"n"``, circles ``"m"``)."""
-        ns = self.j + self.ws
-        types = ("n",) * ns + ("m",) * self.wc
-        edges = tuple((ns + c, s) for c, s, _ in self.edges)
-        labels = tuple(lab for _, _, lab in self.edges)
-        return Shape(ns + self.wc, U=tuple(range(self.j)), V=(), edges=edges, labels=labels,
-                     types=types)
-
-    def coefficient(self, n: int) -> float:
-        """:math:`\\lambda_\\alpha` at dimension ``n`` (see the module docstring)."""
-        deg = [0] * self.wc
-        total = 0
-        norm = 1.0
-        for c, _, lab in self.edges:
-            deg[c] += lab
-            total += lab
-            norm *= math.sqrt(math.factorial(lab))
-        cs = math.prod(rademacher_hermite_mean(k) for k in deg)
-        return cs * float(n) ** (-(self.j + total) / 2) / norm
+def _coefficient(cls: BipartiteShapeClass, n: int) -> float:
+    """:math:`\\lambda_\\alpha` at dimension ``n`` (see the module docstring)."""
+    total = sum(lab for _, _, lab in cls.edges)
+    norm = math.prod(math.sqrt(math.factorial(lab)) for _, _, lab in cls.edges)
+    cs = math.prod(rademacher_hermite_mean(k) for k in cls.circle_degrees())
+    return cs * float(n) ** (-(cls.j + total) / 2) / norm
 
 
-def _canonical(edges: tuple[tuple[int, int, int], ...], j: int, ws: int,
-               wc: int) -> tuple[tuple, int]:
-    """Canonical edge list under permutations of middle squares and of circles, and the
-    number of such permutations fixing the shape."""
-    best, aut = None, 0
-    middle = list(range(j, j + ws))
-    for ps in itertools.permutations(middle):
-        smap = dict(zip(middle, ps, strict=True))
-        for pc in itertools.permutations(range(wc)):
-            img = tuple(sorted((pc[c], smap.get(s, s), lab) for c, s, lab in edges))
-            if best is None or img < best:
-                best, aut = img, 1
-            elif img == best:
-                aut += 1
-    return best, aut
-
-
-def _weak_compositions(total: int, parts: int) -> list[tuple[int, ...]]:
-    if parts == 0:
-        return [()] if total == 0 else []
-    out = []
-    for first in range(total + 1):
-        out.extend((first, *rest) for rest in _weak_compositions(total - first, parts - 1))
-    return out
-
-
-@cache
-def pap_shapes(j: int, trunc: int) -> tuple[PapShapeClass, ...]:
+def pap_shapes(j: int, trunc: int) -> tuple[BipartiteShapeClass, ...]:
     """Shape classes of the PAP moment :math:`\\tilde{\\mathbb E}[v^I]`, :math:`|I| = j`, with
-    total Hermite degree :math:`\\le D` (``trunc``) and a nonzero coefficient.
+    total Hermite degree :math:`\\le D` (``trunc``): circles of even degree :math:`\\ge4`
+    (:math:`c_2 = 0`), :math:`U` squares of odd degree.
 
     Examples
     --------
@@ -189,30 +132,7 @@ def pap_shapes(j: int, trunc: int) -> tuple[PapShapeClass, ...]:
     """
     j = check_int(j, "j", minimum=0)
     trunc = check_int(trunc, "trunc", minimum=0)
-    out: dict[tuple, PapShapeClass] = {}
-    if j == 0:
-        out[(0, 0, ())] = PapShapeClass(0, 0, 0, (), 1)
-    for wc in range(1, trunc // 4 + 1):
-        # circle degrees: even, >= 4, non-increasing (circles are interchangeable)
-        degree_lists = [ds for ds in itertools.combinations_with_replacement(
-            range(trunc - 4 * (wc - 1), 3, -1), wc)
-            if all(x % 2 == 0 for x in ds) and sum(ds) <= trunc]
-        for ds in degree_lists:
-            total = sum(ds)
-            for ws in range(0, (total - j) // 2 + 1):
-                ns = j + ws
-                rows = [_weak_compositions(dc, ns) for dc in ds]
-                for combo in itertools.product(*rows):
-                    col = [sum(r[s] for r in combo) for s in range(ns)]
-                    if any(col[s] % 2 == 0 for s in range(j)):
-                        continue
-                    if any(col[s] == 0 or col[s] % 2 for s in range(j, ns)):
-                        continue
-                    edges = tuple((c, s, lab) for c, r in enumerate(combo)
-                                  for s, lab in enumerate(r) if lab)
-                    canon, aut = _canonical(edges, j, ws, wc)
-                    out.setdefault((ws, wc, canon), PapShapeClass(j, ws, wc, canon, aut))
-    return tuple(out.values())
+    return bipartite_shapes((1,) * j, trunc, tuple(range(4, trunc + 1, 2)))
 
 
 def pap_shape_form(d: npt.ArrayLike, trunc: int = 8, *, degree: int = 4) -> ShapeForm:
@@ -264,7 +184,7 @@ def pap_shape_form(d: npt.ArrayLike, trunc: int = 8, *, degree: int = 4) -> Shap
         for cls in cls_j:
             if cls.j + cls.ws > n or cls.wc > m:
                 continue                                 # no injective placement: M = 0
-            coef = cls.coefficient(n)
+            coef = _coefficient(cls, n)
             if coef == 0:
                 continue
             M = np.ones(()) if not cls.edges else graph_matrix(cls.to_shape(), inputs)
