@@ -338,7 +338,7 @@ def concept_linearity(g: Tensor | np.ndarray, data: LCMData,
     >>> data = make_latent_conditional_model(2, rng=0)
     >>> g = data.concepts.astype(float) @ np.eye(2, 3)    # exactly linear embedding
     >>> out = concept_linearity(g, data)
-    >>> out["within_mean"], out["cross_abs_cos"]
+    >>> round(out["within_mean"], 9), round(out["cross_abs_cos"], 9)
     (1.0, 0.0)
     """
     G = np.asarray(g.detach() if isinstance(g, Tensor) else g, dtype=float)
