@@ -67,7 +67,8 @@ def test_cluster_variant_keeps_cluster_bits():
 
 def test_bayes_accuracy_exact_cases():
     # m = 2: context 01, 10 is equidistant from 00 and 11 -> a fair tie
-    assert ca.bayes_accuracy(torch.tensor([[1, 2]]), torch.tensor([0]), 2, 0.1) == pytest.approx(0.5)
+    assert ca.bayes_accuracy(torch.tensor([[1, 2]]), torch.tensor([0]), 2,
+                             0.1) == pytest.approx(0.5)
     # one token 01 at p small: posterior mode is one of its two neighbours 00, 11 (tie)
     acc = ca.bayes_accuracy(torch.tensor([[1], [1]]), torch.tensor([0, 2]), 2, 0.05)
     assert acc == pytest.approx(0.25)   # target 0 gets 1/2, target 2 (distance 2) gets 0
