@@ -80,3 +80,39 @@ def test_engine_pseudo_expectation_satisfies_the_program_constraints():
     rep = sp.pseudo_expectation(V, 2, 1.0).check()
     assert rep.normalisation == pytest.approx(1.0)
     assert max(rep.equality_residuals) < 1e-12
+
+
+@pytest.mark.parametrize("m,d,k,trunc,prior", [(3, 4, 2, 4, "exact"), (2, 4, 2, 4, "bernoulli"),
+                                               (4, 5, 2, 6, "exact"), (3, 4, 3, 4, "bernoulli")])
+def test_shape_form_equals_signed_measure_entry_by_entry(m, d, k, trunc, prior):
+    from sosrmt.poly import exponents, monomial_basis
+
+    for V in (sp.sample_null(m, d, rng=2), sp.sample_planted(m, d, k, 1.3, prior=prior,
+                                                             rng=3)[0]):
+        sf = sp.sparse_pca_shape_form(V, k, 1.3, trunc, prior=prior)
+        mu = sp.pseudo_calibration(V, k, 1.3, trunc, prior=prior)
+        scale = max(1.0, abs(mu.e1))
+        # every moment of degree <= 4, entry by entry
+        keys = monomial_basis(d, 4, "general")
+        want = mu.moments(keys)
+        got = sf.moments_of_exponents(exponents(keys, d, "general"))
+        np.testing.assert_allclose(got, want, atol=1e-10 * scale)
+        np.testing.assert_allclose(sf.moment_matrix(4), mu.moment_matrix(4), atol=1e-10 * scale)
+        np.testing.assert_allclose(sf.prior_moment_matrix(4), mu.prior_moment_matrix(4),
+                                   atol=1e-12)
+        a = sp.shape_report(V, k, 1.3, trunc, prior=prior)
+        b = sp.calibration_report(V, k, 1.3, trunc, prior=prior)
+        assert a.e1 == pytest.approx(b.e1, rel=1e-9)
+        assert a.mu_min == pytest.approx(b.mu_min, rel=1e-8, abs=1e-10)
+        assert a.residuals["sphere"] == pytest.approx(b.residuals["sphere"], rel=1e-7, abs=1e-9)
+        assert a.objective_ratio == pytest.approx(b.objective_ratio, rel=1e-9)
+
+
+def test_lowerbound_cell_shape_form_sees_the_same_instance():
+    a = sp.lowerbound_cell(rng=5, n=4, ratio=0.5, k=2, form="signed")
+    b = sp.lowerbound_cell(rng=5, n=4, ratio=0.5, k=2, form="shape")
+    assert (a["form_used"], b["form_used"]) == ("signed", "shape")
+    for key in ("e1", "mu_min", "planted_mu_min", "objective_ratio"):
+        assert a[key] == pytest.approx(b[key], rel=1e-8, abs=1e-12)
+    with pytest.raises(ValueError, match="form"):
+        sp.lowerbound_cell(rng=0, n=4, ratio=0.5, form="x")

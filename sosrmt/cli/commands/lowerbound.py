@@ -63,11 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--truncation", choices=["vertex", "degree"], default="vertex",
                         help="dense-subgraph truncation (T2 vertex count or T1 degree)")
     parser.add_argument("--form", choices=["auto", "signed", "shape"], default="auto",
-                        help="tensor-pca / dense-subgraph / pap: signed-measure form (small n) "
-                             "or shape form (auto: shape beyond n = 18 for tensor-pca, n = 16 "
-                             "for dense-subgraph, n = 12 for pap; tensor-pca shape form needs "
-                             "--trunc <= 2 at n >= 20, pap --trunc <= 10); sparse-pca has the "
-                             "signed-measure form only")
+                        help="signed-measure form (small n) or shape form (auto: shape beyond "
+                             "n = 18 for tensor-pca, n = 16 for dense-subgraph, n = 12 for pap, "
+                             "signed for sparse-pca; tensor-pca shape form needs --trunc <= 2 at "
+                             "n >= 20, pap --trunc <= 10, sparse-pca --trunc <= 8)")
     parser.add_argument("--seeds", type=int, default=1, help="replicates per cell (default 1)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="worker processes (default 1: run serially)")
@@ -93,7 +92,7 @@ def _params(args: argparse.Namespace) -> dict[str, list[Any]]:
                       form=[args.form])
         if args.k is not None:
             params["k"] = [args.k]
-    elif args.problem == "pap" and args.form != "auto":
+    if args.problem in ("pap", "sparse-pca") and args.form != "auto":
         params["form"] = [args.form]     # absent for auto: cells of older stores stay valid
     return params
 

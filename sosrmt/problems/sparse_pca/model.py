@@ -1,5 +1,5 @@
-"""Sparse PCA (Wishart / spiked covariance): samplers, program, ground truth, baselines,
-pseudo-calibration.
+"""Sparse PCA (Wishart / spiked covariance): samplers, program, ground truth, baselines
+(the pseudo-calibration is in :mod:`sosrmt.problems.sparse_pca.calibration`).
 
 Model of Potechin–Rajendran (arXiv 2011.04253, Wishart sparse PCA):
 
@@ -22,45 +22,28 @@ from __future__ import annotations
 
 import itertools
 import math
-from math import comb
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
-from sosrmt.calibration import (
-    CalibrationReport,
-    EnumeratedPrior,
-    SignedMeasure,
-    hermite_e_table,
-    pair_overlap_expectation,
-    series_multiply,
-    sparse_ternary,
-)
-from sosrmt.calibration.reweighting import ROW_CHUNK, check_nonnegative, check_trunc
 from sosrmt.poly import Polynomial, variables
 from sosrmt.problems.protocol import RngLike
-from sosrmt.sos import Domain, PseudoExpectation, Semialgebraic, SosResult, solve
+from sosrmt.sos import Domain, Semialgebraic, SosResult, solve
 
 __all__ = [
     "baselines",
     "brute_force",
-    "calibration_report",
     "degree2_sdp",
     "diagonal_statistic",
-    "low_degree_norm",
-    "lowerbound_cell",
     "objective_polynomial",
     "planted_value",
     "program",
-    "pseudo_calibration",
-    "pseudo_expectation",
     "sample_null",
     "sample_planted",
+    "sample_spike",
     "sos_value",
-    "sparse_pca_low_degree_norm",
-    "sparse_pca_measure",
     "spectral_statistic",
 ]
 
@@ -269,190 +252,3 @@ def sos_value(V: npt.ArrayLike, k: int, degree: int = 4, **solve_kwargs: Any) ->
     objective, domain = program(V, k)
     return solve(objective, domain, degree=check_int(degree, "degree", minimum=2), sense="max",
                  **solve_kwargs)
-
-
-def sparse_pca_measure(V: npt.ArrayLike, delta: float, k: int, trunc: int, *, exact: bool = False,
-                       prior: EnumeratedPrior | None = None) -> SignedMeasure:
-    """Pseudo-calibrated signed measure for Wishart sparse PCA.
-
-    Parameters
-    ----------
-    V : array_like, shape (m, d)
-        Samples :math:`v_j` as rows.
-    delta : float
-        Spike strength :math:`\\Delta \\ge 0`.
-    k : int
-        Sparsity, ``1 <= k <= d``.
-    trunc : int
-        Hermite-degree truncation :math:`D \\ge 2` (the objective has degree 2 in the data).
-    exact : bool
-        Exact-``k`` prior instead of the Bernoulli prior (default).
-    prior : EnumeratedPrior, optional
-        Overrides the prior.
-
-    Notes
-    -----
-    :math:`\\mathbb E[He_{\\alpha_j}(v_j)\\mid u] = \\mathbf 1[|\\alpha_j|\\text{ even}]
-    (|\\alpha_j|-1)!!\\,\\Delta^{|\\alpha_j|/2}u^{\\alpha_j}`
-    (conditional Gaussian Hermite moments);
-    summing with the addition identity gives
-    :math:`F_D = [t^{\\le D}]\\prod_j\\sum_l\\frac{(a/2)^l}{l!}He_{2l}(z_j)t^{2l}` with
-    :math:`z_j = \\langle u,v_j\\rangle/\\|u\\|`, :math:`a = \\Delta\\|u\\|^2`
-    (:math:`F \\equiv 1` at :math:`u = 0`).
-
-    Examples
-    --------
-    >>> mu = sparse_pca_measure(np.zeros((2, 3)), 1.0, 1, 2)
-    >>> abs(round(mu.e1, 12))   # E_u [1 + sum_j (a/2) He_2(0)] = 1 - 2 * E a / 2
-    0.0
-    """
-    V = check_finite_array(V, "V", ndim=2)
-    delta = check_nonnegative(delta, "delta")
-    m, d = V.shape
-    k = check_int(k, "k", minimum=1)
-    if k > d:
-        raise ValueError(f"k: expected a sparsity 1 <= k <= d = {d}, got {k}")
-    trunc = check_trunc(trunc, 2, "the objective sum_j <v_j, x>^2 has degree 2 in the data")
-    prior = sparse_ternary(d, k, exact=exact) if prior is None else prior
-    if prior.n != d:
-        raise ValueError(f"prior: expected a prior on {d} variables, got {prior.n}")
-    F = np.empty(prior.size)
-    L = trunc // 2
-    for start in range(0, prior.size, ROW_CHUNK):
-        u = prior.points[start:start + ROW_CHUNK]
-        norm2 = (u**2).sum(axis=1)
-        safe = np.where(norm2 > 0, np.sqrt(norm2), 1.0)
-        z = (u @ V.T) / safe[:, None]                           # (r, m)
-        a = delta * norm2                                       # (r,)
-        He = hermite_e_table(z, 2 * L)
-        ser = np.zeros((*z.shape, trunc + 1))
-        for l in range(L + 1):
-            ser[..., 2 * l] = ((a / 2) ** l / math.factorial(l))[:, None] * He[2 * l]
-        acc = ser[:, 0, :]
-        for j in range(1, m):
-            acc = series_multiply(acc, ser[:, j, :])
-        F[start:start + u.shape[0]] = acc.sum(axis=1)
-    return SignedMeasure(prior, prior.probs * F,
-                         f"sparse PCA m={m} d={d} k={k} Delta={delta:g} D={trunc}")
-
-
-def sparse_pca_low_degree_norm(d: int, k: int, m: int, delta: float, trunc: int, *,
-                               exact: bool = False) -> float:
-    """:math:`\\mathbb E K_D` for sparse PCA, by enumerating pairs of prior points.
-
-    Notes
-    -----
-    :math:`K_D = [t^{\\le D}](\\sum_l\\binom{2l}{l}(\\Delta\\rho/2)^{2l}t^{2l})^m`,
-    :math:`\\rho = \\langle u,u'\\rangle`.
-
-    Examples
-    --------
-    >>> round(sparse_pca_low_degree_norm(3, 1, 2, 0.0, 4), 9)
-    1.0
-    """
-    prior = sparse_ternary(d, k, exact=exact)
-    m = check_int(m, "m", minimum=1)
-    delta = check_nonnegative(delta, "delta")
-    trunc = check_int(trunc, "trunc", minimum=0)
-
-    def kernel(rho: np.ndarray) -> np.ndarray:
-        ser = np.zeros((*rho.shape, trunc + 1))
-        for l in range(trunc // 2 + 1):
-            ser[..., 2 * l] = comb(2 * l, l) * (delta * rho / 2) ** (2 * l)
-        acc = ser.copy()
-        for _ in range(m - 1):
-            acc = series_multiply(acc, ser)
-        return acc.sum(axis=-1)
-
-    return pair_overlap_expectation(prior, kernel)
-
-
-def pseudo_calibration(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
-                       prior: str = "bernoulli") -> SignedMeasure:
-    """Pseudo-calibrated signed measure, see
-    :func:`sosrmt.calibration.sparse_pca_measure`."""
-    return sparse_pca_measure(V, _check_delta(delta), k, trunc, exact=_check_prior(prior))
-
-
-def pseudo_expectation(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
-                       prior: str = "exact", degree: int = 4) -> PseudoExpectation:
-    """The pseudo-calibration as a normalised :class:`sosrmt.sos.PseudoExpectation` on the
-    ``Semialgebraic`` domain of :func:`program` (its ``check()`` reports the residuals of
-    :math:`\\sum x_i^2 = 1` and :math:`x_i^3 = x_i/k`)."""
-    _, domain = program(V, k)
-    return pseudo_calibration(V, k, delta, trunc, prior=prior).to_pseudo_expectation(domain,
-                                                                                   degree)
-
-
-def low_degree_norm(d: int, k: int, m: int, delta: float, trunc: int, *,
-                    prior: str = "bernoulli") -> float:
-    """:math:`\\mathbb E K_D`, so that
-    :math:`\\mathrm{Var}_\\nu\\tilde{\\mathbb E}[1] = \\mathbb E K_D - 1`."""
-    return sparse_pca_low_degree_norm(d, k, m, delta, trunc, exact=_check_prior(prior))
-
-
-def calibration_report(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
-                       prior: str = "bernoulli", degree: int = 4) -> CalibrationReport:
-    """The standard diagnostics (:class:`~sosrmt.calibration.CalibrationReport`); residual
-    ``"sphere"`` for :math:`\\sum x_i^2 = 1` and the
-    objective ratio against the planted value.
-
-    Examples
-    --------
-    >>> V, _ = sample_planted(4, 4, 2, 1.0, prior="exact", rng=0)
-    >>> rep = calibration_report(V, 2, 1.0, prior="exact")
-    >>> rep.residuals["sphere"] < 1e-9
-    True
-    """
-    V = check_finite_array(V, "V", ndim=2)
-    mu = pseudo_calibration(V, k, delta, trunc, prior=prior)
-    pts = mu.prior.points
-    sphere = (pts**2).sum(axis=1) - 1.0
-    obj = ((pts @ V.T) ** 2).sum(axis=1)
-    target = planted_value(V.shape[0], V.shape[1], k, delta, prior=prior)
-    return mu.report(degree, constraints={"sphere": (sphere, 2)}, objective=obj, target=target)
-
-
-def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: int = 2,
-                    delta: float = 1.0, regime: str = "k2", prior: str = "exact",
-                    degree: int = 4) -> dict[str, float | int | None]:
-    """One phase-diagram cell; a sweep job (``"sosrmt.problems.sparse_pca:lowerbound_cell"``).
-
-    ``n`` is the dimension :math:`d`; the sample count is
-    :math:`m = \\lceil\\mathrm{ratio}\\cdot k^2/\\Delta^2\\rceil` (``regime="k2"``) or
-    :math:`\\lceil\\mathrm{ratio}\\cdot d/\\Delta^2\\rceil` (``regime="d"``).
-
-    Returns
-    -------
-    dict
-        Results only: ``m`` and the diagnostics of the null instance and of the planted
-        control (``planted_*``).
-
-    Examples
-    --------
-    >>> row = lowerbound_cell(rng=0, n=5, ratio=0.5, k=2)
-    >>> {"m", "mu_min", "residual", "objective_ratio"} <= set(row)
-    True
-    """
-    gen = as_rng(rng)
-    _, d, k = _check_dims(1, n, k)
-    trunc = check_int(trunc, "trunc", minimum=2)
-    degree = check_int(degree, "degree", minimum=2)
-    delta = _check_delta(delta)
-    if delta == 0:
-        raise ValueError("delta: expected a positive spike strength for the phase diagram")
-    if regime not in ("k2", "d"):
-        raise ValueError(f"regime: expected 'k2' or 'd', got {regime!r}")
-    if not float(ratio) > 0:
-        raise ValueError(f"ratio: expected a positive ratio, got {ratio!r}")
-    scale = k**2 if regime == "k2" else d
-    m = max(1, math.ceil(float(ratio) * scale / delta**2))
-    V = sample_null(m, d, rng=gen)
-    Vp, _ = sample_planted(m, d, k, delta, prior=prior, rng=gen)
-    null = calibration_report(V, k, delta, trunc, prior=prior, degree=degree)
-    planted = calibration_report(Vp, k, delta, trunc, prior=prior, degree=degree)
-    return {"m": m,
-            "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
-            "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
-            "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,
-            "planted_objective_ratio": planted.objective_ratio}
