@@ -15,6 +15,7 @@ from sosrmt.sos.domains import Domain
 from sosrmt.sos.pseudo_expectation import PseudoExpectation
 from sosrmt.sos.relaxation import MomentRelaxation
 from sosrmt.sos.result import SosResult
+from sosrmt.sos.symmetry import solve_with_group
 
 __all__ = ["RelaxationSolver", "extract_point", "solve"]
 
@@ -111,6 +112,26 @@ def _propagate_signs(
     return sign * np.sqrt(np.maximum(np.diag(S), 0.0))
 
 
+def tightness(
+    rel: MomentRelaxation, y: np.ndarray, bound: float | None, gap_tol: float
+) -> tuple[bool, np.ndarray | None, float | None]:
+    """Whether a feasible point read off ``y`` attains ``bound`` within ``gap_tol``
+    (relative): ``(tight, point, certified gap)``."""
+    point = extract_point(rel, y)
+    if point is None or bound is None:
+        return False, point, None
+    dom = rel.domain
+    feas_tol = 1e-9
+    if any(abs(float(h.evaluate(point))) > feas_tol for h in dom.equalities):
+        return False, point, None
+    if any(float(g.evaluate(point)) < -feas_tol for g in dom.inequalities):
+        return False, point, None
+    val = float(rel.objective.evaluate(point))
+    gap = (bound - val) if rel.sense == "max" else (val - bound)
+    tight = gap <= gap_tol * max(1.0, abs(bound))
+    return bool(tight), point, float(gap)
+
+
 class RelaxationSolver:
     """Solve a relaxation, and re-solve it for new objectives without rebuilding.
 
@@ -151,20 +172,7 @@ class RelaxationSolver:
     def _tightness(
         self, y: np.ndarray, cert: SosCertificate | None, bound: float | None
     ) -> tuple[bool, np.ndarray | None, float | None]:
-        rel = self.relaxation
-        point = extract_point(rel, y)
-        if point is None or bound is None:
-            return False, point, None
-        dom = rel.domain
-        feas_tol = 1e-9
-        if any(abs(float(h.evaluate(point))) > feas_tol for h in dom.equalities):
-            return False, point, None
-        if any(float(g.evaluate(point)) < -feas_tol for g in dom.inequalities):
-            return False, point, None
-        val = float(rel.objective.evaluate(point))
-        gap = (bound - val) if rel.sense == "max" else (val - bound)
-        tight = gap <= self.gap_tol * max(1.0, abs(bound))
-        return bool(tight), point, float(gap)
+        return tightness(self.relaxation, y, bound, self.gap_tol)
 
     def solve(self, objective: Polynomial | None = None) -> SosResult:
         """Solve (optionally for a new ``objective``) and return an :class:`SosResult`."""
@@ -264,6 +272,7 @@ def solve(
     backend: str = "scs",
     symmetry: str = "auto",
     sparsity: str | Sequence[Sequence[int]] = "none",
+    group: Sequence[Sequence[int]] | None = None,
     early_stop: bool = True,
     gap_tol: float = 1e-6,
     **options: Any,
@@ -284,6 +293,11 @@ def solve(
         Sign-symmetry block diagonalisation.
     sparsity : {"none", "correlative"} or list of cliques
         Correlative sparsity (see :class:`MomentRelaxation`).
+    group : list of permutations, optional
+        Generators of a permutation group of the variables that preserves the problem
+        (``perm[i]`` is the image of variable ``i``): the SDP is block-diagonalised by it
+        (:mod:`sosrmt.sos.symmetry`) and the answer mapped back to the ordinary relaxation.
+        Domains without constraints only; not with ``sparsity``.
     early_stop : bool
         Stop as soon as optimality is certified by a feasible point (SCS backend).
     gap_tol : float
@@ -310,10 +324,24 @@ def solve(
     ('optimal', 2.25, True)
     """
     t0 = time.perf_counter()
+    if group is not None and sparsity != "none":
+        raise ValueError("group: symmetry reduction and sparsity cannot be combined")
     rel = MomentRelaxation(
         objective, domain, degree, sense=sense, symmetry=symmetry, sparsity=sparsity
     )
     build = time.perf_counter() - t0
+    if group is not None:
+        result = solve_with_group(rel, group, backend, **options)
+        if result.pseudo_expectation is not None:
+            y = result.pseudo_expectation.values  # sorted keys: aligned with rel.moment_keys
+            tight, point, gap = tightness(rel, y, result.bound, gap_tol)
+            result.tight, result.point = tight, point if tight else None
+            result.stats["certified_gap"] = gap
+            if tight:
+                result.value = float(rel.objective.evaluate(point))
+        result.timings["build"] += build
+        result.timings["total"] = time.perf_counter() - t0
+        return result
     result = RelaxationSolver(
         rel, backend, early_stop=early_stop, gap_tol=gap_tol, **options
     ).solve()

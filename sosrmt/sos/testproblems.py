@@ -45,6 +45,8 @@ class TestProblem:
     sparsity : str
         ``"correlative"`` for the problems of the sparse suite (solved with
         ``solve(..., sparsity="correlative")``).
+    group : tuple of tuple of int or None
+        Generators of a symmetry group of the problem (solved with ``solve(..., group=)``).
     """
 
     __test__ = False  # not a pytest class
@@ -63,6 +65,7 @@ class TestProblem:
     optimizers: np.ndarray | None = None
     point_tol: float = 1e-4
     sparsity: str = "none"
+    group: tuple[tuple[int, ...], ...] | None = None
 
 
 def _cut(n: int, edges: list[tuple[int, int]]) -> Polynomial:
@@ -294,6 +297,23 @@ def _odd_cycle_cut_sparse() -> TestProblem:
     )
 
 
+def _c7_dihedral() -> TestProblem:
+    n = 7
+    edges = [(i, (i + 1) % n) for i in range(n)]
+    return TestProblem(
+        "maxcut_c7_dihedral_deg4",
+        _cut(n, edges),
+        Hypercube(n),
+        4,
+        "max",
+        6.0,
+        6.0,
+        note="block-diagonalised by the dihedral group of the 7-cycle (order 14): moment "
+        "blocks of sizes <= 8 instead of 29; degree 4 is exact on cycles (Barahona)",
+        group=(tuple((i + 1) % n for i in range(n)), tuple((n - i) % n for i in range(n))),
+    )
+
+
 def _box_constrained() -> TestProblem:
     x, y = variables(2)
     p = x + y
@@ -340,6 +360,7 @@ _FACTORIES: dict[str, Callable[[], TestProblem]] = {
     "mixed_signs_interval_deg4": _mixed_signs_interval,
     "maxcut_ladder_sparse_deg4": _ladder_cut,
     "maxcut_c9_sparse_deg4": _odd_cycle_cut_sparse,
+    "maxcut_c7_dihedral_deg4": _c7_dihedral,
     "univariate_quartic_min": _univariate,
     "motzkin_times_x2_y2_1": _motzkin_times,
     "motzkin_not_sos": _motzkin,

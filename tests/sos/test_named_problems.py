@@ -22,6 +22,7 @@ def test_named_problem(name, backend):
         sense=prob.sense,
         backend=backend,
         sparsity=prob.sparsity,
+        group=prob.group,
         **options,
     )
     if prob.expect_status == "no_certificate":
