@@ -19,16 +19,35 @@ def test_cell_orders_the_curves():
     assert big["best_found"] <= big["sos2_bound"] <= big["spectral"] + 1e-9
 
 
+def _run(store, sizes):
+    from sosrmt.sweep import Grid, run_sweep
+
+    params = sk.both_sides_params(sizes, sos4_max=12, transfer_max=12, p=3)
+    grid = Grid(params, seeds=1, method_params=["sos4_max", "transfer_max"])
+    rows = run_sweep("sosrmt.problems.sk:both_sides_cell", grid, store=store, jobs=1,
+                     executor="serial", quiet=True)
+    return sk.summarize_both_sides(rows)
+
+
 def test_both_sides_store_resumes_and_plot(tmp_path):
     store = tmp_path / "bs.sqlite"
-    table = sk.both_sides([8, 12], seeds=1, store=store, sos4_max=12, transfer_max=12, p=3)
+    table = _run(store, [12, 8])
     assert [e["n"] for e in table] == [8, 12]
-    again = sk.both_sides([8, 12], seeds=1, store=store, sos4_max=12, transfer_max=12, p=3)
-    assert again == table  # every cell came from the store
+    assert all(e["failed_cells"] == 0 and e["count"] == 1 for e in table)
+    assert table[0]["opt_mean"] <= table[0]["sos4_bound_mean"] + 1e-9
+    assert _run(store, [8, 12]) == table  # every cell came from the store
     fig = sk.plot_both_sides(table, tmp_path / "bs.png")
     assert (tmp_path / "bs.png").stat().st_size > 0
     refs = {tuple(float(v) for v in ln.get_ydata()) for ln in fig.axes[0].lines}
     assert (2.0, 2.0) in refs and (sk.PARISI, sk.PARISI) in refs
+
+
+def test_summary_counts_failed_cells_and_skips_missing_curves():
+    rows = [{"status": "ok", "n": 40, "best_found": 1.4, "opt": None},
+            {"status": "error: boom", "n": 40}]
+    entry = sk.summarize_both_sides(rows)[0]
+    assert entry["failed_cells"] == 1 and entry["count"] == 1
+    assert entry["opt_mean"] is None and entry["best_found_mean"] == pytest.approx(1.4)
 
 
 def test_transfer_not_psd_is_marked():
@@ -56,4 +75,6 @@ def test_cli_several_n_need_both_sides(capsys):
 
 def test_bad_sizes():
     with pytest.raises(ValueError, match="n"):
-        sk.both_sides([2])
+        sk.both_sides_params([2])
+    with pytest.raises(ValueError, match="refused before any work"):
+        sk.both_sides_params([8, 10**6])

@@ -123,10 +123,17 @@ def _show(row: dict[str, Any]) -> dict[str, Any]:
 
 def run_both_sides(args: argparse.Namespace) -> int:
     from sosrmt.problems import sk
+    from sosrmt.sweep import Grid, run_sweep
 
-    table = sk.both_sides(args.n, seeds=args.seeds, seed=args.seed, store=args.store,
-                          sos4_max=args.sos4_max, transfer_max=args.transfer_max,
-                          quiet=args.json)
+    if args.seeds < 1:
+        raise ValueError(f"--seeds: expected at least 1, got {args.seeds}")
+    params = sk.both_sides_params(args.n, sos4_max=args.sos4_max,
+                                  transfer_max=args.transfer_max)
+    grid = Grid(params, seeds=args.seeds, seed=args.seed,
+                method_params=["sos4_max", "transfer_max"])
+    rows = run_sweep("sosrmt.problems.sk:both_sides_cell", grid, store=args.store, jobs=1,
+                     executor="serial", quiet=args.json)
+    table = sk.summarize_both_sides(rows)
     sk.plot_both_sides(table, args.plot)
     cols = ["n", "count", "opt_mean", "best_found_mean", "sos4_bound_mean", "sos2_bound_mean",
             "spectral_mean", "transfer_mean", "transfer_psd_fraction", "failed_cells"]

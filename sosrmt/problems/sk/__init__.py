@@ -24,11 +24,16 @@ The package follows the problem protocol of :mod:`sosrmt.problems`:
   :func:`value_chains`, with every
   stage's memory and time estimated and checked first (:func:`estimate_resources`);
 * sweep jobs :func:`chain_job`, :func:`lowerbound_cell` (the PAP-to-SK transfer) and
-  :func:`both_sides_cell`; :func:`both_sides` runs the last through the sweep store;
+  :func:`both_sides_cell` (with :func:`both_sides_params` and :func:`summarize_both_sides`);
 * figures :func:`plot_value_chain`, :func:`plot_both_sides`, :func:`plot_goe_edge`.
 """
 
-from sosrmt.problems.sk.both_sides import both_sides, both_sides_cell, plot_both_sides
+from sosrmt.problems.sk.both_sides import (
+    both_sides_cell,
+    both_sides_params,
+    plot_both_sides,
+    summarize_both_sides,
+)
 from sosrmt.problems.sk.bounds import (
     BurerMonteiroResult,
     baselines,
@@ -63,8 +68,8 @@ __all__ = [
     "anneal",
     "baselines",
     "best_cut",
-    "both_sides",
     "both_sides_cell",
+    "both_sides_params",
     "brute_force",
     "brute_force_max",
     "burer_monteiro",
@@ -84,6 +89,7 @@ __all__ = [
     "sk_instance",
     "sos_value",
     "spectral_bound",
+    "summarize_both_sides",
     "validate_coupling",
     "value_chain",
     "value_chains",

@@ -5,9 +5,10 @@ Per size n and seed (one sweep cell, :func:`both_sides_cell`): OPT by brute forc
 (n <= ``sos4_max``), the degree-2 bound by Burer--Monteiro, :math:`n\\lambda_{\\max}`, and
 the PAP-to-SK transfer value (n <= ``transfer_max``; the Hermite-truncated signed-measure
 form, enumerated over :math:`2^p` points, so at toy sizes only, with its PSD status and
-constraint residual stored beside it). :func:`both_sides` runs the cells through
-:func:`sosrmt.sweep.run_sweep` (resumable, with provenance) and :func:`plot_both_sides` draws
-the figure with the reference lines 1.526 (Parisi) and 2.
+constraint residual stored beside it). :func:`both_sides_params` checks the sweep's
+parameters (``sosrmt sk --both-sides`` runs the cells through :func:`sosrmt.sweep.run_sweep`,
+resumable, with provenance), :func:`summarize_both_sides` aggregates the rows and
+:func:`plot_both_sides` draws the figure with the reference lines 1.526 (Parisi) and 2.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sosrmt.problems.sk.instance import SeedLike, sample_null
 from sosrmt.problems.sk.plot import PARISI, _axes
 from sosrmt.problems.sk.resources import check_resources, estimate_resources
 
-__all__ = ["both_sides", "both_sides_cell", "plot_both_sides"]
+__all__ = ["both_sides_cell", "both_sides_params", "plot_both_sides", "summarize_both_sides"]
 
 #: Columns of a cell (values divided by n^{3/2}).
 CURVES = ("opt", "best_found", "sos4_bound", "sos2_bound", "spectral", "transfer")
@@ -82,44 +83,63 @@ def both_sides_cell(
     return out
 
 
-def both_sides(
+def both_sides_params(
     ns: Sequence[int],
     *,
-    seeds: int = 2,
-    seed: int = 0,
-    store: str | Path | None = None,
     sos4_max: int = 24,
     transfer_max: int = 200,
     p: int = 8,
     trunc: int = 4,
-    jobs: int | None = 1,
-    quiet: bool = True,
-) -> list[dict[str, Any]]:
-    """Run :func:`both_sides_cell` over ``ns`` x ``seeds`` through the sweep store; aggregate.
+) -> dict[str, Any]:
+    """The sweep parameters of a both-sides figure, checked (sizes, memory of the largest).
 
-    Returns the per-n table of :func:`sosrmt.sweep.aggregate` (``<curve>_mean``,
-    ``<curve>_se``) plus ``transfer_psd_fraction``. The memory of the largest size is
-    checked before any cell runs.
+    Run them with ``run_sweep("sosrmt.problems.sk:both_sides_cell", Grid(params, seeds=...,
+    method_params=["sos4_max", "transfer_max"]), store=...)`` and summarise the rows with
+    :func:`summarize_both_sides` (``sosrmt sk --both-sides`` does exactly this).
+
+    Examples
+    --------
+    >>> both_sides_params([16, 8])["n"]
+    [8, 16]
     """
-    from sosrmt.sweep import Grid, aggregate, run_sweep
+    sizes = sorted({check_int(v, "n", minimum=4) for v in ns})
+    if not sizes:
+        raise ValueError("n: expected at least one size")
+    check_resources(estimate_resources(sizes[-1], degrees=(2,), method="bm"))
+    return {"n": sizes, "sos4_max": check_int(sos4_max, "sos4_max", minimum=0),
+            "transfer_max": check_int(transfer_max, "transfer_max", minimum=0),
+            "p": check_int(p, "p", minimum=1, maximum=16),
+            "trunc": check_int(trunc, "trunc", minimum=0)}
 
-    ns = sorted({check_int(v, "n", minimum=4) for v in ns})
-    if not ns:
-        raise ValueError("ns: expected at least one size")
-    check_resources(estimate_resources(ns[-1], degrees=(2,), method="bm"))
-    grid = Grid({"n": ns, "sos4_max": sos4_max, "transfer_max": transfer_max, "p": p,
-                 "trunc": trunc}, seeds=check_int(seeds, "seeds", minimum=1), seed=seed,
-                method_params=["sos4_max", "transfer_max"])
-    rows = run_sweep("sosrmt.problems.sk:both_sides_cell", grid, store=store, jobs=jobs,
-                     executor="serial" if jobs == 1 else None, quiet=quiet)
-    ok = [r for r in rows if r["status"] == "ok"]
-    table = aggregate(ok, by=["n"], metrics=list(CURVES))
-    for entry in table:
-        flags = [r.results.get("transfer_psd") for r in ok if r["n"] == entry["n"]]
-        flags = [f for f in flags if f is not None]
-        entry["transfer_psd_fraction"] = (sum(flags) / len(flags)) if flags else None
-        entry["failed_cells"] = sum(1 for r in rows if r["n"] == entry["n"]
-                                    and r["status"] != "ok")
+
+def summarize_both_sides(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per n: mean and standard error over seeds of every curve, the transfer's PSD fraction
+    and the count of failed cells.
+
+    ``rows`` are sweep rows (``row["status"]``, ``row["n"]`` and the results of
+    :func:`both_sides_cell`); None values are left out of a mean (``<curve>_mean`` is None
+    when no seed has the curve).
+
+    Examples
+    --------
+    >>> rows = [{"status": "ok", "n": 8, "opt": 1.0}, {"status": "ok", "n": 8, "opt": 1.2}]
+    >>> t = summarize_both_sides(rows)[0]
+    >>> t["n"], round(t["opt_mean"], 9), t["count"]
+    (8, 1.1, 2)
+    """
+    table = []
+    for n in sorted({int(r["n"]) for r in rows}):
+        cell = [r for r in rows if int(r["n"]) == n]
+        ok = [r for r in cell if r["status"] == "ok"]
+        entry: dict[str, Any] = {"n": n, "count": len(ok), "failed_cells": len(cell) - len(ok)}
+        for key in CURVES:
+            vals = np.array([float(r[key]) for r in ok if r.get(key) is not None], dtype=float)
+            entry[f"{key}_mean"] = float(vals.mean()) if vals.size else None
+            entry[f"{key}_se"] = (float(vals.std(ddof=1) / np.sqrt(vals.size))
+                                  if vals.size > 1 else None)
+        flags = [bool(r["transfer_psd"]) for r in ok if r.get("transfer_psd") is not None]
+        entry["transfer_psd_fraction"] = sum(flags) / len(flags) if flags else None
+        table.append(entry)
     return table
 
 
