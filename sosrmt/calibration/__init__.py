@@ -25,6 +25,12 @@ from sosrmt.calibration.hermite import (
     rademacher_hermite_mean,
     series_multiply,
 )
+from sosrmt.calibration.matrix_free import (
+    LanczosResult,
+    lanczos_min_eigenvalue,
+    moment_operator,
+    operator_basis,
+)
 from sosrmt.calibration.priors import (
     EnumeratedPrior,
     boolean_sphere,
@@ -56,6 +62,7 @@ __all__ = [
     "BipartiteShapeClass",
     "CalibrationReport",
     "EnumeratedPrior",
+    "LanczosResult",
     "ShapeClass",
     "ShapeForm",
     "SignedMeasure",
@@ -67,6 +74,9 @@ __all__ = [
     "gaussian_hermite_moment",
     "hermite_e",
     "hermite_e_table",
+    "lanczos_min_eigenvalue",
+    "moment_operator",
+    "operator_basis",
     "pair_overlap_expectation",
     "pap_low_degree_norm",
     "pap_measure",
