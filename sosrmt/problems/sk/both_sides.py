@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from sosrmt._validation import as_rng, check_int
 from sosrmt.problems.sk.bounds import _burer_monteiro, _sos, _spectral
@@ -194,6 +195,8 @@ def plot_both_sides(
     ax.axhline(PARISI, color="gray", ls=":", lw=1.2, label="Parisi limit of OPT, 1.526")
     ax.axhline(2.0, color="gray", ls="--", lw=1.2, label="limit 2 (spectral, SOS$_2$, SOS$_4$)")
     ax.set_xscale("log")
+    ax.set_xticks(ns, [f"{int(v)}" for v in ns])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("n (log scale)")
     ax.set_ylabel(r"value / $n^{3/2}$")
     ax.set_title("SK from both sides")
