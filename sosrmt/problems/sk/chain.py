@@ -202,8 +202,10 @@ def value_chains(
     seeds = check_int(seeds, "seeds", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     use_brute = n <= BRUTE_FORCE_MAX_N if brute is None else brute
-    check_resources(estimate_resources(n, degrees=degrees, method=method, brute=use_brute),
-                    memory_limit=memory_limit)
+    est = check_resources(estimate_resources(n, degrees=degrees, method=method, brute=use_brute),
+                          memory_limit=memory_limit)
+    if progress:
+        tqdm.write(f"estimate per instance: {est.summary()}", file=sys.stderr)
     rows = []
     for s in range(seed, seed + seeds):
         W = sk_instance(n, seed=s)

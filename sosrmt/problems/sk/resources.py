@@ -122,7 +122,7 @@ def _fmt_seconds(s: float) -> str:
         return f"{s / 3600:.3g} h"
     if s >= 60:
         return f"{s / 60:.3g} min"
-    return f"{s:.2g} s"
+    return f"{s:.2g} s" if s >= 1 else "under a second"
 
 
 def sos_cone_entries(n: int, degree: int) -> tuple[int, int]:
