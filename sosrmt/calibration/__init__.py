@@ -27,9 +27,13 @@ from sosrmt.calibration.hermite import (
 )
 from sosrmt.calibration.matrix_free import (
     LanczosResult,
+    StructuredMoments,
     lanczos_min_eigenvalue,
+    lanczos_min_eigenvalue_structured,
     moment_operator,
     operator_basis,
+    shape_sum_operator,
+    structured_operator,
 )
 from sosrmt.calibration.priors import (
     EnumeratedPrior,
@@ -66,6 +70,7 @@ __all__ = [
     "ShapeClass",
     "ShapeForm",
     "SignedMeasure",
+    "StructuredMoments",
     "bipartite_shapes",
     "boolean_sphere",
     "canonical_form",
@@ -75,6 +80,7 @@ __all__ = [
     "hermite_e",
     "hermite_e_table",
     "lanczos_min_eigenvalue",
+    "lanczos_min_eigenvalue_structured",
     "moment_operator",
     "operator_basis",
     "pair_overlap_expectation",
@@ -83,7 +89,9 @@ __all__ = [
     "rademacher_hermite_mean",
     "relative_min_eigenvalue",
     "series_multiply",
+    "shape_sum_operator",
     "sparse_ternary",
+    "structured_operator",
     "subset_mobius_weights",
     "subset_prior",
 ]

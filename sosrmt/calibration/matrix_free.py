@@ -24,15 +24,26 @@ Basis order: :math:`\\emptyset`, then :math:`\\{i\\}` for :math:`i < n`, then :m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse.linalg as spla
 
 from sosrmt._validation import check_int
-from sosrmt.calibration.shapes import ShapeForm
+from sosrmt.calibration.shapes import ShapeClass, ShapeForm
+from sosrmt.graphs import GraphInput, Shape, graph_operator
 
-__all__ = ["LanczosResult", "lanczos_min_eigenvalue", "moment_operator", "operator_basis"]
+__all__ = [
+    "LanczosResult",
+    "StructuredMoments",
+    "lanczos_min_eigenvalue",
+    "lanczos_min_eigenvalue_structured",
+    "moment_operator",
+    "operator_basis",
+    "shape_sum_operator",
+    "structured_operator",
+]
 
 
 def operator_basis(n: int) -> list[tuple[int, ...]]:
@@ -153,12 +164,16 @@ def lanczos_min_eigenvalue(sf: ShapeForm, *, tol: float = 1e-8, maxiter: int | N
     ('converged', True)
     """
     _check_form(sf)
-    op = moment_operator(sf)
-    n, size = sf.n, op.shape[0]
-    scale = np.concatenate([[1.0], np.full(n, sf.square ** -0.5),
-                            np.full(size - 1 - n, 1.0 / sf.square)])   # Lambda_0^(-1/2)
+    return _lanczos(moment_operator(sf), sf.n, sf.square, sf.e1, tol=tol, maxiter=maxiter,
+                    seed=seed)
+
+
+def _lanczos(op: spla.LinearOperator, n: int, square: float, e1: float, *, tol: float,
+             maxiter: int | None, seed: int) -> LanczosResult:
+    size = op.shape[0]
+    scale = np.concatenate([[1.0], np.full(n, square ** -0.5),
+                            np.full(size - 1 - n, 1.0 / square)])      # Lambda_0^(-1/2)
     count = {"matvecs": 0}
-    e1 = sf.e1
     if e1 == 0:
         raise ValueError("sf: E~[1] = 0, the relative eigenvalue is undefined")
 
@@ -190,3 +205,112 @@ def lanczos_min_eigenvalue(sf: ShapeForm, *, tol: float = 1e-8, maxiter: int | N
     residual = float(np.linalg.norm(white(vec) - theta * vec))
     return LanczosResult(status=status, mu_min=theta, residual=residual,
                          dimension=size, matvecs=count["matvecs"])
+
+
+# ---------------------------------------------------------------------- from shapes
+def _split(shape: Shape, left: int) -> Shape:
+    """The same shape with its ``U`` tuple split: first ``left`` vertices as rows, the rest
+    as columns."""
+    U = tuple(shape.U)
+    return Shape(shape.k, U=U[:left], V=U[left:], edges=shape.edges, labels=shape.labels,
+                 types=shape.types)
+
+
+class _ShapeSum(spla.LinearOperator):
+    """:math:`\\sum_\\alpha (\\lambda_\\alpha/|\\mathrm{Aut}|)M_\\alpha` with each graph matrix
+    matrix-free (:func:`sosrmt.graphs.graph_operator`), rows/columns over ordered tuples."""
+
+    def __init__(self, terms: list[tuple[float, spla.LinearOperator]], shape: tuple[int, int]):
+        self.terms = terms
+        super().__init__(dtype=np.float64, shape=shape)
+
+    def _matvec(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float).reshape(-1)
+        out = np.zeros(self.shape[0])
+        for coef, op in self.terms:
+            out += coef * np.asarray(op.matvec(x)).reshape(-1)
+        return out
+
+
+def shape_sum_operator(classes: list[ShapeClass], coef_fn: Callable[[ShapeClass], float],
+                       inputs: GraphInput, n: int, left: int) -> spla.LinearOperator:
+    """The moment tensor :math:`y_j` (shape classes with :math:`|U| = j`) as an
+    :math:`n^{\\mathrm{left}}\\times n^{j-\\mathrm{left}}` operator, never formed.
+
+    Examples
+    --------
+    >>> from sosrmt.problems.tensor_pca import sample_null, tensor_pca_shapes
+    >>> from sosrmt.problems.tensor_pca.calibration import tensor_pca_inputs, tensor_pca_coef
+    >>> A = sample_null(5, 3, rng=0)
+    >>> op = shape_sum_operator(list(tensor_pca_shapes(3, 2)), tensor_pca_coef(5, 1.0),
+    ...                         tensor_pca_inputs(A), 5, 1)
+    >>> op.shape
+    (5, 25)
+    """
+    j = classes[0].j if classes else left
+    terms = []
+    for cls in classes:
+        coef = coef_fn(cls)
+        if coef == 0 or cls.j + cls.w > n:
+            continue
+        if cls.j + cls.w == 0 and not cls.edges:              # the empty shape: M = 1
+            terms.append((coef / cls.aut, spla.aslinearoperator(np.ones((1, 1)))))
+            continue
+        terms.append((coef / cls.aut, graph_operator(_split(cls.to_shape(), left), inputs)))
+    return _ShapeSum(terms, (n**left, n ** (j - left)))
+
+
+@dataclass
+class StructuredMoments:
+    """Degree-4 hypercube moments with :math:`y_0, y_1, y_2` dense and :math:`y_3, y_4` as
+    operators (see :func:`structured_operator`)."""
+
+    n: int
+    square: float
+    y0: float
+    y1: np.ndarray
+    Y2: np.ndarray
+    y3_1x2: spla.LinearOperator
+    y3_2x1: spla.LinearOperator
+    y4_2x2: spla.LinearOperator
+
+    @property
+    def e1(self) -> float:
+        """:math:`\\tilde{\\mathbb E}[1]`."""
+        return float(self.y0)
+
+
+def structured_operator(sm: StructuredMoments) -> spla.LinearOperator:
+    """:math:`\\Lambda` of degree 4 (hypercube ring) from :class:`StructuredMoments`: the
+    blocks of :func:`moment_operator`, with the :math:`y_3`, :math:`y_4` contractions done
+    by matrix-free graph operators; memory :math:`O(n^2)` plus the graph operators'."""
+    n, c, y0, y1, Y2 = sm.n, float(sm.square), sm.y0, sm.y1, sm.Y2
+    iu, ju = np.triu_indices(n, 1)
+    size = 1 + n + iu.size
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=float).reshape(-1)
+        x0, x1 = v[0], v[1:1 + n]
+        X2 = np.zeros((n, n))
+        X2[iu, ju] = v[1 + n:]
+        X2 = X2 + X2.T
+        vecX = X2.reshape(-1)
+        out0 = y0 * x0 + y1 @ x1 + 0.5 * np.sum(Y2 * X2)
+        out1 = (y1 * x0 + c * y0 * x1 + Y2 @ x1 + c * (X2 @ y1)
+                + 0.5 * sm.y3_1x2.matvec(vecX))
+        XY = X2 @ Y2
+        out2 = (Y2 * x0 + c * (np.outer(x1, y1) + np.outer(y1, x1))
+                + sm.y3_2x1.matvec(x1).reshape(n, n)
+                + c * c * y0 * X2 + c * (XY + XY.T)
+                + 0.5 * sm.y4_2x2.matvec(vecX).reshape(n, n))
+        return np.concatenate([[out0], out1, out2[iu, ju]])
+
+    return spla.LinearOperator((size, size), matvec=matvec, rmatvec=matvec, dtype=float)
+
+
+def lanczos_min_eigenvalue_structured(sm: StructuredMoments, *, tol: float = 1e-8,
+                                      maxiter: int | None = None,
+                                      seed: int = 0) -> LanczosResult:
+    """:func:`lanczos_min_eigenvalue` for :class:`StructuredMoments`."""
+    return _lanczos(structured_operator(sm), sm.n, sm.square, sm.e1, tol=tol,
+                    maxiter=maxiter, seed=seed)

@@ -63,3 +63,45 @@ def test_bad_input():
     low = tp.tensor_pca_shape_form(tp.sample_null(5, 3, rng=0), 0.5, 2, degree=2)
     with pytest.raises(ValueError, match="degree 4"):
         moment_operator(low)
+
+
+@pytest.mark.parametrize("n,trunc", [(9, 3), (20, 2)])
+def test_structured_operator_never_forms_y3_y4_and_equals_dense(n, trunc):
+    from sosrmt.calibration.matrix_free import structured_operator
+
+    A = tp.sample_null(n, 3, rng=7)
+    sm = tp.tensor_pca_structured(A, 0.6 * n ** 0.75, trunc)
+    sf = tp.tensor_pca_shape_form(A, 0.6 * n ** 0.75, trunc)
+    op = structured_operator(sm)
+    full = op.matmat(np.eye(op.shape[0]))
+    dense = _dense_in_operator_order(sf)
+    np.testing.assert_allclose(full, dense, rtol=0, atol=1e-12 * np.abs(dense).max())
+    rep = tp.matrix_free_report(A, 0.6 * n ** 0.75, trunc)
+    ref = tp.shape_report(A, 0.6 * n ** 0.75, trunc)
+    assert rep["lanczos_status"] == "converged"
+    assert abs(rep["mu_min"] - ref.mu_min) <= rep["mu_min_residual"] + 1e-8 * abs(ref.mu_min)
+    assert rep["objective_ratio"] == pytest.approx(ref.objective_ratio, rel=1e-9)
+    assert rep["e1"] == pytest.approx(ref.e1, rel=1e-12)
+
+
+def test_lowerbound_cell_matrix_free_form():
+    a = tp.lowerbound_cell(rng=3, n=10, ratio=0.3, trunc=2, form="shape")
+    b = tp.lowerbound_cell(rng=3, n=10, ratio=0.3, trunc=2, form="matrix-free")
+    assert b["form_used"] == "matrix-free" and b["lanczos_status"] == "converged"
+    assert abs(a["mu_min"] - b["mu_min"]) <= b["mu_min_residual"] + 1e-8
+    assert a["planted_mu_min"] == pytest.approx(b["planted_mu_min"], rel=1e-6, abs=1e-8)
+    with pytest.raises(ValueError, match="degree"):
+        tp.lowerbound_cell(rng=3, n=10, ratio=0.3, trunc=2, form="matrix-free", degree=6)
+
+
+def test_cli_matrix_free(capsys):
+    import json
+
+    from sosrmt.cli import main
+
+    assert main(["lowerbound", "tensor-pca", "--n", "8", "--ratio", "0.3", "--trunc", "2",
+                 "--form", "matrix-free", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert np.isfinite(row["mu_min"]) and row["mu_min_residual"] < 1e-6
+    assert main(["lowerbound", "pap", "--form", "matrix-free", "--json"]) == 2
+    assert "matrix-free" in capsys.readouterr().err

@@ -35,7 +35,7 @@ PROBLEMS: dict[str, dict[str, Any]] = {
 COLUMNS = ["n", "ratio", "trunc", "mu_min", "residual", "objective_ratio", "e1",
            "planted_mu_min"]
 METRICS = ["mu_min", "residual", "objective_ratio", "e1", "negative_mass", "planted_mu_min",
-           "planted_e1"]
+           "planted_e1", "mu_min_residual"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,11 +62,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="prior (sparse-pca default exact, dense-subgraph default bernoulli)")
     parser.add_argument("--truncation", choices=["vertex", "degree"], default="vertex",
                         help="dense-subgraph truncation (T2 vertex count or T1 degree)")
-    parser.add_argument("--form", choices=["auto", "signed", "shape"], default="auto",
+    parser.add_argument("--form", choices=["auto", "signed", "shape", "matrix-free"],
+                        default="auto",
                         help="signed-measure form (small n) or shape form (auto: shape beyond "
                              "n = 18 for tensor-pca, n = 16 for dense-subgraph, n = 12 for pap, "
                              "signed for sparse-pca; tensor-pca shape form needs --trunc <= 2 at "
-                             "n >= 20, pap --trunc <= 10, sparse-pca --trunc <= 8)")
+                             "n >= 20, pap --trunc <= 10, sparse-pca --trunc <= 8); matrix-free "
+                             "(tensor-pca, k = 3, degree 4): the shape form as a structured "
+                             "operator with Lanczos, no moment matrix formed")
     parser.add_argument("--seeds", type=int, default=1, help="replicates per cell (default 1)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="worker processes (default 1: run serially)")
@@ -118,6 +121,8 @@ def _check(args: argparse.Namespace) -> None:
             raise ValueError(f"--k: expected {what} >= {least}, got {args.k}")
         if args.problem in ("sparse-pca", "dense-subgraph") and any(args.k > n for n in args.n):
             raise ValueError(f"--k: expected {what} k <= n for every n, got k={args.k}")
+    if args.form == "matrix-free" and (args.problem != "tensor-pca" or args.degree != 4):
+        raise ValueError("--form matrix-free: implemented for tensor-pca at --degree 4 only")
     for t in args.trunc or []:
         if t < 1:
             raise ValueError(f"--trunc: expected truncations >= 1, got {t}")

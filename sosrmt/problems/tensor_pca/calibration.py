@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from functools import cache
 from math import comb
 
@@ -39,6 +40,11 @@ from sosrmt.calibration import (
     canonical_form,
     evaluate_shapes,
     hermite_e_table,
+)
+from sosrmt.calibration.matrix_free import (
+    StructuredMoments,
+    lanczos_min_eigenvalue_structured,
+    shape_sum_operator,
 )
 from sosrmt.calibration.reweighting import check_nonnegative, check_trunc
 from sosrmt.graphs import GraphInput
@@ -58,14 +64,18 @@ __all__ = [
     "calibration_report",
     "low_degree_norm",
     "lowerbound_cell",
+    "matrix_free_report",
     "pseudo_calibration",
     "pseudo_expectation",
     "shape_report",
     "symmetric_gaussians",
+    "tensor_pca_coef",
+    "tensor_pca_inputs",
     "tensor_pca_measure",
     "tensor_pca_shape_form",
     "tensor_pca_shape_objective",
     "tensor_pca_shapes",
+    "tensor_pca_structured",
 ]
 
 
@@ -207,6 +217,31 @@ def symmetric_gaussians(A: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return Z3, Z1
 
 
+def tensor_pca_inputs(A: npt.ArrayLike, *,
+                      gaussians: tuple[np.ndarray, np.ndarray] | None = None) -> GraphInput:
+    """The graph-matrix input of the order-3 shape form: :math:`Z_O` on 3-sets (type
+    ``"n"`` hyperedges) and :math:`Z'_b` on edges to the extra vertex of type ``"o"``."""
+    Z3, Z1 = symmetric_gaussians(A) if gaussians is None else gaussians
+    n = Z3.shape[0]
+    return GraphInput(model="gaussian", sizes={"n": n, "o": 1},
+                      tensors={("n", "n", "n"): Z3, ("n", "o"): Z1[:, None]})
+
+
+def tensor_pca_coef(n: int, lam: float) -> Callable[[ShapeClass], float]:
+    """:math:`\\lambda_\\alpha` of the order-3 shape form at dimension ``n`` and signal
+    ``lam`` (see the module docstring)."""
+    c = math.sqrt(3 * n - 2) / n
+
+    def coef(cls: ShapeClass) -> float:
+        l3 = sum(lab for e, lab in cls.edges if -1 not in e)
+        l1 = sum(lab for e, lab in cls.edges if -1 in e)
+        norm = math.prod(math.sqrt(math.factorial(lab)) for _, lab in cls.edges)
+        return (lam ** (l3 + l1) * 6 ** (l3 / 2) * c**l1
+                * n ** (-(cls.j + 3 * l3 + l1) / 2) / norm)
+
+    return coef
+
+
 def tensor_pca_shape_form(A: npt.ArrayLike, lam: float, trunc: int, *,
                           degree: int = 4) -> ShapeForm:
     """Shape form of the order-3 tensor-PCA pseudo-calibration (T1, Boolean-sphere prior).
@@ -239,23 +274,13 @@ def tensor_pca_shape_form(A: npt.ArrayLike, lam: float, trunc: int, *,
         raise ValueError(f"trunc: the shape enumeration is implemented for D <= 4 (the number "
                          f"of shapes grows super-exponentially), got {trunc}; use the "
                          "signed-measure form for larger D at small n")
-    c = math.sqrt(3 * n - 2) / n
-    inputs = GraphInput(model="gaussian", sizes={"n": n, "o": 1},
-                        tensors={("n", "n", "n"): Z3, ("n", "o"): Z1[:, None]})
+    inputs = tensor_pca_inputs(A, gaussians=(Z3, Z1))
     # largest shape: |U| = j odd-degree vertices plus (3D - j)/2 middle vertices
     biggest = min(max(j + (3 * trunc - j) // 2 for j in range(degree + 1)), n)
     check_memory(8.0 * float(n) ** biggest, f"graph matrices with {biggest} vertices at n={n}",
                  hint="lower trunc (D <= 2 reaches n >= 40) or n")
     classes = [tensor_pca_shapes(j, trunc) for j in range(degree + 1)]
-
-    def coef(cls: ShapeClass) -> float:
-        l3 = sum(lab for e, lab in cls.edges if -1 not in e)
-        l1 = sum(lab for e, lab in cls.edges if -1 in e)
-        norm = math.prod(math.sqrt(math.factorial(lab)) for _, lab in cls.edges)
-        return (lam ** (l3 + l1) * 6 ** (l3 / 2) * c**l1
-                * n ** (-(cls.j + 3 * l3 + l1) / 2) / norm)
-
-    moments, count = evaluate_shapes(classes, coef, inputs, n)
+    moments, count = evaluate_shapes(classes, tensor_pca_coef(n, lam), inputs, n)
     sf = ShapeForm(n=n, ring="hypercube", square=1.0 / n, moments=moments,
                    prior_moment=lambda su, si: float(n) ** (-su) if su == si else 0.0,
                    nshapes=count,
@@ -272,6 +297,71 @@ def tensor_pca_shape_objective(sf: ShapeForm) -> float:
     c = math.sqrt(3 * n - 2) / n
     # sum over 3-sets = (1/6) sum over ordered distinct triples
     return float(math.sqrt(6) * np.sum(Z3 * sf.moments[3]) / 6 + c * Z1 @ sf.moments[1])
+
+
+def tensor_pca_structured(A: npt.ArrayLike, lam: float, trunc: int = 2) -> StructuredMoments:
+    """Matrix-free degree-4 moments of the order-3 shape form: :math:`y_0, y_1, y_2` dense
+    (:math:`O(n^2)`), :math:`y_3, y_4` as sums of graph operators
+    (:func:`sosrmt.graphs.graph_operator`), never forming an :math:`n^3` or :math:`n^4`
+    moment tensor.
+
+    Examples
+    --------
+    >>> from sosrmt.calibration import lanczos_min_eigenvalue, lanczos_min_eigenvalue_structured
+    >>> A = sample_null(6, 3, rng=0)
+    >>> a = lanczos_min_eigenvalue_structured(tensor_pca_structured(A, 0.5, 2)).mu_min
+    >>> b = lanczos_min_eigenvalue(tensor_pca_shape_form(A, 0.5, 2)).mu_min
+    >>> bool(abs(a - b) < 1e-6)
+    True
+    """
+    A = _check_tensor(A)
+    if A.ndim != 3:
+        raise ValueError(f"A: expected an order-3 tensor, got order {A.ndim}")
+    n = A.shape[0]
+    lam = _check_lam(lam)
+    trunc = check_int(trunc, "trunc", minimum=1, maximum=4)
+    # the graph operators work on vectors of length n^2 and a few n^3 intermediates
+    check_memory(8.0 * (4 * n**3 + 16 * n**2), f"the matrix-free moments at n={n}",
+                 hint="lower n")
+    inputs = tensor_pca_inputs(A)
+    coef = tensor_pca_coef(n, lam)
+    ops = {}
+    for j, left in ((0, 0), (1, 1), (2, 1), (3, 1), (3, 2), (4, 2)):
+        ops[(j, left)] = shape_sum_operator(list(tensor_pca_shapes(j, trunc)), coef, inputs, n,
+                                            left)
+    y0 = float(ops[(0, 0)].matvec(np.ones(1))[0]) if ops[(0, 0)].terms else 0.0
+    y1 = ops[(1, 1)].matvec(np.ones(1)) if ops[(1, 1)].terms else np.zeros(n)
+    Y2 = ops[(2, 1)].matmat(np.eye(n)) if ops[(2, 1)].terms else np.zeros((n, n))
+    return StructuredMoments(n=n, square=1.0 / n, y0=y0, y1=y1, Y2=0.5 * (Y2 + Y2.T),
+                             y3_1x2=ops[(3, 1)], y3_2x1=ops[(3, 2)], y4_2x2=ops[(4, 2)])
+
+
+def matrix_free_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
+                       tol: float = 1e-8) -> dict[str, float | int | str]:
+    """:math:`\\tilde{\\mathbb E}[1]`, :math:`\\mu_{\\min}` by Lanczos with its residual bound
+    and status, the dimension, and the objective ratio, from :func:`tensor_pca_structured`
+    (the sphere constraint holds exactly by construction).
+
+    Examples
+    --------
+    >>> rep = matrix_free_report(sample_null(6, 3, rng=0), 0.5, 2)
+    >>> rep["lanczos_status"], rep["dimension"]
+    ('converged', 22)
+    """
+    sm = tensor_pca_structured(A, lam, trunc)
+    res = lanczos_min_eigenvalue_structured(sm, tol=tol)
+    Z3, Z1 = sm.y3_1x2.terms[0][1].inputs.tensors[("n", "n", "n")], None
+    n = sm.n
+    Z1 = sm.y3_1x2.terms[0][1].inputs.tensors[("n", "o")][:, 0]
+    c = math.sqrt(3 * n - 2) / n
+    # sum_{a,b,d} Z3[a,b,d] y3[a,b,d]: the (1|2) operator applied to each slice Z3[a]
+    y3z = sum(float(sm.y3_1x2.matvec(Z3[a].reshape(-1))[a]) for a in range(n)) \
+        if sm.y3_1x2.terms else 0.0
+    objective = (math.sqrt(6) * y3z / 6 + c * float(Z1 @ sm.y1)) / sm.e1 if sm.e1 else None
+    return {"e1": sm.e1, "mu_min": res.mu_min, "mu_min_residual": res.residual,
+            "lanczos_status": res.status, "dimension": res.dimension,
+            "matvecs": res.matvecs, "residual": 0.0,
+            "objective_ratio": objective / float(lam) if (objective is not None and lam) else None}
 
 
 def pseudo_calibration(A: npt.ArrayLike, lam: float, trunc: int = 4) -> SignedMeasure:
@@ -343,8 +433,11 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: in
     """One phase-diagram cell: :math:`\\lambda = \\mathrm{ratio}\\cdot n^{k/4}`, null input and
     planted control; a sweep job (``"sosrmt.problems.tensor_pca:lowerbound_cell"``).
 
-    The instances are drawn from ``rng`` before anything depends on ``form``, so the
-    signed-measure and the shape form analyse the same instances for the same ``rng``.
+    ``form``: ``"signed"``, ``"shape"`` (dense shape form), ``"matrix-free"`` (the shape
+    form as a structured operator, :func:`matrix_free_report`, with Lanczos; degree 4, adds
+    ``mu_min_residual`` and ``lanczos_status``) or ``"auto"``. The instances are drawn from
+    ``rng`` before anything depends on ``form``, so all forms analyse the same instances for
+    the same ``rng``.
 
     Returns
     -------
@@ -370,12 +463,25 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: in
     lam = ratio * n ** (k / 4)
     if form == "auto":
         form = "signed" if n <= 18 else "shape"
-    if form not in ("signed", "shape"):
-        raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
-    if form == "shape" and k != 3:
-        raise ValueError(f"k: the shape form is implemented for k = 3, got k={k}")
+    if form not in ("signed", "shape", "matrix-free"):
+        raise ValueError(f"form: expected 'auto', 'signed', 'shape' or 'matrix-free', "
+                         f"got {form!r}")
+    if form in ("shape", "matrix-free") and k != 3:
+        raise ValueError(f"k: the {form} form is implemented for k = 3, got k={k}")
+    if form == "matrix-free" and degree != 4:
+        raise ValueError(f"degree: the matrix-free form is degree 4, got {degree}")
     A = sample_null(n, k, rng=gen)
     Ap, _ = sample_planted(n, k, lam, rng=gen)
+    if form == "matrix-free":
+        null_mf = matrix_free_report(A, lam, trunc)
+        planted_mf = matrix_free_report(Ap, lam, trunc)
+        return {"lam": lam, "form_used": form, "e1": null_mf["e1"],
+                "mu_min": null_mf["mu_min"], "mu_min_residual": null_mf["mu_min_residual"],
+                "lanczos_status": null_mf["lanczos_status"], "residual": 0.0,
+                "objective_ratio": null_mf["objective_ratio"], "negative_mass": float("nan"),
+                "planted_e1": planted_mf["e1"], "planted_mu_min": planted_mf["mu_min"],
+                "planted_mu_min_residual": planted_mf["mu_min_residual"],
+                "planted_objective_ratio": planted_mf["objective_ratio"]}
     make = calibration_report if form == "signed" else shape_report
     null = make(A, lam, trunc, degree=degree)
     planted = make(Ap, lam, trunc, degree=degree)
