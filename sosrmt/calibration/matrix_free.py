@@ -25,7 +25,7 @@ Basis order: :math:`\\emptyset`, then :math:`\\{i\\}` for :math:`i < n`, then :m
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse.linalg as spla
@@ -273,6 +273,7 @@ class StructuredMoments:
     y3_1x2: spla.LinearOperator
     y3_2x1: spla.LinearOperator
     y4_2x2: spla.LinearOperator
+    extra: dict = field(default_factory=dict)
 
     @property
     def e1(self) -> float:

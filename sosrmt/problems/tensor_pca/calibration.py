@@ -326,14 +326,17 @@ def tensor_pca_structured(A: npt.ArrayLike, lam: float, trunc: int = 2) -> Struc
     inputs = tensor_pca_inputs(A)
     coef = tensor_pca_coef(n, lam)
     ops = {}
-    for j, left in ((0, 0), (1, 1), (2, 1), (3, 1), (3, 2), (4, 2)):
+    for j, left in ((0, 0), (1, 1), (2, 2), (3, 1), (3, 2), (4, 2)):
         ops[(j, left)] = shape_sum_operator(list(tensor_pca_shapes(j, trunc)), coef, inputs, n,
                                             left)
-    y0 = float(ops[(0, 0)].matvec(np.ones(1))[0]) if ops[(0, 0)].terms else 0.0
-    y1 = ops[(1, 1)].matvec(np.ones(1)) if ops[(1, 1)].terms else np.zeros(n)
-    Y2 = ops[(2, 1)].matmat(np.eye(n)) if ops[(2, 1)].terms else np.zeros((n, n))
-    return StructuredMoments(n=n, square=1.0 / n, y0=y0, y1=y1, Y2=0.5 * (Y2 + Y2.T),
-                             y3_1x2=ops[(3, 1)], y3_2x1=ops[(3, 2)], y4_2x2=ops[(4, 2)])
+    one = np.ones(1)
+    y0 = float(ops[(0, 0)].matvec(one)[0]) if ops[(0, 0)].terms else 0.0
+    y1 = ops[(1, 1)].matvec(one) if ops[(1, 1)].terms else np.zeros(n)
+    Y2 = ops[(2, 2)].matvec(one).reshape(n, n) if ops[(2, 2)].terms else np.zeros((n, n))
+    sm = StructuredMoments(n=n, square=1.0 / n, y0=y0, y1=y1, Y2=0.5 * (Y2 + Y2.T),
+                           y3_1x2=ops[(3, 1)], y3_2x1=ops[(3, 2)], y4_2x2=ops[(4, 2)])
+    sm.extra = {"inputs": inputs, "coef": coef, "trunc": trunc}
+    return sm
 
 
 def matrix_free_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
