@@ -12,9 +12,15 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from sosrmt.graphs.inputs import EdgeProbability, check_sparse_model, parse_edge_probability
 from sosrmt.graphs.jobs import predicted_exponent
 from sosrmt.graphs.operator import mobius_partitions
-from sosrmt.graphs.separators import min_vertex_separator
+from sosrmt.graphs.separators import (
+    SparseExponent,
+    min_vertex_separator,
+    sparse_exponent,
+    sparse_norm_bound,
+)
 from sosrmt.graphs.shape import Shape, check_shape
 
 __all__ = ["MOBIUS_COUNT_LIMIT", "ShapeInfo", "shape_info"]
@@ -33,6 +39,10 @@ class ShapeInfo:
     mobius_terms: int
     mobius_complete: bool
     symmetric: bool
+    p: EdgeProbability | None = None
+    n: int | None = None
+    sparse: SparseExponent | None = None
+    sparse_value: float | None = None
 
     def names(self, vertices: tuple[int, ...] | list[int]) -> list[str]:
         """Display names of ``vertices`` (as written in the shape text)."""
@@ -50,7 +60,15 @@ class ShapeInfo:
                 "kappa": self.kappa,
                 "mobius_terms": self.mobius_terms if self.mobius_complete else None,
                 "mobius_terms_at_least": self.mobius_terms,
-                "symmetric": self.symmetric}
+                "symmetric": self.symmetric,
+                **({} if self.sparse is None else {
+                    "model": "pbiased", "p": self.p.text, "p_c": self.p.c, "p_a": self.p.a,
+                    "n": self.n, "p_at_n": None if self.n is None else self.p.at(self.n),
+                    "sparse_exponent": self.sparse.exponent,
+                    "sparse_separator": sorted(self.sparse.separator),
+                    "sparse_separator_names": self.names(sorted(self.sparse.separator)),
+                    "sparse_edges_inside": self.sparse.edges_inside,
+                    "sparse_prediction_at_n": self.sparse_value})}
 
     def text(self) -> str:
         """Readable lines (vertex names as given, no Python reprs)."""
@@ -80,18 +98,36 @@ class ShapeInfo:
             f"Moebius terms  {mob}",
             f"M = M^T        {'yes' if self.symmetric else 'no'}",
         ]
+        if self.sparse is not None:
+            sep = sorted(self.sparse.separator)
+            lines += [
+                f"sparse model   p = {self.p.text} (c = {self.p.c:g}, a = {self.p.a:g})",
+                f"sparse kappa   {self.sparse.exponent:g}   (E||M|| ~ n^kappa_p up to log factors)",
+                f"  from         separator {{{vs(sep)}}} with {self.sparse.edges_inside} edge(s) "
+                "inside"]
+            if self.n is not None:
+                lines.append(f"at n = {self.n:<8} p = {self.p.at(self.n):.4g}, predicted "
+                             f"||M|| ~ {self.sparse_value:.4g} (no log factors, constant 1)")
         if s.is_typed:
             lines.insert(2, "types          " + ", ".join(
                 f"{s.vertex_name(v)}:{s.types[v]}" for v in range(s.k)))
         return "\n".join(lines)
 
 
-def shape_info(shape: Shape) -> ShapeInfo:
+def shape_info(shape: Shape, *, p: EdgeProbability | str | float | None = None,
+               n: int | None = None) -> ShapeInfo:
     """Vertices, minimum separator, exponent, Möbius term count and symmetry of a shape.
 
     Parameters
     ----------
     shape : Shape
+    p : EdgeProbability, str or float, optional
+        For the sparse (p-biased) model: ``p = c n^-a`` (e.g. ``"10/n"``, ``"n^-0.5"``, or a
+        number); adds the separator prediction weighted by ``p``
+        (:func:`sosrmt.graphs.separators.sparse_exponent`).
+    n : int, optional
+        Size at which to evaluate the sparse prediction
+        (:func:`sosrmt.graphs.sparse_norm_bound`).
 
     Returns
     -------
@@ -107,9 +143,19 @@ def shape_info(shape: Shape) -> ShapeInfo:
     (2.0, True)
     """
     shape = check_shape(shape)
+    prob = sparse = value = None
+    if p is not None:
+        prob = p if isinstance(p, EdgeProbability) else parse_edge_probability(p)
+        p_check = prob.at(n) if n is not None else prob.c if prob.a == 0 else min(prob.c, 0.5)
+        check_sparse_model(shape, n, p_check)
+        sparse = sparse_exponent(shape, prob.a)
+        if n is not None:
+            value = sparse_norm_bound(shape, n, prob.at(n)).value
+    elif n is not None:
+        raise ValueError("n: only used with the sparse model (give p)")
     sep = tuple(sorted(min_vertex_separator(shape)))
     kap = predicted_exponent(shape, 2**20)
     count = sum(1 for _ in itertools.islice(mobius_partitions(shape), MOBIUS_COUNT_LIMIT + 1))
     complete = count <= MOBIUS_COUNT_LIMIT
     return ShapeInfo(shape, sep, kap, min(count, MOBIUS_COUNT_LIMIT), complete,
-                     shape.is_transpose_symmetric())
+                     shape.is_transpose_symmetric(), prob, n, sparse, value)

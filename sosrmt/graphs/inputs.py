@@ -11,16 +11,27 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sosrmt._validation import as_rng, check_finite_array, check_memory
-from sosrmt.graphs.shape import DEFAULT_TYPE, Shape
+from sosrmt.graphs.shape import DEFAULT_TYPE, Shape, check_shape
 
-__all__ = ["MODELS", "GraphInput", "InputsLike", "RngLike", "as_graph_input", "character",
-           "sample_input"]
+__all__ = [
+    "MODELS",
+    "EdgeProbability",
+    "GraphInput",
+    "InputsLike",
+    "RngLike",
+    "as_graph_input",
+    "character",
+    "check_sparse_model",
+    "parse_edge_probability",
+    "sample_input",
+]
 
 #: Anything :func:`sosrmt._validation.as_rng` accepts.
 RngLike = int | np.random.SeedSequence | np.random.Generator | None
@@ -311,3 +322,94 @@ def as_graph_input(inputs: InputsLike, *, name: str = "inputs") -> GraphInput:
         return GraphInput("custom", sizes, {sig: arr * distinct_mask(sig, sizes)})
     raise TypeError(f"{name}: expected a GraphInput (see sample_input) or a symmetric array, "
                     f"got {type(inputs).__name__}")
+
+
+def check_sparse_model(shape: Shape, n: int | None, p: float | None) -> float:
+    """Validate a p-biased (sparse) graph-matrix model; return ``p`` as a float.
+
+    Raises a one-line :class:`ValueError` naming the argument for ``p`` outside
+    :math:`(0, 1)`, for :math:`p\\,n^2<1` (the input graph is then empty with probability
+    about :math:`e^{-1/2}` or more, and every matrix is zero) and for shapes with a vertex on
+    no edge (its index is unconstrained by the sparse input, so the matrix is a dense
+    multiple of a smaller one).
+
+    Examples
+    --------
+    >>> from sosrmt.graphs import named_shape
+    >>> check_sparse_model(named_shape("Z"), 100, 0.1)
+    0.1
+    >>> check_sparse_model(named_shape("Z"), 100, 1e-5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: p: p*n^2 = 0.1 < 1 at n=100: the sparse input graph is almost surely empty...
+    """
+    shape = check_shape(shape)
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 < float(p) < 1.0:
+        raise ValueError(f"p: the pbiased (sparse) model needs 0 < p < 1, got {p!r}")
+    p = float(p)
+    if n is not None and p * float(n) ** 2 < 1.0:
+        raise ValueError(f"p: p*n^2 = {p * float(n) ** 2:.3g} < 1 at n={n}: the sparse input "
+                         f"graph is almost surely empty; use p >= 1/n^2 = {1.0 / n ** 2:.3g}")
+    lonely = [shape.vertex_name(v) for v in range(shape.k) if shape.degree(v) == 0]
+    if lonely:
+        raise ValueError(f"shape: the pbiased (sparse) model needs every vertex on an edge; "
+                         f"isolated: {', '.join(lonely)}")
+    return p
+
+
+@dataclass(frozen=True)
+class EdgeProbability:
+    """An edge probability :math:`p=c\\,n^{-a}` (a number is ``a = 0``)."""
+
+    c: float
+    a: float
+    text: str = ""
+
+    def at(self, n: int) -> float:
+        """The probability at size ``n``."""
+        return self.c * float(n) ** (-self.a)
+
+
+_P_FORMS = [
+    (re.compile(r"^(?P<c>[0-9.eE+-]+)$"), lambda m: (float(m["c"]), 0.0)),
+    (re.compile(r"^(?:(?P<c>[0-9.eE+-]+)\*?)?n\s*(?:\^|\*\*)\s*\(?(?P<a>-[0-9.]+(?:/[0-9.]+)?)\)?$"),
+     lambda m: (float(m["c"] or 1.0), -_fraction(m["a"]))),
+    (re.compile(r"^(?P<c>[0-9.eE+]+)\s*/\s*n$"), lambda m: (float(m["c"]), 1.0)),
+    (re.compile(r"^(?P<c>[0-9.eE+]+)\s*/\s*sqrt\(n\)$"), lambda m: (float(m["c"]), 0.5)),
+]
+
+
+def _fraction(text: str) -> float:
+    num, _, den = text.partition("/")
+    return float(num) / float(den) if den else float(num)
+
+
+def parse_edge_probability(text: str | float) -> EdgeProbability:
+    """Parse ``0.1``, ``n^-0.5``, ``n**(-1/2)``, ``2*n^-0.5``, ``10/n`` or ``1/sqrt(n)``.
+
+    Examples
+    --------
+    >>> parse_edge_probability("10/n").at(1000)
+    0.01
+    >>> e = parse_edge_probability("n^-1/2"); (e.c, e.a)
+    (1.0, 0.5)
+    >>> parse_edge_probability(0.25).a
+    0.0
+    """
+    if isinstance(text, numbers.Real) and not isinstance(text, bool):
+        return EdgeProbability(float(text), 0.0, str(text))
+    if not isinstance(text, str):
+        raise TypeError(f"p: expected a number or a text such as '10/n', got {text!r}")
+    s = text.strip().replace(" ", "")
+    for pattern, build in _P_FORMS:
+        m = pattern.match(s)
+        if m:
+            try:
+                c, a = build(m)
+            except (ValueError, ZeroDivisionError):
+                break
+            if c <= 0 or not 0.0 <= a <= 2.0:
+                break
+            return EdgeProbability(c, a, text)
+    raise ValueError(f"p: expected a probability (0.1), n^-a (n^-0.5), c/n (10/n) or "
+                     f"c/sqrt(n), got {text!r}")

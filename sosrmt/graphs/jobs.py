@@ -11,7 +11,7 @@ import numpy as np
 
 from sosrmt._report import fit_loglog, format_table
 from sosrmt._validation import as_rng, check_int
-from sosrmt.graphs.inputs import sample_input
+from sosrmt.graphs.inputs import check_sparse_model, sample_input
 from sosrmt.graphs.operator import graph_operator
 from sosrmt.graphs.separators import kappa, log_norm_exponent
 from sosrmt.graphs.shape import Shape, parse_shape
@@ -105,8 +105,10 @@ def norm_params(shape: str, model: str, ns: Sequence[int], *, trials: int,
     bad = [n for n in ns if n < sh.k]
     if bad:
         raise ValueError(f"n: expected n >= {sh.k} (vertices of the shape), got {bad}")
-    if model == "pbiased" and p is None:
-        raise ValueError("p: the pbiased model needs --p (the edge probability)")
+    if model == "pbiased":
+        if p is None:
+            raise ValueError("p: the pbiased model needs --p (the edge probability)")
+        check_sparse_model(sh, min(ns), p)
     params: dict[str, Any] = {"shape": shape, "model": model, "n": sorted(set(ns))}
     if p is not None:
         params["p"] = p

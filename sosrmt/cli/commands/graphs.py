@@ -104,8 +104,19 @@ def run_norm(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------ info
 def add_info_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = sub.add_parser("info", help="vertices, separator and kappa of a shape")
+    parser = sub.add_parser("info", help="vertices, separator and kappa of a shape",
+                            description="Vertices by the names given, the minimum separator, "
+                                        "kappa, the cost of the matrix-free operator; with "
+                                        "--model pbiased --p, the separator prediction "
+                                        "weighted by p (the sparse kappa).")
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
+    parser.add_argument("--model", default="rademacher",
+                        choices=["rademacher", "gaussian", "pbiased"], help="input model")
+    parser.add_argument("--p", default=None,
+                        help="pbiased edge probability: a number, n^-a (n^-0.5), c/n (10/n) "
+                             "or c/sqrt(n)")
+    parser.add_argument("--n", type=int, default=None,
+                        help="size at which to evaluate the sparse prediction")
     add_common_arguments(parser, seed=False)
     parser.set_defaults(func=run_info)
     return parser
@@ -115,7 +126,11 @@ def run_info(args: argparse.Namespace) -> int:
     from sosrmt.graphs import parse_shape
     from sosrmt.graphs.info import shape_info
 
-    info = shape_info(parse_shape(args.shape))
+    if (args.model == "pbiased") != (args.p is not None):
+        raise ValueError("--p: give --p exactly with --model pbiased")
+    if args.n is not None and args.p is None:
+        raise ValueError("--n: only used with --model pbiased --p")
+    info = shape_info(parse_shape(args.shape), p=args.p, n=args.n)
     emit(args, info.to_dict(), info.text())
     return 0
 

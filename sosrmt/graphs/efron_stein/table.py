@@ -21,7 +21,7 @@ from sosrmt.graphs.efron_stein.closed_form import _closed_form_bound, _es_kappa
 from sosrmt.graphs.efron_stein.graph import _es_shape, _exact_bound, _graph_level1
 from sosrmt.graphs.efron_stein.matrix import RngLike
 from sosrmt.graphs.efron_stein.schatten import default_q_grid
-from sosrmt.graphs.inputs import sample_input
+from sosrmt.graphs.inputs import check_sparse_model, sample_input
 from sosrmt.graphs.operator import graph_operator
 from sosrmt.graphs.separators import min_vertex_separator
 from sosrmt.graphs.shape import Shape, parse_shape
@@ -131,12 +131,12 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     if model not in ("rademacher", "pbiased"):
         raise ValueError(f"model: expected 'rademacher' or 'pbiased' (the Efron-Stein "
                          f"derivative step needs two-point inputs), got {model!r}")
-    if model == "pbiased" and (p is None or not 0 < float(p) < 1):
-        raise ValueError(f"p: the pbiased model needs 0 < p < 1, got {p!r}")
     work = _es_shape(shape, model)  # the one validation of the shape
     if isinstance(ns, int | np.integer) or not len(ns):
         raise ValueError(f"ns: expected a non-empty list of sizes, got {ns!r}")
     ns = [check_int(n, "ns", minimum=max(work.k, 2)) for n in ns]
+    if model == "pbiased":
+        p = check_sparse_model(work, min(ns), p)
     trials = check_int(trials, "trials", minimum=1)
     gen = as_rng(rng)
     kappa, smin = _es_kappa(work)

@@ -1,0 +1,357 @@
+r"""Sparse graph matrices: p-biased inputs, validated, applied through their nonzeros only.
+
+For ``G(n, p)`` inputs the centred character :math:`\chi(x)=(x-p)/\sqrt{p(1-p)}` is nonzero
+on every pair, so the dense operator of :func:`sosrmt.graphs.graph_operator` costs as much
+as for a dense input. Here each edge factor is split as
+
+.. math:: F=\chi\ \text{off the diagonal}=\frac{A-p\,(J-I)}{\sqrt{p(1-p)}},
+
+with :math:`A` the sparse 0/1 adjacency matrix, :math:`J` the all-ones matrix and :math:`I`
+the identity. In each unconstrained term of the Möbius inversion (see
+:func:`sosrmt.graphs.mobius_partitions`), a :math:`J` factor drops its edge and an :math:`I`
+factor merges its two vertices, so every term is a contraction of copies of :math:`A` only.
+Each connected component of such a term is built once as a sparse matrix (a relational join
+of edge lists, so its cost is the number of homomorphisms of the component into the graph,
+proportional to its nonzeros), and a product with the operator applies the components axis
+by axis. Nothing of size :math:`n^2` per edge is ever formed beyond the input and output
+vectors themselves.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
+
+from sosrmt._validation import check_memory
+from sosrmt.graphs.inputs import GraphInput, check_sparse_model
+from sosrmt.graphs.operator import mobius_partitions
+from sosrmt.graphs.shape import DEFAULT_TYPE, Shape, check_shape
+
+__all__ = ["SparseGraphOperator", "check_sparse_model", "sparse_graph_operator"]
+
+
+# --------------------------------------------------------------------------- term structure
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One contraction of copies of A: variables 0..m-1, U/V variable tuples, A-edges."""
+
+    m: int
+    U: tuple[int, ...]
+    V: tuple[int, ...]
+    edges: tuple[tuple[int, int], ...]
+
+
+def _canonical(m: int, U: list[int], V: list[int], edges: set[tuple[int, int]]) -> _Term:
+    order: dict[int, int] = {}
+    for v in [*U, *V, *sorted(itertools.chain.from_iterable(sorted(edges))), *range(m)]:
+        order.setdefault(v, len(order))
+    ed = tuple(sorted(tuple(sorted((order[a], order[b]))) for a, b in edges))
+    return _Term(m, tuple(order[u] for u in U), tuple(order[v] for v in V), ed)
+
+
+def _terms(shape: Shape, p: float) -> dict[_Term, float]:
+    """Expand Möbius terms x (A, -pJ, +pI) per edge; equal structures are merged."""
+    sigma = math.sqrt(p * (1.0 - p))
+    out: dict[_Term, float] = {}
+    for blocks, mu in mobius_partitions(shape):
+        where = {v: i for i, b in enumerate(blocks) for v in b}
+        bedges = [(where[e[0]], where[e[1]]) for e in shape.edges]
+        for letters in itertools.product("AJI", repeat=len(bedges)):
+            parent = list(range(len(blocks)))
+
+            def find(v: int, parent: list[int] = parent) -> int:
+                while parent[v] != v:
+                    parent[v] = parent[parent[v]]
+                    v = parent[v]
+                return v
+
+            coeff = float(mu)
+            for (a, b), let in zip(bedges, letters, strict=True):
+                coeff *= {"A": 1.0, "J": -p, "I": p}[let] / sigma
+                if let == "I":
+                    parent[find(a)] = find(b)
+            aedges = {tuple(sorted((find(a), find(b))))
+                      for (a, b), let in zip(bedges, letters, strict=True) if let == "A"}
+            if any(a == b for a, b in aedges):
+                continue  # A has a zero diagonal
+            U = [find(where[u]) for u in shape.U]
+            V = [find(where[v]) for v in shape.V]
+            if len(set(U)) < len(U) or len(set(V)) < len(V):
+                continue  # feeds only rows/columns with repeated entries (masked)
+            roots = sorted({find(v) for v in range(len(blocks))})
+            relabel = {r: i for i, r in enumerate(roots)}
+            term = _canonical(len(roots), [relabel[u] for u in U], [relabel[v] for v in V],
+                              {(relabel[a], relabel[b]) for a, b in aedges})
+            out[term] = out.get(term, 0.0) + coeff
+    return {t: c for t, c in out.items() if c != 0.0}
+
+
+# --------------------------------------------------------------------------- components
+
+
+def _join(adj: sp.csr_matrix, edges: list[tuple[int, int]],
+          memory_limit: float | None) -> dict[int, np.ndarray]:
+    """All homomorphisms of a connected edge set into the graph, as columns per variable."""
+    n = adj.shape[0]
+    indptr, indices = adj.indptr, adj.indices
+    deg = np.diff(indptr)
+    coo = adj.tocoo()
+    keys = np.sort(coo.row.astype(np.int64) * n + coo.col)
+    a, b = edges[0]
+    table = {a: coo.row.astype(np.int64), b: coo.col.astype(np.int64)}
+    done = {edges[0]}
+    pending = list(edges[1:])
+    while pending:
+        pick = next((e for e in pending if e[0] in table and e[1] in table), None)
+        if pick is None:
+            pick = next(e for e in pending if e[0] in table or e[1] in table)
+        pending.remove(pick)
+        done.add(pick)
+        u, v = pick
+        if u in table and v in table:  # close a cycle: keep rows where the edge exists
+            code = table[u] * n + table[v]
+            pos = np.searchsorted(keys, code)
+            ok = (pos < keys.size) & (keys[np.minimum(pos, keys.size - 1)] == code)
+            table = {k: col[ok] for k, col in table.items()}
+            continue
+        old, new = (u, v) if u in table else (v, u)
+        counts = deg[table[old]]
+        size = int(counts.sum())
+        check_memory(8.0 * size * (len(table) + 2),
+                     f"the homomorphisms of a {len(done)}-edge pattern into the input graph",
+                     hint="use a smaller n or p",
+                     **({"limit": memory_limit} if memory_limit is not None else {}))
+        rep = np.repeat(np.arange(table[old].size), counts)
+        starts = np.repeat(indptr[table[old]] - np.cumsum(counts) + counts, counts)
+        table = {k: col[rep] for k, col in table.items()}
+        table[new] = indices[np.arange(size) + starts].astype(np.int64)
+    return table
+
+
+@dataclass
+class _Factor:
+    """A component's map from its V-variables to its U-variables (sparse, ones or identity)."""
+
+    uvars: tuple[int, ...]
+    vvars: tuple[int, ...]
+    kind: str  # "sparse", "ones", "eye", "scalar"
+    mat: sp.csr_matrix | None = None
+    scalar: float = 1.0
+
+
+def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None) -> list[_Factor]:
+    n = adj.shape[0]
+    parent = list(range(term.m))
+
+    def find(v: int) -> int:
+        while parent[v] != v:
+            v = parent[v]
+        return v
+
+    for a, b in term.edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    comps: dict[int, list[int]] = {}
+    for v in range(term.m):
+        comps.setdefault(find(v), []).append(v)
+    out = []
+    for members in comps.values():
+        uv = tuple(u for u in term.U if u in members)
+        vv = tuple(v for v in term.V if v in members)
+        cedges = [e for e in term.edges if e[0] in members]
+        if not cedges:  # a single variable on no A-edge
+            if uv and vv:
+                out.append(_Factor(uv, vv, "eye"))
+            elif uv or vv:
+                out.append(_Factor(uv, vv, "ones"))
+            else:
+                out.append(_Factor((), (), "scalar", scalar=float(n)))
+            continue
+        table = _join(adj, cedges, memory_limit)
+        count = next(iter(table.values())).size
+        row = np.zeros(count, dtype=np.int64)
+        for u in uv:
+            row = row * n + table[u]
+        col = np.zeros(count, dtype=np.int64)
+        for v in vv:
+            col = col * n + table[v]
+        if not uv and not vv:
+            out.append(_Factor((), (), "scalar", scalar=float(count)))
+            continue
+        mat = sp.csr_matrix((np.ones(count), (row, col)),
+                            shape=(n ** len(uv), n ** len(vv)))
+        mat.sum_duplicates()
+        out.append(_Factor(uv, vv, "sparse", mat))
+    return out
+
+
+def _apply_term(factors: list[_Factor], x: np.ndarray, U: tuple[int, ...],
+                V: tuple[int, ...], n: int, transpose: bool) -> np.ndarray:
+    """y[U] = sum over V of prod_factors K[U_c, V_c] x[V] (or the transpose)."""
+    src, dst = (U, V) if transpose else (V, U)
+    axes = list(src)
+    t = x.reshape((n,) * len(src)) if src else x.reshape(())
+    scale = 1.0
+
+    def growth(f: _Factor) -> int:
+        return (len(f.vvars) - len(f.uvars)) * (1 if transpose else -1)
+
+    # shrinking factors first, growing ones last: no intermediate exceeds n^max(|U|, |V|)
+    for f in sorted(factors, key=growth):
+        fin, fout = (f.uvars, f.vvars) if transpose else (f.vvars, f.uvars)
+        if f.kind == "scalar":
+            scale *= f.scalar
+            continue
+        if f.kind == "eye":
+            continue  # the variable keeps its axis: identity on it
+        pos = [axes.index(v) for v in fin]
+        rest = [i for i in range(len(axes)) if i not in pos]
+        t = np.transpose(t, pos + rest)
+        flat = t.reshape(n ** len(fin), -1)
+        if f.kind == "ones":
+            res = np.broadcast_to(flat.sum(axis=0, keepdims=True), (n ** len(fout), flat.shape[1]))
+        else:
+            mat = f.mat.T if transpose else f.mat
+            res = np.asarray(mat @ flat)
+        t = res.reshape((n,) * len(fout) + t.shape[len(fin):])
+        axes = list(fout) + [axes[i] for i in rest]
+    order = [axes.index(v) for v in dst]
+    return scale * np.transpose(t, order).reshape(-1)
+
+
+# --------------------------------------------------------------------------- operator
+
+
+class SparseGraphOperator(LinearOperator):
+    """:math:`M_\\alpha(\\chi)` for a p-biased input, applied through the input's nonzeros.
+
+    Attributes
+    ----------
+    shape_alpha : Shape
+    n : int
+    p : float
+    terms : int
+        Number of distinct contraction terms after merging equal structures.
+    nnz : int
+        Total nonzeros stored over all component matrices (the cost of one product).
+    """
+
+    def __init__(self, shape: Shape, adj: sp.csr_matrix, p: float,
+                 memory_limit: float | None = None) -> None:
+        n = adj.shape[0]
+        self.shape_alpha, self.n, self.p = shape, n, p
+        self._terms = [(term, coeff, _factors(term, adj, memory_limit))
+                       for term, coeff in _terms(shape, p).items()]
+        self.terms = len(self._terms)
+        self.nnz = sum(f.mat.nnz for _, _, fs in self._terms for f in fs if f.mat is not None)
+        self._row_mask = _distinct_mask(n, len(shape.U))
+        self._col_mask = _distinct_mask(n, len(shape.V))
+        super().__init__(np.float64, (n ** len(shape.U), n ** len(shape.V)))
+
+    def _apply(self, x: np.ndarray, transpose: bool) -> np.ndarray:
+        x = np.asarray(x, dtype=float).reshape(-1)
+        x = x * (self._row_mask if transpose else self._col_mask)
+        out = np.zeros(self.shape[1] if transpose else self.shape[0])
+        for term, coeff, factors in self._terms:
+            out += coeff * _apply_term(factors, x, term.U, term.V, self.n, transpose)
+        return out * (self._col_mask if transpose else self._row_mask)
+
+    def _matvec(self, x: np.ndarray) -> np.ndarray:
+        return self._apply(x, False)
+
+    def _rmatvec(self, x: np.ndarray) -> np.ndarray:
+        return self._apply(x, True)
+
+    def _matmat(self, X: np.ndarray) -> np.ndarray:
+        return np.column_stack([self._matvec(X[:, j]) for j in range(X.shape[1])])
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperator((self.shape[1], self.shape[0]), matvec=self._rmatvec,
+                              rmatvec=self._matvec, dtype=np.float64)
+
+
+def _distinct_mask(n: int, a: int) -> np.ndarray:
+    """1 on a-tuples of distinct entries (C order), 0 elsewhere."""
+    if a <= 1:
+        return np.ones(n ** a)
+    idx = np.indices((n,) * a).reshape(a, -1)
+    ok = np.ones(idx.shape[1], dtype=bool)
+    for i, j in itertools.combinations(range(a), 2):
+        ok &= idx[i] != idx[j]
+    return ok.astype(float)
+
+
+def sparse_graph_operator(shape: Shape, inputs: GraphInput | sp.spmatrix | np.ndarray,
+                          p: float | None = None, *,
+                          memory_limit: float | None = None) -> SparseGraphOperator:
+    r"""Matrix-free :math:`M_\alpha(\chi)` for a p-biased input, at a cost set by its nonzeros.
+
+    Parameters
+    ----------
+    shape : Shape
+        Untyped shape with pair edges, label 1, no repeated edge and no vertex off the edges.
+    inputs : GraphInput, scipy.sparse matrix or array
+        A ``pbiased`` :class:`GraphInput` (its ``p`` is used), or the symmetric 0/1
+        adjacency matrix of the input graph (then ``p`` is required).
+    p : float, optional
+        Edge probability (only with an adjacency matrix).
+    memory_limit : float, optional
+        Bytes one allocation may use (default: :func:`sosrmt._validation.check_memory`'s).
+
+    Returns
+    -------
+    SparseGraphOperator
+        Same rows and columns as :func:`sosrmt.graphs.graph_matrix` (ordered tuples, C order).
+
+    Notes
+    -----
+    The cost of building is the number of homomorphisms of each term's components into the
+    input graph (for a tree with :math:`t` edges about :math:`n(pn)^t`); a product costs the
+    stored nonzeros plus :math:`O(n^{|U|}+n^{|V|})` per term.
+
+    Examples
+    --------
+    >>> from sosrmt.graphs import graph_matrix, named_shape, sample_input
+    >>> x = sample_input("pbiased", 7, p=0.3, rng=0)
+    >>> op = sparse_graph_operator(named_shape("Z"), x)
+    >>> dense = graph_matrix(named_shape("Z"), x)
+    >>> bool(np.allclose(op @ np.eye(49), dense))
+    True
+    """
+    shape = check_shape(shape)
+    if shape.is_typed or shape.max_arity > 2 or any(lab != 1 for lab in shape.labels):
+        raise ValueError("shape: the sparse operator supports untyped shapes with pair edges "
+                         "of label 1")
+    if not shape.is_proper():
+        raise ValueError("shape: the sparse operator needs a proper shape (no repeated edge)")
+    if isinstance(inputs, GraphInput):
+        if inputs.model != "pbiased":
+            raise ValueError(f"inputs: expected a pbiased input, got model {inputs.model!r}")
+        if p is not None and p != inputs.p:
+            raise ValueError(f"p: the input was sampled with p={inputs.p}, got p={p}")
+        p = inputs.p
+        adj = sp.csr_matrix(inputs.tensors[(DEFAULT_TYPE, DEFAULT_TYPE)])
+    else:
+        adj = sp.csr_matrix(inputs, dtype=float)
+    n = adj.shape[0]
+    if adj.shape != (n, n):
+        raise ValueError(f"inputs: expected a square adjacency matrix, got shape {adj.shape}")
+    p = check_sparse_model(shape, n, p)
+    adj = adj.tolil()
+    adj.setdiag(0)
+    adj = adj.tocsr()
+    adj.eliminate_zeros()
+    if adj.nnz and (np.any(adj.data != 1.0) or (adj != adj.T).nnz):
+        raise ValueError("inputs: expected a symmetric 0/1 adjacency matrix")
+    if n < shape.k:
+        raise ValueError(f"n: expected n >= {shape.k} (vertices of the shape), got {n}")
+    adj.sort_indices()
+    return SparseGraphOperator(shape, adj, p, memory_limit)
