@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from sosrmt._validation import check_finite_array, check_int
 
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 
-def hermite_e_table(x: object, order: int) -> np.ndarray:
+def hermite_e_table(x: npt.ArrayLike, order: int) -> np.ndarray:
     """Values :math:`He_0(x), \\dots, He_{order}(x)` stacked along a new first axis.
 
     Parameters
@@ -59,7 +60,7 @@ def hermite_e_table(x: object, order: int) -> np.ndarray:
     return out
 
 
-def hermite_e(k: int, x: object) -> np.ndarray:
+def hermite_e(k: int, x: npt.ArrayLike) -> np.ndarray:
     """:math:`He_k(x)` elementwise.
 
     Examples
@@ -120,7 +121,8 @@ def _poly_mul(p: dict, q: dict, maxdeg: int) -> dict:
     return out
 
 
-def gaussian_hermite_moment(alpha: Sequence[int], mean: object, cov_shift: object) -> float:
+def gaussian_hermite_moment(alpha: Sequence[int], mean: npt.ArrayLike,
+                            cov_shift: npt.ArrayLike) -> float:
     """:math:`\\mathbb E[He_\\alpha(y)]` for :math:`y\\sim N(m, I+\\Sigma')`.
 
     Parameters

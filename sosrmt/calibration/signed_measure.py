@@ -20,11 +20,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.linalg
 
 from sosrmt._validation import check_finite_array, check_int
 from sosrmt.calibration.priors import EnumeratedPrior
 from sosrmt.poly import exponents, monomial_basis
+from sosrmt.sos import Domain, PseudoExpectation
 
 __all__ = [
     "CalibrationReport",
@@ -36,8 +38,8 @@ __all__ = [
 _CHUNK_BYTES = 64 * 2**20
 
 
-def relative_min_eigenvalue(moment: object, prior_moment: object, *, scale: float = 1.0,
-                            rtol: float = 1e-10) -> float:
+def relative_min_eigenvalue(moment: npt.ArrayLike, prior_moment: npt.ArrayLike, *,
+                            scale: float = 1.0, rtol: float = 1e-10) -> float:
     """Relative minimum eigenvalue
     :math:`\\mu_{\\min} = \\lambda_{\\min}(\\Lambda_0^{-1/2}\\hat\\Lambda\\Lambda_0^{-1/2})`.
 
@@ -165,7 +167,8 @@ class SignedMeasure:
     (1.0, [[1.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.5]])
     """
 
-    def __init__(self, prior: EnumeratedPrior, weights: object, description: str = "") -> None:
+    def __init__(self, prior: EnumeratedPrior, weights: npt.ArrayLike,
+                 description: str = "") -> None:
         if not isinstance(prior, EnumeratedPrior):
             raise TypeError(f"prior: expected an EnumeratedPrior, got {type(prior).__name__}")
         w = check_finite_array(weights, "weights", ndim=1)
@@ -198,7 +201,7 @@ class SignedMeasure:
         tot = float(np.abs(self.weights).sum())
         return float(-self.weights[self.weights < 0].sum() / tot) if tot > 0 else float("nan")
 
-    def expect_values(self, values: object) -> float:
+    def expect_values(self, values: npt.ArrayLike) -> float:
         """:math:`\\sum_r w_r v_r` for values ``v`` of a function at the support points."""
         v = check_finite_array(values, "values", ndim=1)
         if v.shape[0] != self.prior.size:
@@ -228,7 +231,7 @@ class SignedMeasure:
             keys = keys[keep]
         return keys
 
-    def monomial_table(self, keys: object, rows: slice | None = None) -> np.ndarray:
+    def monomial_table(self, keys: npt.ArrayLike, rows: slice | None = None) -> np.ndarray:
         """:math:`\\Phi[r, j] = x^{(r)\\,\\beta_j}` for monomial keys ``keys``."""
         keys = np.asarray(keys)
         exps = exponents(keys, self.n, self.ring)
@@ -246,7 +249,7 @@ class SignedMeasure:
         for start in range(0, self.prior.size, step):
             yield slice(start, min(start + step, self.prior.size))
 
-    def moments(self, keys: object) -> np.ndarray:
+    def moments(self, keys: npt.ArrayLike) -> np.ndarray:
         """:math:`\\tilde{\\mathbb E}[x^\\beta]` for each monomial key."""
         keys = np.asarray(keys)
         out = np.zeros(keys.shape[0])
@@ -254,7 +257,7 @@ class SignedMeasure:
             out += self.weights[sl] @ self.monomial_table(keys, sl)
         return out
 
-    def gram(self, keys: object, values: np.ndarray | None = None,
+    def gram(self, keys: npt.ArrayLike, values: np.ndarray | None = None,
              prior: bool = False) -> np.ndarray:
         """:math:`\\Phi^\\top\\mathrm{diag}(c)\\Phi` with :math:`c = w` (or :math:`\\pi` if
         ``prior``), optionally times ``values`` (a localizing matrix)."""
@@ -283,8 +286,8 @@ class SignedMeasure:
         keys = monomial_basis(self.n, check_int(degree, "degree", minimum=0), self.ring)
         return {int(k): float(v) for k, v in zip(keys, self.moments(keys), strict=True)}
 
-    def to_pseudo_expectation(self, domain: Any, degree: int = 4, *,
-                              normalise: bool = True) -> Any:
+    def to_pseudo_expectation(self, domain: Domain, degree: int = 4, *,
+                              normalise: bool = True) -> PseudoExpectation:
         """Wrap as a :class:`sosrmt.sos.PseudoExpectation` (every engine check applies).
 
         Parameters
@@ -299,7 +302,6 @@ class SignedMeasure:
             Divide by :math:`\\tilde{\\mathbb E}[1]` (default), as the engine's ``check()``
             expects :math:`\\tilde{\\mathbb E}[1] = 1`.
         """
-        from sosrmt.sos import PseudoExpectation
 
         if getattr(domain, "nvars", None) != self.n:
             raise ValueError(f"domain: expected a domain on {self.n} variables")
@@ -325,7 +327,7 @@ class SignedMeasure:
         return PseudoExpectation.from_moments(domain, degree, moments)
 
     # ------------------------------------------------------------------ diagnostics
-    def residual(self, values: object, degree_g: int, degree: int = 4) -> float:
+    def residual(self, values: npt.ArrayLike, degree_g: int, degree: int = 4) -> float:
         """Relative residual :math:`r_g` of the constraint :math:`g = 0`.
 
         :math:`r_g = \\max_{|J|\\le \\mathrm{degree}-\\deg g}|\\tilde{\\mathbb E}[g x^J]| /

@@ -6,6 +6,7 @@ import itertools
 import math
 
 import numpy as np
+import numpy.typing as npt
 from scipy import integrate, special
 
 from sosrmt._validation import check_finite_array, check_int
@@ -39,7 +40,7 @@ def gaussian_slab_mass(delta: float) -> float:
     return float(special.erf(float(delta) / math.sqrt(2.0)))
 
 
-def cube_slab_mass(delta: float, v: object) -> float:
+def cube_slab_mass(delta: float, v: npt.ArrayLike) -> float:
     """``P(|<x, v>| <= delta)``, x uniform on [-sqrt 3, sqrt 3]^d, exactly (any unit-able v).
 
     Notes
@@ -134,7 +135,7 @@ def lp_ball_slab_mass(delta: float, d: int, p: float) -> float:
     return num / den
 
 
-def rademacher_slab_mass(delta: float, v: object) -> float:
+def rademacher_slab_mass(delta: float, v: npt.ArrayLike) -> float:
     """``P(|<x, v/||v||>| <= delta)`` for x uniform on {-1, 1}^d, by enumeration (d <= 20).
 
     Examples
