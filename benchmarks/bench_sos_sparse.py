@@ -60,10 +60,10 @@ def run(kind: str, n: int, mode: str, limit: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="n = 20 only (seconds)")
+    parser.add_argument("--quick", action="store_true", help="n = 14 only (seconds)")
     parser.add_argument("--limit", type=float, default=300.0, help="seconds per solve")
     args = parser.parse_args()
-    sizes = [20] if args.quick else [20, 30, 40, 100, 200]
+    sizes = [14] if args.quick else [20, 30, 40, 100, 200]
     rows = []
     cols = ["graph", "n", "mode", "max_clique", "largest_block", "status", "bound", "exact",
             "solve_s", "exact_s"]
