@@ -105,3 +105,11 @@ def test_cli_matrix_free(capsys):
     assert np.isfinite(row["mu_min"]) and row["mu_min_residual"] < 1e-6
     assert main(["lowerbound", "pap", "--form", "matrix-free", "--json"]) == 2
     assert "matrix-free" in capsys.readouterr().err
+
+
+def test_time_estimate_refuses_up_front():
+    A = tp.sample_null(12, 3, rng=0)
+    rep = tp.matrix_free_report(A, 0.5, 2)
+    assert rep["estimated_seconds"] > 0
+    with pytest.raises(ValueError, match="estimated at"):
+        tp.matrix_free_report(A, 0.5, 2, max_seconds=rep["estimated_seconds"] / 10)

@@ -335,15 +335,26 @@ def tensor_pca_structured(A: npt.ArrayLike, lam: float, trunc: int = 2) -> Struc
     Y2 = ops[(2, 2)].matvec(one).reshape(n, n) if ops[(2, 2)].terms else np.zeros((n, n))
     sm = StructuredMoments(n=n, square=1.0 / n, y0=y0, y1=y1, Y2=0.5 * (Y2 + Y2.T),
                            y3_1x2=ops[(3, 1)], y3_2x1=ops[(3, 2)], y4_2x2=ops[(4, 2)])
-    sm.extra = {"inputs": inputs, "coef": coef, "trunc": trunc}
+    flops = sum(float(getattr(op, "flops_matvec", 0.0)) for key in ((3, 1), (3, 2), (4, 2))
+                for _, op in ops[key].terms)
+    sm.extra = {"inputs": inputs, "coef": coef, "trunc": trunc, "flops_matvec": flops}
     return sm
 
 
-def matrix_free_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
-                       tol: float = 1e-8) -> dict[str, float | int | str]:
+#: Operator applications a Lanczos solve is assumed to need, and the sustained rate (FLOP/s)
+#: of the graph operators measured on a shared 2-core machine; used for the time estimate.
+LANCZOS_MATVECS_ESTIMATE = 60
+GRAPH_OPERATOR_FLOPS = 2e9
+
+
+def matrix_free_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *, tol: float = 1e-8,
+                       max_seconds: float | None = None) -> dict[str, float | int | str]:
     """:math:`\\tilde{\\mathbb E}[1]`, :math:`\\mu_{\\min}` by Lanczos with its residual bound
     and status, the dimension, and the objective ratio, from :func:`tensor_pca_structured`
-    (the sphere constraint holds exactly by construction).
+    (the sphere constraint holds exactly by construction). With ``max_seconds``, a solve
+    whose estimated time (einsum FLOP count of one application x
+    :data:`LANCZOS_MATVECS_ESTIMATE` / :data:`GRAPH_OPERATOR_FLOPS`) exceeds it is refused
+    before the solve, with the estimate in the message.
 
     Examples
     --------
@@ -352,6 +363,10 @@ def matrix_free_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
     ('converged', 22)
     """
     sm = tensor_pca_structured(A, lam, trunc)
+    estimate = sm.extra["flops_matvec"] * LANCZOS_MATVECS_ESTIMATE / GRAPH_OPERATOR_FLOPS
+    if max_seconds is not None and estimate > max_seconds:
+        raise ValueError(f"n: the matrix-free solve at n={sm.n} is estimated at "
+                         f"{estimate:.0f} s, above max_seconds={max_seconds:g}; lower n")
     res = lanczos_min_eigenvalue_structured(sm, tol=tol)
     Z3, Z1 = sm.y3_1x2.terms[0][1].inputs.tensors[("n", "n", "n")], None
     n = sm.n
@@ -363,7 +378,7 @@ def matrix_free_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
     objective = (math.sqrt(6) * y3z / 6 + c * float(Z1 @ sm.y1)) / sm.e1 if sm.e1 else None
     return {"e1": sm.e1, "mu_min": res.mu_min, "mu_min_residual": res.residual,
             "lanczos_status": res.status, "dimension": res.dimension,
-            "matvecs": res.matvecs, "residual": 0.0,
+            "matvecs": res.matvecs, "residual": 0.0, "estimated_seconds": estimate,
             "objective_ratio": objective / float(lam) if (objective is not None and lam) else None}
 
 
