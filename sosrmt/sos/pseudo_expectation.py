@@ -79,6 +79,10 @@ class PseudoExpectation:
         Set by a correlatively sparse relaxation: only moments inside a clique exist, the
         moment matrices checked are the cliques' and each constraint is checked on the
         basis of its clique (:mod:`sosrmt.sos.sparsity`).
+    structure : tuple of (list, list), optional
+        Set by a relaxation with user bases: ``(blocks, equality_rows)``, the
+        ``(basis keys, multiplier or None)`` of each PSD block and the ``(basis keys, h)``
+        of each equality; :meth:`check` then checks exactly these.
 
     Examples
     --------
@@ -102,6 +106,10 @@ class PseudoExpectation:
         *,
         odd_moments_zero: bool = False,
         cliques: Sequence[tuple[int, ...]] | None = None,
+        structure: tuple[
+            Sequence[tuple[np.ndarray, Polynomial | None]], Sequence[tuple[np.ndarray, Polynomial]]
+        ]
+        | None = None,
     ) -> None:
         if not isinstance(domain, Domain):
             raise TypeError(f"domain: expected a Domain, got {type(domain).__name__}")
@@ -120,6 +128,7 @@ class PseudoExpectation:
         self.values = values[order]
         self.odd_moments_zero = bool(odd_moments_zero)
         self.cliques = None if cliques is None else [tuple(c) for c in cliques]
+        self.structure = structure
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -278,7 +287,9 @@ class PseudoExpectation:
     def equality_residual(self, h: Polynomial) -> float:
         """:math:`\\max_{\\deg\\beta\\le 2d-\\deg h}|\\tilde{\\mathbb E}[h\\,x^\\beta]|`."""
         h = self.domain.polynomial(h, "h")
-        basis = self._basis_of(self.degree - h.degree, h)
+        return self._equality_rows(self._basis_of(self.degree - h.degree, h), h)
+
+    def _equality_rows(self, basis: np.ndarray, h: Polynomial) -> float:
         total = np.zeros(basis.size)
         for hk, hc in zip(h.keys, h.coefs, strict=True):
             kk, f = self.domain.multiply(basis, hk)
@@ -303,10 +314,24 @@ class PseudoExpectation:
         eqs = self.domain.equalities if equalities is None else tuple(equalities)
         ineqs = self.domain.inequalities if inequalities is None else tuple(inequalities)
         norm = self.moment(0)
-        eig = np.concatenate([np.linalg.eigvalsh(M) for M in self.clique_moment_matrices()])
+        if self.structure is not None and equalities is None and inequalities is None:
+            blocks, eq_rows = self.structure
+            eig = np.concatenate(
+                [np.linalg.eigvalsh(self._gram(b, None)) for b, g in blocks if g is None]
+            )
+            loc = [
+                float(np.linalg.eigvalsh(self._gram(b, g)).min(initial=0.0))
+                for b, g in blocks
+                if g is not None
+            ]
+            res = [self._equality_rows(b, h) for b, h in eq_rows]
+        else:
+            eig = np.concatenate([np.linalg.eigvalsh(M) for M in self.clique_moment_matrices()])
+            loc = [
+                float(np.linalg.eigvalsh(self.localizing_matrix(g)).min(initial=0.0)) for g in ineqs
+            ]
+            res = [self.equality_residual(h) for h in eqs]
         scale = max(float(np.abs(eig).max(initial=0.0)), 1e-300)
-        loc = [float(np.linalg.eigvalsh(self.localizing_matrix(g)).min(initial=0.0)) for g in ineqs]
-        res = [self.equality_residual(h) for h in eqs]
         ok = (
             abs(norm - 1.0) <= tol
             and eig.min() >= -tol * scale

@@ -31,7 +31,7 @@ coefficientwise (modulo the ring's relations): an SoS certificate of :math:`p\\l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,6 +121,16 @@ class MomentRelaxation:
         the correlative sparsity graph (:mod:`sosrmt.sos.sparsity`); a list of variable
         sets: those cliques (they must cover the objective's monomials and each
         constraint). ``"none"``: the dense relaxation.
+    moment_basis : sequence of Polynomial, optional
+        A user-chosen basis of monomials for the moment matrix instead of all monomials of
+        degree :math:`\\le d` (for structured relaxations such as the "2+2" relaxation of
+        anti-concentration, whose basis is :math:`\\{1,v_a,v_av_b,w_i,w_iv_a\\}`); each
+        entry a single monomial with coefficient 1, of degree at most ``degree / 2``.
+    localizing_bases, equality_bases : mapping int -> sequence of Polynomial, optional
+        The same for the localizing matrix of inequality ``i`` (``[1]``: the scalar
+        constraint :math:`\\tilde{\\mathbb E}[g_i]\\ge0`) and for the multipliers of
+        equality ``j`` (rows :math:`\\tilde{\\mathbb E}[h_j\\,m]=0` for ``m`` in the
+        basis). Not with ``sparsity``.
     memory_limit : float, optional
         Refuse (with the estimate in the message) relaxations whose assembly would need
         more bytes than this.
@@ -157,6 +167,9 @@ class MomentRelaxation:
         sense: str = "max",
         symmetry: str = "auto",
         sparsity: str | Sequence[Sequence[int]] = "none",
+        moment_basis: Sequence[Polynomial] | None = None,
+        localizing_bases: Mapping[int, Sequence[Polynomial]] | None = None,
+        equality_bases: Mapping[int, Sequence[Polynomial]] | None = None,
         memory_limit: float = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         if not isinstance(domain, Domain):
@@ -206,10 +219,57 @@ class MomentRelaxation:
             )
         else:
             self.cliques = check_cliques(sparsity, objective, domain)
+        custom = (moment_basis, localizing_bases, equality_bases)
+        if self.cliques is not None and any(c is not None for c in custom):
+            raise ValueError("moment_basis: user bases and sparsity cannot be combined")
+        self.custom_moment = (
+            None
+            if moment_basis is None
+            else self._monomial_keys(moment_basis, "moment_basis", 2, 0)
+        )
+        self.custom_localizing = {
+            int(i): self._monomial_keys(b, "localizing_bases", 2, domain.inequalities[i].degree)
+            for i, b in (localizing_bases or {}).items()
+            if self._check_index(i, len(domain.inequalities), "localizing_bases")
+        }
+        self.custom_equality = {
+            int(j): self._monomial_keys(b, "equality_bases", 1, domain.equalities[j].degree)
+            for j, b in (equality_bases or {}).items()
+            if self._check_index(j, len(domain.equalities), "equality_bases")
+        }
         self._estimate_and_check(memory_limit)
         self._assemble()
 
     # ------------------------------------------------------------------ size estimate
+    @staticmethod
+    def _check_index(i: int, n: int, name: str) -> bool:
+        if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < n:
+            raise ValueError(f"{name}: expected constraint indices in [0, {n}), got {i!r}")
+        return True
+
+    def _monomial_keys(
+        self, monos: Sequence[Polynomial], name: str, times: int, extra: int
+    ) -> np.ndarray:
+        """Keys of user monomials; ``times * deg + extra`` must not exceed the degree."""
+        keys = []
+        for m in monos:
+            m = self.domain.polynomial(m, name)
+            if m.nterms != 1 or m.coefs[0] != 1.0:
+                raise ValueError(f"{name}: expected single monomials with coefficient 1, got {m}")
+            if times * m.degree + extra > self.degree:
+                raise ValueError(
+                    f"{name}: the monomial {m} is too high for the degree-{self.degree} relaxation"
+                )
+            keys.append(m.keys[0])
+        if not keys:
+            raise ValueError(f"{name}: expected at least one monomial")
+        out = np.unique(np.asarray(keys, dtype=self.domain.basis(0).dtype))
+        order = np.argsort(key_degrees(out, self.domain.ring), kind="stable")
+        return out[order]
+
+    def _custom(self, keys: np.ndarray, parity: int | None) -> np.ndarray:
+        return keys if parity is None else keys[self.domain.parity(keys) == parity]
+
     def basis_for(
         self, degree: int, p: Polynomial | None = None, parity: int | None = None
     ) -> np.ndarray:
@@ -231,11 +291,12 @@ class MomentRelaxation:
         for label, clique in groups:
             for par in parities:
                 tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
-                basis = (
-                    dom.basis(d, parity=par)
-                    if clique is None
-                    else clique_basis(dom, clique, d, par)
-                )
+                if self.custom_moment is not None:
+                    basis = self._custom(self.custom_moment, par)
+                elif clique is None:
+                    basis = dom.basis(d, parity=par)
+                else:
+                    basis = clique_basis(dom, clique, d, par)
                 if basis.size:
                     out.append((f"moment{label}{tag}", basis, None))
         for idx, g in enumerate(dom.inequalities):
@@ -244,7 +305,11 @@ class MomentRelaxation:
                 continue
             for par in parities:
                 tag = "" if par is None else ("[even]" if par == 0 else "[odd]")
-                basis = self.basis_for(dg, g, par)
+                basis = (
+                    self._custom(self.custom_localizing[idx], par)
+                    if idx in self.custom_localizing
+                    else self.basis_for(dg, g, par)
+                )
                 if basis.size:
                     out.append((f"localizing[{idx}]{tag}", basis, g))
         return out
@@ -282,7 +347,12 @@ class MomentRelaxation:
         self.equality_blocks: list[EqualityBlock] = []
         for idx, h in enumerate(self.domain.equalities):
             dm = self.degree - h.degree
-            basis = self.basis_for(dm, h, 0 if (self.symmetric and self.domain.even(h)) else None)
+            par = 0 if (self.symmetric and self.domain.even(h)) else None
+            basis = (
+                self._custom(self.custom_equality[idx], par)
+                if idx in self.custom_equality
+                else self.basis_for(dm, h, par)
+            )
             nrows = basis.size
             k, f = self.domain.multiply(basis[:, None], h.keys[None, :])
             v = np.broadcast_to(h.coefs[None, :], k.shape) * (1.0 if f is None else f)
@@ -380,6 +450,22 @@ class MomentRelaxation:
     def gram_matrices(self, z: np.ndarray) -> list[np.ndarray]:
         """The Gram matrix of each PSD block read off the dual vector ``z`` (svec layout)."""
         return [svec_to_matrix(z[b.rows], b.size) for b in self.blocks]
+
+    @property
+    def has_user_bases(self) -> bool:
+        """True when some block uses a user-chosen basis."""
+        return bool(
+            self.custom_moment is not None or self.custom_localizing or self.custom_equality
+        )
+
+    def structure(
+        self,
+    ) -> tuple[list[tuple[np.ndarray, Polynomial | None]], list[tuple[np.ndarray, Polynomial]]]:
+        """``(basis, multiplier)`` of each PSD block and ``(basis, h)`` of each equality."""
+        return (
+            [(b.basis, b.multiplier) for b in self.blocks],
+            [(e.basis, e.h) for e in self.equality_blocks],
+        )
 
     @property
     def moment_matrix_size(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -237,6 +237,7 @@ class RelaxationSolver:
             y,
             odd_moments_zero=rel.symmetric,
             cliques=rel.cliques,
+            structure=rel.structure() if rel.has_user_bases else None,
         )
         value = float(rel.p @ y) * (1 if rel.sense == "max" else -1)
         if "point" in found:
@@ -273,6 +274,9 @@ def solve(
     symmetry: str = "auto",
     sparsity: str | Sequence[Sequence[int]] = "none",
     group: Sequence[Sequence[int]] | None = None,
+    moment_basis: Sequence[Polynomial] | None = None,
+    localizing_bases: Mapping[int, Sequence[Polynomial]] | None = None,
+    equality_bases: Mapping[int, Sequence[Polynomial]] | None = None,
     early_stop: bool = True,
     gap_tol: float = 1e-6,
     **options: Any,
@@ -298,6 +302,8 @@ def solve(
         (``perm[i]`` is the image of variable ``i``): the SDP is block-diagonalised by it
         (:mod:`sosrmt.sos.symmetry`) and the answer mapped back to the ordinary relaxation.
         Domains without constraints only; not with ``sparsity``.
+    moment_basis, localizing_bases, equality_bases
+        User-chosen monomial bases (see :class:`MomentRelaxation`).
     early_stop : bool
         Stop as soon as optimality is certified by a feasible point (SCS backend).
     gap_tol : float
@@ -324,10 +330,18 @@ def solve(
     ('optimal', 2.25, True)
     """
     t0 = time.perf_counter()
-    if group is not None and sparsity != "none":
-        raise ValueError("group: symmetry reduction and sparsity cannot be combined")
+    if group is not None and (sparsity != "none" or moment_basis is not None):
+        raise ValueError("group: symmetry reduction and sparsity or user bases cannot be combined")
     rel = MomentRelaxation(
-        objective, domain, degree, sense=sense, symmetry=symmetry, sparsity=sparsity
+        objective,
+        domain,
+        degree,
+        sense=sense,
+        symmetry=symmetry,
+        sparsity=sparsity,
+        moment_basis=moment_basis,
+        localizing_bases=localizing_bases,
+        equality_bases=equality_bases,
     )
     build = time.perf_counter() - t0
     if group is not None:
