@@ -43,7 +43,7 @@ def main() -> None:
     table = sk.summarize_both_sides(rows)
     for entry in table:
         shown = {k: round(v, 4) for k, v in entry.items() if k.endswith("_mean") and v is not None}
-        print(entry["n"], shown, f"psd={entry['transfer_psd_fraction']}", flush=True)
+        print(entry["n"], shown, f"transfer valid={entry['transfer_valid_fraction']}", flush=True)
     print(f"{time.perf_counter() - t0:.1f} s in all (finished cells are read from the store)")
     stem.with_suffix(".json").write_text(json.dumps(table, indent=2))
     sk.plot_both_sides(table, stem.with_suffix(".png"))

@@ -34,6 +34,8 @@ __all__ = ["both_sides_cell", "both_sides_params", "plot_both_sides", "summarize
 
 #: Columns of a cell (values divided by n^{3/2}).
 CURVES = ("opt", "best_found", "sos4_bound", "sos2_bound", "spectral", "transfer")
+#: Largest constraint residual max_u |E~[x_u^2 - 1]| / E~[1] for which a transfer value counts.
+TRANSFER_RESIDUAL_MAX = 0.05
 
 
 def both_sides_cell(
@@ -80,7 +82,9 @@ def both_sides_cell(
         tr = transfer(W, p, trunc, rng=gen)
         out.update(transfer=tr.value_scaled, transfer_residual=tr.residual,
                    transfer_vv_min=tr.vv_min_eigenvalue,
-                   transfer_psd=bool(tr.vv_min_eigenvalue >= 0))
+                   transfer_psd=bool(tr.vv_min_eigenvalue >= 0),
+                   transfer_valid=bool(tr.vv_min_eigenvalue >= 0
+                                       and tr.residual <= TRANSFER_RESIDUAL_MAX))
     return out
 
 
@@ -114,8 +118,8 @@ def both_sides_params(
 
 
 def summarize_both_sides(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Per n: mean and standard error over seeds of every curve, the transfer's PSD fraction
-    and the count of failed cells.
+    """Per n: mean and standard error over seeds of every curve, the transfer's PSD and
+    validity fractions and largest residual, and the count of failed cells.
 
     ``rows`` are sweep rows (``row["status"]``, ``row["n"]`` and the results of
     :func:`both_sides_cell`); None values are left out of a mean (``<curve>_mean`` is None
@@ -138,8 +142,12 @@ def summarize_both_sides(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, An
             entry[f"{key}_mean"] = float(vals.mean()) if vals.size else None
             entry[f"{key}_se"] = (float(vals.std(ddof=1) / np.sqrt(vals.size))
                                   if vals.size > 1 else None)
-        flags = [bool(r["transfer_psd"]) for r in ok if r.get("transfer_psd") is not None]
-        entry["transfer_psd_fraction"] = sum(flags) / len(flags) if flags else None
+        res = [float(r["transfer_residual"]) for r in ok if r.get("transfer_residual") is not None]
+        entry["transfer_residual_max"] = max(res) if res else None
+        for flag in ("psd", "valid"):
+            flags = [bool(r[f"transfer_{flag}"]) for r in ok
+                     if r.get(f"transfer_{flag}") is not None]
+            entry[f"transfer_{flag}_fraction"] = sum(flags) / len(flags) if flags else None
         table.append(entry)
     return table
 
@@ -165,8 +173,9 @@ def plot_both_sides(
 ) -> Figure:
     """value / :math:`n^{3/2}` against n (log axis) for every curve of :func:`both_sides`.
 
-    Transfer points whose :math:`\\tilde{\\mathbb E}[vv^\\top]` was not PSD on every seed are
-    crossed out in red: the truncated construction is not a valid pseudo-expectation there.
+    Transfer points that are not valid on every seed (:math:`\\tilde{\\mathbb E}[vv^\\top]` not
+    PSD, or a constraint residual above ``TRANSFER_RESIDUAL_MAX``) are crossed out in red: the
+    truncated construction is not a pseudo-expectation there, and its value bounds nothing.
 
     Examples
     --------
@@ -188,10 +197,12 @@ def plot_both_sides(
         ax.errorbar(ns[keep], mean[keep], yerr=np.nan_to_num(se[keep]), capsize=3,
                     label=label, **style)
         if key == "transfer":
-            bad = np.array([r.get("transfer_psd_fraction") not in (None, 1.0) for r in table])
+            bad = np.array([r.get("transfer_valid_fraction", r.get("transfer_psd_fraction"))
+                            not in (None, 1.0) for r in table])
             if np.any(bad & keep):
                 ax.plot(ns[bad & keep], mean[bad & keep], "x", color="red", ms=12, mew=2,
-                        zorder=6, label="transfer not PSD (invalid there)")
+                        zorder=6, label="transfer invalid: not PSD, or residual "
+                        f"|E[x_u^2-1]| > {TRANSFER_RESIDUAL_MAX}")
     ax.axhline(PARISI, color="gray", ls=":", lw=1.2, label="Parisi limit of OPT, 1.526")
     ax.axhline(2.0, color="gray", ls="--", lw=1.2, label="limit 2 (spectral, SOS$_2$, SOS$_4$)")
     ax.set_xscale("log")
