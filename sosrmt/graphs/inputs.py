@@ -408,8 +408,8 @@ def parse_edge_probability(text: str | float) -> EdgeProbability:
                 c, a = build(m)
             except (ValueError, ZeroDivisionError):
                 break
-            if c <= 0 or not 0.0 <= a <= 2.0:
-                break
+            if (c <= 0 and a > 0) or not 0.0 <= a <= 2.0:
+                break  # a plain number is range-checked by check_sparse_model
             return EdgeProbability(c, a, text)
     raise ValueError(f"p: expected a probability (0.1), n^-a (n^-0.5), c/n (10/n) or "
                      f"c/sqrt(n), got {text!r}")

@@ -161,3 +161,56 @@ def test_info_sparse_prediction(capsys):
                  "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["sparse_exponent"] == 1.5 and doc["p_a"] == 1.0
+
+
+# ------------------------------------------------------------------ recursive bound, p-biased
+
+
+@pytest.mark.parametrize("name", ["wigner", "path2", "cherry", "Z", "K22"])
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.5, 0.8])
+def test_pbiased_bound_dominates_exact_moments_over_all_inputs(name, p):
+    """Exact expectations over all 2^N inputs (n = 4 and 5, N <= 10) weighted by p."""
+    from sosrmt.graphs.efron_stein import level1_bound
+    from sosrmt.graphs.efron_stein.graph import _graph_func
+    from sosrmt.graphs.efron_stein.pbiased import pbiased_bound
+
+    shape = named_shape(name)
+    for n in (4, 5):
+        qs = [1, 2, 3]
+        exact = level1_bound(_graph_func(shape, n, "pbiased", p), n * (n - 1) // 2, q=qs,
+                             exhaustive=True, model="pbiased", p=p)
+        b = pbiased_bound(shape, n, p, q=qs)
+        assert np.all(b.tree >= exact.moment * (1 - 1e-12))
+        assert np.all(exact.moment >= exact.empirical_norm * (1 - 1e-12))
+        assert np.all(b.flattened >= b.tree * (1 - 1e-12))
+        assert np.all(b.closed >= b.flattened * (1 - 1e-12))
+
+
+def test_pbiased_bound_at_half_is_the_rademacher_bound():
+    from sosrmt.graphs.efron_stein import closed_form_bound, exact_bound
+    from sosrmt.graphs.efron_stein.pbiased import pbiased_bound, weight_max
+
+    z = named_shape("Z")
+    b = pbiased_bound(z, 6, 0.5, q=[1, 2])
+    assert np.allclose(b.flattened, exact_bound(z, 6, q=[1, 2]).flattened)
+    assert np.allclose(b.closed, closed_form_bound(z, 6, q=[1, 2]).values)
+    big = pbiased_bound(z, 10**6, 10 / 10**6, exact=False)
+    assert big.flattened is None and big.closed_value > 0
+    assert weight_max(0.1) == pytest.approx(weight_max(0.9)) == pytest.approx(1 / np.sqrt(0.2))
+
+
+def test_bound_table_pbiased_fills_every_column(capsys):
+    tab = bound_table("path2", "pbiased", [6, 8], 6, 1, p="n^-0.5", exact_max_n=8,
+                      l1_max_n=6, l1_trials=2)
+    for r in tab["rows"]:
+        assert r["p"] == pytest.approx(r["n"] ** -0.5)
+        for key in ("empirical", "empirical_q90", "moment", "predicted", "bound_exact",
+                    "bound_tree", "bound_closed"):
+            assert r[key] is not None and r[key] > 0, key
+        assert r["bound_tree"] >= r["moment"] * (1 - 1e-9)
+    assert tab["rows"][0]["l1"] is not None and tab["p"] == "n^-0.5"
+    assert main(["graphs", "bound", "--shape", "path2", "--model", "pbiased", "--p", "10/n",
+                 "--n", "12", "16", "--trials", "3", "--exact-max-n", "12", "--l1-max-n",
+                 "0"]) == 0
+    out = capsys.readouterr().out
+    assert "sparse_pred" in out and "p=10/n" in out

@@ -169,8 +169,10 @@ def add_bound_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
                     "kappa and |S_min|; then log-log slopes.")
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
     parser.add_argument("--model", default="rademacher", choices=["rademacher", "pbiased"],
-                        help="input model (pbiased: level-1 bound only)")
-    parser.add_argument("--p", type=float, default=None, help="edge probability for pbiased")
+                        help="input model")
+    parser.add_argument("--p", default=None,
+                        help="pbiased edge probability: a number, n^-a (n^-0.5), c/n (10/n) "
+                             "or c/sqrt(n), evaluated at each n")
     parser.add_argument("--n", type=int, nargs="+", required=True, metavar="N", help="sizes")
     parser.add_argument("--trials", type=int, default=20, help="samples per n (default 20)")
     parser.add_argument("--exact-max-n", type=int, default=12,

@@ -20,10 +20,11 @@ from sosrmt.graphs.dense import graph_matrix
 from sosrmt.graphs.efron_stein.closed_form import _closed_form_bound, _es_kappa
 from sosrmt.graphs.efron_stein.graph import _es_shape, _exact_bound, _graph_level1
 from sosrmt.graphs.efron_stein.matrix import RngLike
+from sosrmt.graphs.efron_stein.pbiased import _pbiased_bound
 from sosrmt.graphs.efron_stein.schatten import default_q_grid
-from sosrmt.graphs.inputs import check_sparse_model, sample_input
+from sosrmt.graphs.inputs import check_sparse_model, parse_edge_probability, sample_input
 from sosrmt.graphs.operator import graph_operator
-from sosrmt.graphs.separators import min_vertex_separator
+from sosrmt.graphs.separators import min_vertex_separator, sparse_norm_bound
 from sosrmt.graphs.shape import Shape, parse_shape
 from sosrmt.linalg import spectral_norm
 
@@ -81,7 +82,7 @@ def _slope(ns: Sequence[int], values: Sequence[float | None]) -> float | None:
 
 
 def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, rng: RngLike = None,
-                *, p: float | None = None, exact_max_n: int = 12, l1_max_n: int = 10,
+                *, p: float | str | None = None, exact_max_n: int = 12, l1_max_n: int = 10,
                 l1_trials: int = 5, progress: bool = False) -> dict[str, Any]:
     r"""Empirical norms beside every Efron–Stein quantity per ``n`` (``sosrmt graphs bound``).
 
@@ -98,8 +99,12 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         Samples for the empirical norm and the moment quantity.
     rng : None, int, SeedSequence or Generator
         Randomness.
-    p : float, optional
-        Edge probability of ``pbiased``.
+    p : float or str, optional
+        Edge probability of ``pbiased``: a number, or ``c n^-a`` as text (``"10/n"``,
+        ``"n^-0.5"``; see :func:`sosrmt.graphs.inputs.parse_edge_probability`), evaluated at
+        each ``n``. For ``pbiased`` the bound columns are those of
+        :func:`sosrmt.graphs.efron_stein.pbiased.pbiased_bound` and ``predicted`` is the
+        sparse separator bound :func:`sosrmt.graphs.sparse_norm_bound`.
     exact_max_n, l1_max_n : int
         Largest ``n`` for the exact bound and for :math:`L_1` (whose cost is
         :math:`\binom n2+1` dense evaluations per sample).
@@ -116,7 +121,9 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         q grid of :math:`(\widehat{\mathbb E}\|M\|_{S_{2q}}^{2q})^{1/2q}`), ``l1``, ``l1_q``,
         ``bound_exact`` (flattened graph bound, ``None`` where not computed), ``bound_exact_q``,
         ``bound_tree``, ``bound_closed``, ``bound_closed_q``, ``tw_diagnostic``,
-        ``n_kappa``) and ``slopes`` (log–log slopes of each column).
+        ``n_kappa``, ``p`` (at this ``n``), ``empirical_q90`` (90 % quantile of the
+        samples), ``predicted`` (:math:`n^\kappa`, or the sparse separator bound for
+        ``pbiased``)) and ``slopes`` (log–log slopes of each column).
 
     Examples
     --------
@@ -135,8 +142,13 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     if isinstance(ns, int | np.integer) or not len(ns):
         raise ValueError(f"ns: expected a non-empty list of sizes, got {ns!r}")
     ns = [check_int(n, "ns", minimum=max(work.k, 2)) for n in ns]
+    prob = None
     if model == "pbiased":
-        p = check_sparse_model(work, min(ns), p)
+        if p is None:
+            raise ValueError("p: the pbiased model needs p (a number or e.g. '10/n')")
+        prob = parse_edge_probability(p)
+        for n in ns:
+            check_sparse_model(work, n, prob.at(n))
     trials = check_int(trials, "trials", minimum=1)
     gen = as_rng(rng)
     kappa, smin = _es_kappa(work)
@@ -146,11 +158,12 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     for n in ns:
         qs = default_q_grid(math.factorial(t) * float(n) ** work.k)
         a, b = len(work.U), len(work.V)
-        norms, moment = _norms_of_samples(work, n, model, p if model == "pbiased" else None,
-                                          trials, gen, qs)
+        p_n = None if prob is None else prob.at(n)
+        norms, moment = _norms_of_samples(work, n, model, p_n, trials, gen, qs)
         row: dict[str, Any] = {
-            "n": n, "dim_row": math.perm(n, a), "dim_col": math.perm(n, b),
+            "n": n, "p": p_n, "dim_row": math.perm(n, a), "dim_col": math.perm(n, b),
             "empirical": float(norms.mean()),
+            "empirical_q90": float(np.quantile(norms, 0.9)),
             "empirical_se": float(norms.std(ddof=1) / math.sqrt(norms.size))
             if norms.size > 1 else None,
             "moment": None if moment is None else float(np.min(moment)),
@@ -158,10 +171,11 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             "l1": None, "l1_q": None, "bound_exact": None, "bound_exact_q": None,
             "bound_tree": None, "bound_closed": None, "bound_closed_q": None,
             "tw_diagnostic": None,
+            "predicted": (float(n) ** kappa if prob is None
+                          else sparse_norm_bound(work, n, p_n).value),
         }
         if n <= l1_max_n and work.max_arity <= 2 and t > 0:  # edgeless: M is deterministic
-            l1 = _graph_level1(work, n, model, p if model == "pbiased" else None, qs,
-                               l1_trials, gen)
+            l1 = _graph_level1(work, n, model, p_n, qs, l1_trials, gen)
             row["l1"], row["l1_q"] = l1.l1_min, l1.q_star
         if model == "rademacher":
             closed = _closed_form_bound(work, n, qs)
@@ -171,14 +185,22 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
                 row["bound_exact"], row["bound_exact_q"] = ex.value, ex.q_star
                 row["bound_tree"] = ex.tree_value
                 row["tw_diagnostic"] = ex.tw
+        elif t > 0:
+            pb = _pbiased_bound(work, n, p_n, qs, exact=n <= exact_max_n)
+            row["bound_closed"] = pb.closed_value
+            row["bound_closed_q"] = int(pb.q[int(np.argmin(pb.closed))])
+            if pb.flattened is not None:
+                row["bound_exact"], row["bound_tree"] = pb.value, pb.tree_value
+                row["bound_exact_q"] = int(pb.q[int(np.argmin(pb.flattened))])
         rows.append(row)
         if progress:
             print(f"[graphs bound] n={n} done", file=sys.stderr, flush=True)
     cols = ["empirical", "moment", "l1", "bound_exact", "bound_tree", "bound_closed",
-            "tw_diagnostic"]
+            "tw_diagnostic", "predicted"]
     slopes = {c: _slope([r["n"] for r in rows], [r[c] for r in rows]) for c in cols}
     name = shape.name or shape.to_json()
-    return {"shape": name, "model": model, "p": p, "kappa": kappa, "smin": smin,
+    return {"shape": name, "model": model, "p": None if prob is None else prob.text,
+            "kappa": kappa, "smin": smin,
             "smin_set": s_min_set,
             "edges": t, "trials": trials, "rows": rows, "slopes": slopes,
             "notes": ["tw_diagnostic is a shape-level comparison with constants set to 1, "
@@ -190,18 +212,24 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
 
 def format_bound_table(table: dict[str, Any]) -> str:
     """Plain-text rendering of :func:`bound_table` (one row per ``n``, then the slopes)."""
-    cols = ["n", "dim_row", "dim_col", "empirical", "empirical_se", "moment", "n_kappa", "l1",
-            "bound_exact", "bound_tree", "bound_closed", "tw_diagnostic"]
-    heads = ["n", "dim_row", "dim_col", "E||M||", "se", "moment", "n^kappa", "L1(q*)",
-             "ES_exact", "ES_tree", "ES_closed", "TW_diag*"]
-    lines = [f"shape {table['shape']}  model {table['model']}  kappa={table['kappa']:g}  "
+    sparse = table["model"] == "pbiased"
+    cols = ["n", *(["p"] if sparse else []), "dim_row", "dim_col", "empirical", "empirical_se",
+            "empirical_q90", "moment", "predicted", "l1", "bound_exact", "bound_tree",
+            "bound_closed", *([] if sparse else ["tw_diagnostic"])]
+    heads = ["n", *(["p"] if sparse else []), "dim_row", "dim_col", "E||M||", "se", "q90",
+             "moment", "sparse_pred" if sparse else "n^kappa", "L1(q*)", "ES_exact",
+             "ES_tree", "ES_closed", *([] if sparse else ["TW_diag*"])]
+    ptext = f"  p={table['p']}" if sparse else ""
+    lines = [f"shape {table['shape']}  model {table['model']}{ptext}  kappa={table['kappa']:g}  "
              f"S_min={set(table['smin_set']) or '{}'}  |E|={table['edges']}  "
              f"trials={table['trials']}",
              format_table(table["rows"], cols, headers=heads),
              "log-log slopes: " + ", ".join(
                  f"{k}={v:.3f}" for k, v in table["slopes"].items() if v is not None)
              + f"  (kappa={table['kappa']:g})",
-             "* TW_diag: comparison with constants 1, not a bound"]
+             "* TW_diag: comparison with constants 1, not a bound" if not sparse else
+             "pbiased: ES columns use the weight bound w_max^t (pbiased_bound); sparse_pred is "
+             "the separator prediction without log factors"]
     return "\n".join(lines)
 
 
@@ -235,12 +263,14 @@ def plot_bound_table(table: dict[str, Any], path: str | Path | None = None, *,
     labels = {"empirical": "E||M|| (empirical)", "moment": "(E tr|M|^2q)^(1/2q)",
               "l1": "L1(q*)", "bound_exact": "ES exact (flattened)", "bound_tree": "ES tree",
               "bound_closed": "ES closed form", "tw_diagnostic": "TW diagnostic (comparison)",
-              "n_kappa": "n^kappa"}
+              "n_kappa": "n^kappa", **({"predicted": "sparse separator prediction"}
+                                       if table["model"] == "pbiased" else {})}
     for key, lab in labels.items():
         pts = [(n, r[key]) for n, r in zip(ns, rows, strict=True) if r.get(key)]
         if pts:
             x, y = zip(*pts, strict=True)
-            ax.plot(x, y, "o-" if key != "n_kappa" else "k--", label=lab, ms=3)
+            ax.plot(x, y, "o-" if key not in ("n_kappa", "predicted") else "k--", label=lab,
+                    ms=3)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("n")
