@@ -318,9 +318,11 @@ def train_toy_fact_lm(records: Sequence[CounterfactRecord], save_dir: str | Path
     A share ``p_anonymous`` of the documents instead state a fact about one of a few
     anonymous places ("the placeJ is in CITY .") whose city is drawn afresh each time, with
     at least one mention: there only the mentions predict the answer, so the network
-    learns to copy mentioned cities. This co-occurrence is the engineered ingredient that
-    makes the toy hijackable (without the anonymous documents a 2-layer GPT-2 memorises
-    the facts before it learns to use mentions, and prepending has no effect). A WordLevel
+    learns to copy mentioned cities. These two ingredients are what make the toy
+    hijackable: with conflict-free facts (``p_fact_noise=0``) the Bayes-optimal answer
+    ignores mentions of a known subject and the trained LM is not hijacked, and without
+    the anonymous documents a 2-layer GPT-2 memorises the facts before it learns to use
+    mentions. A WordLevel
     tokenizer (``tokenizers``) and a ``transformers.GPT2LMHeadModel`` are trained with
     AdamW and written with ``save_pretrained`` to ``save_dir``, which
     :func:`load_local_lm` reads back.
