@@ -36,4 +36,8 @@ tiny = metrics["tiny_ctc"]
 print(f"tiny CTC test WER: {tiny['wer_init']:.2f} before training, {tiny['wer']:.3f} after")
 for row in metrics["pocketsphinx"]["white"]:
     print(f"pocketsphinx, white noise at {row['level']} dB: WER {row['wer']:.2f}")
+white = {row["level"]: row["wer"] for row in metrics["pocketsphinx"]["white"]}
+# the facts: the tiny CTC model learns, and strong white noise ruins the recogniser
+assert tiny["wer"] < 0.3 and tiny["wer"] < tiny["wer_init"]
+assert white[-5] > white[35] + 0.3
 StudyResult(name="asr_robustness", quick=True, seed=0, figures={"asr": asr_figure(metrics)}).show()
