@@ -20,7 +20,12 @@ Matrices
     :func:`sosrmt.linalg.spectral_norm`.
 Separators and predictions
     :func:`min_vertex_separator` (max-flow, optional vertex weights), :func:`is_separator`,
-    :func:`kappa`, :func:`log_norm_exponent` (multi-type), :func:`sparse_norm_bound`.
+    :func:`kappa`, :func:`log_norm_exponent` (multi-type), :func:`sparse_norm_bound`,
+    :func:`sparse_exponent` (the exponent for ``p = c n^-a``).
+Sparse (p-biased) inputs
+    :func:`check_sparse_model` (one-line errors), :func:`parse_edge_probability`
+    (``"10/n"``, ``"n^-0.5"``), :func:`sparse_graph_operator` (matrix-free through the
+    input's nonzeros).
 Enumeration and drawing
     :func:`enumerate_shapes`, :func:`count_shapes`, :func:`draw_shape` (PNG; ``U`` left,
     ``V`` right, middle vertices between).
@@ -38,28 +43,52 @@ entries give zero rows), so ``M.reshape((n,)*a + (n,)*b)[I + J]`` is the entry
 from sosrmt.graphs.dense import graph_matrix
 from sosrmt.graphs.draw import draw_shape
 from sosrmt.graphs.enumerate import count_shapes, enumerate_shapes
-from sosrmt.graphs.inputs import MODELS, GraphInput, as_graph_input, character, sample_input
+from sosrmt.graphs.inputs import (
+    MODELS,
+    EdgeProbability,
+    GraphInput,
+    as_graph_input,
+    character,
+    check_sparse_model,
+    parse_edge_probability,
+    sample_input,
+)
 from sosrmt.graphs.operator import GraphOperator, graph_operator, mobius_partitions
 from sosrmt.graphs.separators import (
     SparseBound,
+    SparseExponent,
     is_separator,
     kappa,
     log_norm_exponent,
     min_vertex_separator,
+    sparse_exponent,
     sparse_norm_bound,
 )
-from sosrmt.graphs.shape import DEFAULT_TYPE, NAMED_SHAPES, Shape, named_shape, parse_shape
+from sosrmt.graphs.shape import (
+    DEFAULT_TYPE,
+    NAMED_SHAPES,
+    Shape,
+    check_shape,
+    named_shape,
+    parse_shape,
+)
+from sosrmt.graphs.sparse import SparseGraphOperator, sparse_graph_operator
 
 __all__ = [
     "DEFAULT_TYPE",
     "MODELS",
     "NAMED_SHAPES",
+    "EdgeProbability",
     "GraphInput",
     "GraphOperator",
     "Shape",
     "SparseBound",
+    "SparseExponent",
+    "SparseGraphOperator",
     "as_graph_input",
     "character",
+    "check_shape",
+    "check_sparse_model",
     "count_shapes",
     "draw_shape",
     "enumerate_shapes",
@@ -71,7 +100,10 @@ __all__ = [
     "min_vertex_separator",
     "mobius_partitions",
     "named_shape",
+    "parse_edge_probability",
     "parse_shape",
     "sample_input",
+    "sparse_exponent",
+    "sparse_graph_operator",
     "sparse_norm_bound",
 ]

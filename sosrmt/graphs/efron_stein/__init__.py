@@ -19,6 +19,8 @@ Modules
     Exact derivative matrices and bound of dense Rademacher graph matrices; level 1 on graphs.
 :mod:`~sosrmt.graphs.efron_stein.closed_form`
     The closed-form separator bound (any ``n``) and the assignment rule for :math:`\kappa`.
+:mod:`~sosrmt.graphs.efron_stein.pbiased`
+    The full recursive bound for p-biased (sparse) inputs, weights bounded by their maximum.
 :mod:`~sosrmt.graphs.efron_stein.tensor_network`
     The bound for :math:`\sum_iT_i\otimes T_i-\mathbb E`.
 :mod:`~sosrmt.graphs.efron_stein.table`
@@ -56,6 +58,7 @@ from sosrmt.graphs.efron_stein.matrix import (
     stacked_derivatives,
     variance_proxies,
 )
+from sosrmt.graphs.efron_stein.pbiased import PBiasedBound, pbiased_bound, weight_max
 from sosrmt.graphs.efron_stein.recursion import (
     MatrixPolynomial,
     RecursiveBound,
@@ -81,6 +84,7 @@ __all__ = [
     "GraphBound",
     "Level1Result",
     "MatrixPolynomial",
+    "PBiasedBound",
     "RecursiveBound",
     "SchattenNorms",
     "TensorNetworkBound",
@@ -99,6 +103,7 @@ __all__ = [
     "format_bound_table",
     "graph_level1_bound",
     "level1_bound",
+    "pbiased_bound",
     "plot_bound_table",
     "recursive_bound",
     "schatten_norms",
@@ -107,4 +112,5 @@ __all__ = [
     "tensor_network_matrix",
     "tw_diagnostic",
     "variance_proxies",
+    "weight_max",
 ]
