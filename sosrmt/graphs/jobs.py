@@ -11,9 +11,9 @@ import numpy as np
 
 from sosrmt._report import fit_loglog, format_table
 from sosrmt._validation import as_rng, check_int
-from sosrmt.graphs.inputs import check_sparse_model, sample_input
+from sosrmt.graphs.inputs import check_sparse_model, parse_edge_probability, sample_input
 from sosrmt.graphs.operator import graph_operator
-from sosrmt.graphs.separators import kappa, log_norm_exponent
+from sosrmt.graphs.separators import kappa, log_norm_exponent, sparse_exponent
 from sosrmt.graphs.shape import Shape, parse_shape
 
 __all__ = ["NormSummary", "norm_job", "norm_params", "predicted_exponent", "summarize_norms"]
@@ -36,7 +36,7 @@ def predicted_exponent(shape: Shape, n: int) -> float:
 
 
 def norm_job(*, shape: str, model: str, n: int, rng: np.random.Generator,
-             p: float | None = None) -> dict[str, float | int]:
+             p: float | str | None = None) -> dict[str, float | int]:
     """One trial: sample the input, build the operator, compute the spectral norm.
 
     Parameters
@@ -47,13 +47,16 @@ def norm_job(*, shape: str, model: str, n: int, rng: np.random.Generator,
     n : int
         Size (every vertex type gets range ``n``).
     rng : numpy.random.Generator
-    p : float, optional
-        Edge probability for ``pbiased``.
+    p : float or str, optional
+        Edge probability for ``pbiased``: a number or ``c n^-a`` as text (``"10/n"``),
+        evaluated at ``n``; then ``kappa`` is the sparse exponent
+        (:func:`sosrmt.graphs.separators.sparse_exponent`).
 
     Returns
     -------
     dict
         Flat dict of numbers: ``norm``, ``kappa``, ``n_kappa`` (:math:`n^\\kappa`),
+        ``p_n`` (pbiased only: p at this n),
         ``ratio`` (``norm / n_kappa``), ``residual`` (relative), ``matvecs``, ``seconds``,
         ``dim_row``, ``dim_col``.
 
@@ -68,14 +71,16 @@ def norm_job(*, shape: str, model: str, n: int, rng: np.random.Generator,
     sh = parse_shape(shape)
     n = check_int(n, "n", minimum=1)
     sizes = dict.fromkeys(sh.types, n) if sh.is_typed else n
-    x = sample_input(model, sizes, rng=as_rng(rng), p=p, shape=sh)
+    p_n = _p_at(p, n) if model == "pbiased" else p
+    x = sample_input(model, sizes, rng=as_rng(rng), p=p_n, shape=sh)
     op = graph_operator(sh, x)
     from sosrmt.linalg import spectral_norm
 
     res = spectral_norm(op, hermitian=sh.is_transpose_symmetric(), rng=as_rng(rng))
-    kap = predicted_exponent(sh, max(n, 2))
+    kap = _exponent(sh, model, p, n)
     n_kappa = float(n) ** kap
     return {
+        **({"p_n": p_n} if model == "pbiased" else {}),
         "norm": res.value,
         "kappa": kap,
         "n_kappa": n_kappa,
@@ -88,8 +93,19 @@ def norm_job(*, shape: str, model: str, n: int, rng: np.random.Generator,
     }
 
 
+def _p_at(p: float | str | None, n: int) -> float | None:
+    return None if p is None else parse_edge_probability(p).at(n)
+
+
+def _exponent(shape: Shape, model: str, p: float | str | None, n: int) -> float:
+    """kappa, or the sparse exponent for p = c n^-a (untyped pbiased shapes)."""
+    if model == "pbiased" and p is not None and not shape.is_typed:
+        return sparse_exponent(shape, parse_edge_probability(p).a).exponent
+    return predicted_exponent(shape, max(n, 2))
+
+
 def norm_params(shape: str, model: str, ns: Sequence[int], *, trials: int,
-                p: float | None = None) -> dict[str, Any]:
+                p: float | str | None = None) -> dict[str, Any]:
     """Validate a norm study and return the sweep parameters of :func:`norm_job`.
 
     Checks everything before any work: the shape parses, ``trials >= 1``, every ``n`` is at
@@ -108,7 +124,8 @@ def norm_params(shape: str, model: str, ns: Sequence[int], *, trials: int,
     if model == "pbiased":
         if p is None:
             raise ValueError("p: the pbiased model needs --p (the edge probability)")
-        check_sparse_model(sh, min(ns), p)
+        for n in ns:
+            check_sparse_model(sh, n, _p_at(p, n))
     params: dict[str, Any] = {"shape": shape, "model": model, "n": sorted(set(ns))}
     if p is not None:
         params["p"] = p
@@ -137,7 +154,7 @@ class NormSummary:
     shape: Shape
     shape_arg: str
     model: str
-    p: float | None
+    p: float | str | None
     trials: int
     seed: int | None
     kappa: float
@@ -164,7 +181,7 @@ class NormSummary:
 
 
 def summarize_norms(rows: Sequence[Mapping[str, Any]], *, shape: str, model: str,
-                    p: float | None = None, trials: int, seed: int | None = None,
+                    p: float | str | None = None, trials: int, seed: int | None = None,
                     fit_min_n: float | None = None) -> NormSummary:
     """Aggregate the rows of a :func:`norm_job` sweep into a :class:`NormSummary`.
 
@@ -201,7 +218,7 @@ def summarize_norms(rows: Sequence[Mapping[str, Any]], *, shape: str, model: str
         raise ValueError(f"{len(failed)} trial(s) failed; first error: "
                          f"{failed[0].get('error', failed[0].get('status'))}")
     ns = sorted({int(r["n"]) for r in rows})
-    kap = predicted_exponent(sh, max(2, min(ns))) if ns else predicted_exponent(sh, 2)
+    kap = _exponent(sh, model, p, min(ns) if ns else 2)
     table = []
     for n in ns:
         vals = np.array([float(r["norm"]) for r in rows if int(r["n"]) == n], dtype=float)

@@ -214,3 +214,18 @@ def test_bound_table_pbiased_fills_every_column(capsys):
                  "0"]) == 0
     out = capsys.readouterr().out
     assert "sparse_pred" in out and "p=10/n" in out
+
+
+def test_norm_with_p_expression_uses_the_sparse_exponent(tmp_path, capsys):
+    from sosrmt.graphs.jobs import norm_job
+
+    r = norm_job(shape="Z", model="pbiased", n=20, p="n^-0.5", rng=np.random.default_rng(0))
+    assert r["p_n"] == pytest.approx(20 ** -0.5) and r["kappa"] == 1.25
+    x = sample_input("pbiased", 20, p=20 ** -0.5, rng=np.random.default_rng(0))
+    assert r["norm"] == pytest.approx(np.linalg.norm(graph_matrix(named_shape("Z"), x), 2),
+                                      rel=1e-6)
+    plot = tmp_path / "z.png"
+    assert main(["graphs", "norm", "--shape", "Z", "--model", "pbiased", "--p", "10/n",
+                 "--n", "20", "30", "--trials", "2", "--json", "--plot", str(plot)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["kappa"] == 1.5 and plot.exists()

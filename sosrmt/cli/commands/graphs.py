@@ -49,7 +49,9 @@ def add_norm_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
     parser.add_argument("--model", default="rademacher",
                         choices=["rademacher", "gaussian", "pbiased"], help="input model")
-    parser.add_argument("--p", type=float, default=None, help="edge probability (pbiased)")
+    parser.add_argument("--p", default=None,
+                        help="pbiased edge probability: a number, n^-a (n^-0.5), c/n (10/n) "
+                             "or c/sqrt(n); the theory line is then n^kappa_p")
     parser.add_argument("--n", type=int, nargs="+", required=True, metavar="N", help="sizes")
     parser.add_argument("--trials", type=int, default=5, help="samples per n (default 5)")
     parser.add_argument("--plot", default=None, metavar="PNG",
