@@ -10,10 +10,11 @@ with :math:`A` the sparse 0/1 adjacency matrix, :math:`J` the all-ones matrix an
 the identity. In each unconstrained term of the Möbius inversion (see
 :func:`sosrmt.graphs.mobius_partitions`), a :math:`J` factor drops its edge and an :math:`I`
 factor merges its two vertices, so every term is a contraction of copies of :math:`A` only.
-Each connected component of such a term is built once as a sparse matrix (a relational join
-of edge lists, so its cost is the number of homomorphisms of the component into the graph,
-proportional to its nonzeros), and a product with the operator applies the components axis
-by axis. Nothing of size :math:`n^2` per edge is ever formed beyond the input and output
+In a product, an input variable on a single edge of its component is summed out by one
+sparse product with :math:`A`; the rest of each connected component is built once as a
+sparse matrix (a relational join of edge lists, so its cost is the number of homomorphisms
+of that part into the graph, proportional to its nonzeros), and the components are applied
+axis by axis. Nothing of size :math:`n^2` per edge is ever formed beyond the input and output
 vectors themselves.
 """
 
@@ -137,17 +138,27 @@ def _join(adj: sp.csr_matrix, edges: list[tuple[int, int]],
 
 @dataclass
 class _Factor:
-    """A component's map from its V-variables to its U-variables (sparse, ones or identity)."""
+    """A component's map from its input variables to its output variables.
 
-    uvars: tuple[int, ...]
-    vvars: tuple[int, ...]
-    kind: str  # "sparse", "ones", "eye", "scalar"
+    ``pre`` lists leaf eliminations ``(v, w)`` applied first: an input variable ``v`` on one
+    A-edge ``v - w`` (``w`` not an input) is summed out by one sparse product, which makes
+    ``w`` an input; ``kind`` is then "sparse" (``mat`` maps the remaining inputs to the
+    outputs), "ones", "eye" or "scalar".
+    """
+
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    kind: str
     mat: sp.csr_matrix | None = None
     scalar: float = 1.0
+    pre: tuple[tuple[int, int], ...] = ()
 
 
-def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None) -> list[_Factor]:
+def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None,
+             transpose: bool) -> list[_Factor]:
+    """Components of a term for one direction (inputs V -> outputs U, or U -> V)."""
     n = adj.shape[0]
+    ins_all, outs_all = (term.U, term.V) if transpose else (term.V, term.U)
     parent = list(range(term.m))
 
     def find(v: int) -> int:
@@ -164,65 +175,81 @@ def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None) -> lis
         comps.setdefault(find(v), []).append(v)
     out = []
     for members in comps.values():
-        uv = tuple(u for u in term.U if u in members)
-        vv = tuple(v for v in term.V if v in members)
+        ins = [v for v in ins_all if v in members]
+        outs = tuple(u for u in outs_all if u in members)
         cedges = [e for e in term.edges if e[0] in members]
         if not cedges:  # a single variable on no A-edge
-            if uv and vv:
-                out.append(_Factor(uv, vv, "eye"))
-            elif uv or vv:
-                out.append(_Factor(uv, vv, "ones"))
+            if ins and outs:
+                out.append(_Factor(tuple(ins), outs, "eye"))
+            elif ins or outs:
+                out.append(_Factor(tuple(ins), outs, "ones"))
             else:
                 out.append(_Factor((), (), "scalar", scalar=float(n)))
             continue
+        pre = []
+        while len(cedges) > 1:  # sum out input leaves by sparse products (no join needed)
+            leaf = None
+            for v in ins:
+                on = [e for e in cedges if v in e]
+                if len(on) == 1 and v not in outs:
+                    w = on[0][0] if on[0][1] == v else on[0][1]
+                    if w not in ins:
+                        leaf = (v, w, on[0])
+                        break
+            if leaf is None:
+                break
+            v, w, e = leaf
+            pre.append((v, w))
+            cedges.remove(e)
+            ins[ins.index(v)] = w
         table = _join(adj, cedges, memory_limit)
         count = next(iter(table.values())).size
         row = np.zeros(count, dtype=np.int64)
-        for u in uv:
+        for u in outs:
             row = row * n + table[u]
         col = np.zeros(count, dtype=np.int64)
-        for v in vv:
+        for v in ins:
             col = col * n + table[v]
-        if not uv and not vv:
+        if not ins and not outs:
             out.append(_Factor((), (), "scalar", scalar=float(count)))
             continue
-        mat = sp.csr_matrix((np.ones(count), (row, col)),
-                            shape=(n ** len(uv), n ** len(vv)))
+        mat = sp.csr_matrix((np.ones(count), (row, col)), shape=(n ** len(outs), n ** len(ins)))
         mat.sum_duplicates()
-        out.append(_Factor(uv, vv, "sparse", mat))
+        out.append(_Factor(tuple(ins), outs, "sparse", mat, pre=tuple(pre)))
     return out
 
 
-def _apply_term(factors: list[_Factor], x: np.ndarray, U: tuple[int, ...],
-                V: tuple[int, ...], n: int, transpose: bool) -> np.ndarray:
-    """y[U] = sum over V of prod_factors K[U_c, V_c] x[V] (or the transpose)."""
-    src, dst = (U, V) if transpose else (V, U)
+def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
+                dst: tuple[int, ...], adj: sp.csr_matrix) -> np.ndarray:
+    """y[dst] = sum over src of prod_factors K[outputs, inputs] x[src]."""
+    n = adj.shape[0]
     axes = list(src)
     t = x.reshape((n,) * len(src)) if src else x.reshape(())
     scale = 1.0
-
-    def growth(f: _Factor) -> int:
-        return (len(f.vvars) - len(f.uvars)) * (1 if transpose else -1)
-
     # shrinking factors first, growing ones last: no intermediate exceeds n^max(|U|, |V|)
-    for f in sorted(factors, key=growth):
-        fin, fout = (f.uvars, f.vvars) if transpose else (f.vvars, f.uvars)
+    for f in sorted(factors, key=lambda f: len(f.outputs) - len(f.inputs)):
         if f.kind == "scalar":
             scale *= f.scalar
             continue
         if f.kind == "eye":
             continue  # the variable keeps its axis: identity on it
-        pos = [axes.index(v) for v in fin]
+        for v, w in f.pre:  # axis v -> axis w: t[..., w] = sum_v A[w, v] t[..., v]
+            i = axes.index(v)
+            moved = np.moveaxis(t, i, 0)
+            res = adj @ moved.reshape(n, -1)
+            t = np.moveaxis(np.asarray(res).reshape(moved.shape), 0, i)
+            axes[i] = w
+        pos = [axes.index(v) for v in f.inputs]
         rest = [i for i in range(len(axes)) if i not in pos]
         t = np.transpose(t, pos + rest)
-        flat = t.reshape(n ** len(fin), -1)
+        flat = t.reshape(n ** len(f.inputs), -1)
         if f.kind == "ones":
-            res = np.broadcast_to(flat.sum(axis=0, keepdims=True), (n ** len(fout), flat.shape[1]))
+            res = np.broadcast_to(flat.sum(axis=0, keepdims=True),
+                                  (n ** len(f.outputs), flat.shape[1]))
         else:
-            mat = f.mat.T if transpose else f.mat
-            res = np.asarray(mat @ flat)
-        t = res.reshape((n,) * len(fout) + t.shape[len(fin):])
-        axes = list(fout) + [axes[i] for i in rest]
+            res = np.asarray(f.mat @ flat)
+        t = res.reshape((n,) * len(f.outputs) + t.shape[len(f.inputs):])
+        axes = list(f.outputs) + [axes[i] for i in rest]
     order = [axes.index(v) for v in dst]
     return scale * np.transpose(t, order).reshape(-1)
 
@@ -248,10 +275,12 @@ class SparseGraphOperator(LinearOperator):
                  memory_limit: float | None = None) -> None:
         n = adj.shape[0]
         self.shape_alpha, self.n, self.p = shape, n, p
-        self._terms = [(term, coeff, _factors(term, adj, memory_limit))
+        self._adj = adj
+        self._terms = [(term, coeff, _factors(term, adj, memory_limit, False),
+                        _factors(term, adj, memory_limit, True))
                        for term, coeff in _terms(shape, p).items()]
         self.terms = len(self._terms)
-        self.nnz = sum(f.mat.nnz for _, _, fs in self._terms for f in fs if f.mat is not None)
+        self.nnz = sum(f.mat.nnz for _, _, fs, _ in self._terms for f in fs if f.mat is not None)
         self._row_mask = _distinct_mask(n, len(shape.U))
         self._col_mask = _distinct_mask(n, len(shape.V))
         super().__init__(np.float64, (n ** len(shape.U), n ** len(shape.V)))
@@ -260,8 +289,11 @@ class SparseGraphOperator(LinearOperator):
         x = np.asarray(x, dtype=float).reshape(-1)
         x = x * (self._row_mask if transpose else self._col_mask)
         out = np.zeros(self.shape[1] if transpose else self.shape[0])
-        for term, coeff, factors in self._terms:
-            out += coeff * _apply_term(factors, x, term.U, term.V, self.n, transpose)
+        for term, coeff, fwd, bwd in self._terms:
+            if transpose:
+                out += coeff * _apply_term(bwd, x, term.U, term.V, self._adj)
+            else:
+                out += coeff * _apply_term(fwd, x, term.V, term.U, self._adj)
         return out * (self._col_mask if transpose else self._row_mask)
 
     def _matvec(self, x: np.ndarray) -> np.ndarray:
