@@ -151,7 +151,8 @@ def demo_sweep(out_dir: str | Path = "sosrmt-out/sweep-demo", *, seed: int = 0,
     """Run the GOE norm sweep and plot ``||W||`` against ``n`` on log-log axes.
 
     Writes ``out_dir/results.sqlite`` (resumable: a second call reuses the rows) and
-    ``out_dir/goe_norm.png`` with the fitted slope (theory: 1/2) for ``n >= x_min``.
+    ``out_dir/goe_norm.png`` with the fitted slope for ``n >= x_min`` and the limit
+    ``2 sqrt(n)`` drawn as written (slope 1/2, constant 2).
 
     Returns
     -------
@@ -181,7 +182,7 @@ def demo_sweep(out_dir: str | Path = "sosrmt-out/sweep-demo", *, seed: int = 0,
                      executor="serial" if jobs == 1 else None, quiet=quiet)
     ok = [r for r in rows if r["status"] == "ok"]
     result = plot_sweep(ok, x="n", y="norm", path=out / "goe_norm.png", loglog=True, fit=True,
-                        x_min=x_min, theory="n**0.5",
+                        x_min=x_min, theory="2*n**0.5", theory_scale="absolute",
                         title="GOE: spectral norm against dimension")
     fit = next(iter(result.fits.values()))
     return {"store": store, "plot": result.path, "slope": fit.slope, "slope_se": fit.slope_se,
