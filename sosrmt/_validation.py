@@ -55,7 +55,18 @@ def check_int(
 
 
 def check_finite_array(a: object, name: str, *, ndim: int | None = None) -> np.ndarray:
-    """Return ``a`` as a float array, refusing NaN/inf and wrong dimensionality."""
+    """Return ``a`` as a float array, refusing complex values, NaN/inf and wrong dimensionality.
+
+    Examples
+    --------
+    >>> check_finite_array([[0, 1j]], "W")
+    Traceback (most recent call last):
+    ...
+    TypeError: W: expected real numbers, got complex values
+    """
+    if np.iscomplexobj(a) or (isinstance(a, list | tuple) and np.iscomplexobj(np.asarray(a))):
+        # numpy would silently drop the imaginary part in the conversion below
+        raise TypeError(f"{name}: expected real numbers, got complex values")
     try:
         arr = np.asarray(a, dtype=float)
     except (TypeError, ValueError) as exc:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sosrmt.cli._common import add_common_arguments, emit, format_table
+from sosrmt.sos import BACKENDS
+from sosrmt.sos.backends.base import solver_output_to_stderr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--backend",
         default="scs",
-        choices=["scs", "cvxpy"],
+        choices=sorted(BACKENDS),
         help="SoS solver: scs (SCS called directly, with early stopping on certified tight "
         "instances; default) or cvxpy (Clarabel through cvxpy)",
     )
@@ -99,21 +98,6 @@ def _load(path: Path) -> np.ndarray:
         raise ValueError(f"--matrix: cannot read a .npy array from {path} ({exc})") from None
 
 
-@contextlib.contextmanager
-def _solver_output_to_stderr() -> Iterator[None]:
-    """Send what the solvers' C code prints on file descriptor 1 to stderr, so that stdout
-    carries only the table or the JSON document."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _show(row: dict[str, Any]) -> dict[str, Any]:
     shown = dict(row)
     shown["chain_ok"] = {True: "yes", False: "VIOLATED", None: "unchecked"}[row["chain_ok"]]
@@ -157,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
     degrees = (2,) if (args.bm or args.degree == 2) else (2, 4)
     progress = not args.json and sys.stderr.isatty()
-    with _solver_output_to_stderr():
+    with solver_output_to_stderr():  # SCS/Clarabel print from C on descriptor 1
         rows = sk.value_chains(
             args.n[0],
             seeds=args.seeds,
