@@ -276,11 +276,26 @@ class SparseGraphOperator(LinearOperator):
         n = adj.shape[0]
         self.shape_alpha, self.n, self.p = shape, n, p
         self._adj = adj
-        self._terms = [(term, coeff, _factors(term, adj, memory_limit, False),
-                        _factors(term, adj, memory_limit, True))
-                       for term, coeff in _terms(shape, p).items()]
-        self.terms = len(self._terms)
-        self.nnz = sum(f.mat.nnz for _, _, fs, _ in self._terms for f in fs if f.mat is not None)
+        terms = [(term, coeff, _factors(term, adj, memory_limit, False),
+                  _factors(term, adj, memory_limit, True))
+                 for term, coeff in _terms(shape, p).items()]
+        self.terms = len(terms)
+        self.nnz = sum(f.mat.nnz for _, _, fs, _ in terms for f in fs if f.mat is not None)
+        # terms that are one sparse matrix from the column tuple to the row tuple (in order)
+        # are summed into one matrix per direction: one product instead of several
+        self._merged: list[sp.csr_matrix | None] = [None, None]
+        self._terms = []
+        for term, coeff, fwd, bwd in terms:
+            pieces = []
+            for k, (fs, ins, outs) in enumerate(((fwd, term.V, term.U), (bwd, term.U, term.V))):
+                if (len(fs) == 1 and fs[0].kind == "sparse" and not fs[0].pre
+                        and fs[0].inputs == ins and fs[0].outputs == outs):
+                    pieces.append((k, coeff * fs[0].mat))
+            if len(pieces) == 2:
+                for k, mat in pieces:
+                    self._merged[k] = mat if self._merged[k] is None else self._merged[k] + mat
+            else:
+                self._terms.append((term, coeff, fwd, bwd))
         self._row_mask = _distinct_mask(n, len(shape.U))
         self._col_mask = _distinct_mask(n, len(shape.V))
         super().__init__(np.float64, (n ** len(shape.U), n ** len(shape.V)))
@@ -288,7 +303,9 @@ class SparseGraphOperator(LinearOperator):
     def _apply(self, x: np.ndarray, transpose: bool) -> np.ndarray:
         x = np.asarray(x, dtype=float).reshape(-1)
         x = x * (self._row_mask if transpose else self._col_mask)
-        out = np.zeros(self.shape[1] if transpose else self.shape[0])
+        merged = self._merged[1 if transpose else 0]
+        out = (np.zeros(self.shape[1] if transpose else self.shape[0]) if merged is None
+               else np.asarray(merged @ x, dtype=float))
         for term, coeff, fwd, bwd in self._terms:
             if transpose:
                 out += coeff * _apply_term(bwd, x, term.U, term.V, self._adj)
