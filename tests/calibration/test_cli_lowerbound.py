@@ -91,9 +91,7 @@ def test_form_does_not_change_the_instance_in_the_library():
             assert x[key] == pytest.approx(y[key], rel=1e-9, abs=1e-12)
 
 
-# The sweep engine derives each cell's stream from all its parameters, `form` included;
-# keeping a method parameter out of the stream needs the sweep Grid (owned elsewhere).
-@pytest.mark.xfail(strict=True, reason="sweep Grid hashes `form` into the cell's stream")
+# `form` is a method parameter of the sweep grid: it stays out of the cell's random stream.
 @pytest.mark.parametrize("problem", ["tensor-pca", "dense-subgraph"])
 def test_form_does_not_change_the_instance(problem, capsys):
     # the instance depends on (seed, problem parameters) only: the two exact forms agree

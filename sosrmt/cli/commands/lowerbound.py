@@ -134,7 +134,9 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     spec = PROBLEMS[args.problem]
     params = _params(args)
-    grid = Grid(params, seeds=args.seeds, seed=args.seed)
+    # the form chooses the method, not the instance: same seed, same instance in every form
+    grid = Grid(params, seeds=args.seeds, seed=args.seed,
+                method_params=[k for k in ("form",) if k in params])
     executor = "serial" if args.jobs == 1 else "process"
     rows = run_sweep(spec["job"], grid, store=args.store, jobs=args.jobs, executor=executor,
                      quiet=args.json, progress=None if not args.json else False,
