@@ -7,6 +7,7 @@ argument and says what was expected.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -16,6 +17,7 @@ __all__ = [
     "check_finite_array",
     "check_int",
     "check_memory",
+    "check_real",
     "check_symmetric_matrix",
 ]
 
@@ -52,6 +54,33 @@ def check_int(
     if maximum is not None and value > maximum:
         raise ValueError(f"{name}: expected an integer <= {maximum}, got {value}")
     return value
+
+
+def check_real(value: object, name: str, *, minimum: float | None = None,
+               maximum: float | None = None, expected: str = "a finite real number") -> float:
+    """Return ``value`` as a finite float in ``[minimum, maximum]``, or raise naming ``name``.
+
+    ``expected`` says in words what the argument is (it appears in both error messages).
+
+    Examples
+    --------
+    >>> check_real("0.25", "q", minimum=0, maximum=0.5)
+    0.25
+    >>> check_real(-1, "lam", minimum=0, expected="a non-negative signal strength")
+    Traceback (most recent call last):
+    ...
+    ValueError: lam: expected a non-negative signal strength, got -1
+    """
+    if isinstance(value, bool) or isinstance(value, complex | np.complexfloating):
+        raise TypeError(f"{name}: expected {expected}, got {value!r}")
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected {expected}, got {value!r}") from None
+    if not math.isfinite(v) or (minimum is not None and v < minimum) or (
+            maximum is not None and v > maximum):
+        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    return v
 
 
 def check_finite_array(a: object, name: str, *, ndim: int | None = None) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
+from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory, check_real
 from sosrmt.problems.protocol import RngLike
 
 __all__ = [
@@ -104,13 +104,7 @@ def lp_ball_second_moment(d: int, p: float) -> float:
 
 
 def _check_p(p: object) -> float:
-    try:
-        p = float(p)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise TypeError(f"p: expected a real number >= 1, got {p!r}") from None
-    if not math.isfinite(p) or p < 1:
-        raise ValueError(f"p: expected a finite real number >= 1, got {p}")
-    return p
+    return check_real(p, "p", minimum=1.0, expected="a finite real number >= 1")
 
 
 def sample_lp_ball(n: int, d: int, p: float, *, isotropic: bool = True,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sosrmt._validation import as_rng, check_int, check_symmetric_matrix
+from sosrmt._validation import as_rng, check_int, check_real, check_symmetric_matrix
 from sosrmt.poly import Polynomial, variables
 from sosrmt.problems.protocol import RngLike
 from sosrmt.sos import Domain, Semialgebraic, SosResult, solve
@@ -42,13 +42,7 @@ __all__ = [
 
 
 def _check_q(q: object) -> float:
-    try:
-        v = float(q)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise TypeError(f"q: expected a real number, got {q!r}") from None
-    if not math.isfinite(v) or not 0 <= v <= 0.5:
-        raise ValueError(f"q: expected a density bias in [0, 1/2], got {q!r}")
-    return v
+    return check_real(q, "q", minimum=0.0, maximum=0.5, expected="a density bias in [0, 1/2]")
 
 
 def _check_nk(n: object, k: object) -> tuple[int, int]:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
+from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory, check_real
 from sosrmt.poly import Polynomial, variables
 from sosrmt.problems.protocol import RngLike
 from sosrmt.sos import Domain, Semialgebraic, SosResult, solve
@@ -60,13 +60,7 @@ def _check_dims(m: object, d: object, k: object | None = None) -> tuple[int, int
 
 
 def _check_delta(delta: object) -> float:
-    try:
-        v = float(delta)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise TypeError(f"delta: expected a real number, got {delta!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"delta: expected a non-negative spike strength, got {delta!r}")
-    return v
+    return check_real(delta, "delta", minimum=0.0, expected="a non-negative spike strength")
 
 
 def _check_prior(prior: str) -> bool:

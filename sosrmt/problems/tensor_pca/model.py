@@ -16,13 +16,12 @@ The model is that of Hopkins, Shi, Steurer (arXiv 1507.03269) and Potechin–Raj
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
+from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory, check_real
 from sosrmt.calibration import boolean_sphere
 from sosrmt.calibration.reweighting import ROW_CHUNK
 from sosrmt.poly import Polynomial
@@ -53,13 +52,7 @@ def _check_nk(n: object, k: object) -> tuple[int, int]:
 
 
 def _check_lam(lam: object) -> float:
-    try:
-        v = float(lam)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise TypeError(f"lam: expected a real number, got {lam!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"lam: expected a non-negative signal strength, got {lam!r}")
-    return v
+    return check_real(lam, "lam", minimum=0.0, expected="a non-negative signal strength")
 
 
 def _check_tensor(A: object) -> np.ndarray:
