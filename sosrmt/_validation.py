@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "RngLike",
     "as_rng",
     "check_finite_array",
     "check_int",
@@ -21,11 +22,14 @@ __all__ = [
     "check_symmetric_matrix",
 ]
 
+#: What every ``rng`` argument accepts (normalised by :func:`as_rng`).
+RngLike = int | np.random.SeedSequence | np.random.Generator | None
+
 #: Memory (bytes) a single dense allocation may use before we refuse it.
 DEFAULT_MEMORY_LIMIT = 8 * 2**30
 
 
-def as_rng(rng: object = None) -> np.random.Generator:
+def as_rng(rng: RngLike = None) -> np.random.Generator:
     """Normalise ``rng`` (None, int, SeedSequence or Generator) to a Generator.
 
     Examples

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sosrmt._validation import as_rng, check_finite_array, check_memory
+from sosrmt._validation import RngLike, as_rng, check_finite_array, check_memory
 from sosrmt.graphs.shape import DEFAULT_TYPE, Shape, check_shape
 
 __all__ = [
@@ -33,8 +33,6 @@ __all__ = [
     "sample_input",
 ]
 
-#: Anything :func:`sosrmt._validation.as_rng` accepts.
-RngLike = int | np.random.SeedSequence | np.random.Generator | None
 
 #: Supported input models.  ``custom`` wraps a user array (character 1 = identity).
 MODELS = ("rademacher", "gaussian", "pbiased", "custom")

@@ -50,6 +50,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from sosrmt._validation import RngLike
 from sosrmt.poly import Polynomial
 from sosrmt.sos import Domain, SosResult
 
@@ -62,8 +63,6 @@ __all__ = [
     "check_problem",
 ]
 
-#: What every ``rng`` parameter accepts (see :func:`sosrmt._validation.as_rng`).
-RngLike = int | np.random.SeedSequence | np.random.Generator | None
 
 #: Every problem module (full import names).
 PROBLEM_MODULES: tuple[str, ...] = (
