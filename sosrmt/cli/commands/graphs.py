@@ -26,7 +26,8 @@ SHAPE_HELP = ("shape: a name (wigner, path2, cherry, Z, K22, iso, degdiag, Jminu
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("graphs", help="graph matrices: norms, shapes, bounds",
-                                   description=__doc__.split("\n\n")[0])
+                                   description="Graph-matrix norms against the vertex-separator "
+                                               "prediction, and bounds.")
     sub = parser.add_subparsers(dest="graphs_command", metavar="SUBCOMMAND")
     add_norm_parser(sub)
     add_info_parser(sub)
