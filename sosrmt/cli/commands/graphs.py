@@ -173,9 +173,11 @@ def add_bound_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
     parser.add_argument("--model", default="rademacher", choices=["rademacher", "pbiased"],
                         help="input model")
-    parser.add_argument("--p", default=None,
+    parser.add_argument("--p", default=None, nargs="+", metavar="P",
                         help="pbiased edge probability: a number, n^-a (n^-0.5), c/n (10/n) "
-                             "or c/sqrt(n), evaluated at each n")
+                             "or c/sqrt(n), evaluated at each n; several values (e.g. "
+                             "--p 1/2 n^-0.5 10/n) print one table of the ratios "
+                             "bound / empirical E||M|| per p and n")
     parser.add_argument("--n", type=int, nargs="+", required=True, metavar="N", help="sizes")
     parser.add_argument("--trials", type=int, default=20, help="samples per n (default 20)")
     parser.add_argument("--exact-max-n", type=int, default=12,
@@ -191,9 +193,25 @@ def add_bound_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
 
 
 def run_bound(args: argparse.Namespace) -> int:
-    from sosrmt.graphs.efron_stein import bound_table, format_bound_table, plot_bound_table
+    from sosrmt.graphs.efron_stein import (
+        bound_table,
+        format_bound_table,
+        format_ratio_table,
+        plot_bound_table,
+        ratio_table,
+    )
 
-    table = bound_table(args.shape, args.model, args.n, args.trials, args.seed, p=args.p,
+    if args.p is not None and len(args.p) > 1:
+        if args.model != "pbiased":
+            raise ValueError("--p: several values only with --model pbiased")
+        if args.plot:
+            raise ValueError("--plot: only with a single --p value")
+        table = ratio_table(args.shape, args.n, args.p, args.trials, args.seed,
+                            exact_max_n=args.exact_max_n, progress=True)
+        emit(args, table, format_ratio_table(table))
+        return 0
+    p = None if args.p is None else args.p[0]
+    table = bound_table(args.shape, args.model, args.n, args.trials, args.seed, p=p,
                         exact_max_n=args.exact_max_n, l1_max_n=args.l1_max_n,
                         l1_trials=args.l1_trials, progress=True)
     text = format_bound_table(table)

@@ -21,6 +21,8 @@ Modules
     The closed-form separator bound (any ``n``) and the assignment rule for :math:`\kappa`.
 :mod:`~sosrmt.graphs.efron_stein.pbiased`
     The full recursive bound for p-biased (sparse) inputs, weights bounded by their maximum.
+:mod:`~sosrmt.graphs.efron_stein.ratio`
+    The ratio of the p-biased bounds to the empirical norm, for several ``p``.
 :mod:`~sosrmt.graphs.efron_stein.tensor_network`
     The bound for :math:`\sum_iT_i\otimes T_i-\mathbb E`.
 :mod:`~sosrmt.graphs.efron_stein.table`
@@ -59,6 +61,7 @@ from sosrmt.graphs.efron_stein.matrix import (
     variance_proxies,
 )
 from sosrmt.graphs.efron_stein.pbiased import PBiasedBound, pbiased_bound, weight_max
+from sosrmt.graphs.efron_stein.ratio import format_ratio_table, ratio_table
 from sosrmt.graphs.efron_stein.recursion import (
     MatrixPolynomial,
     RecursiveBound,
@@ -101,10 +104,12 @@ __all__ = [
     "es_kappa",
     "exact_bound",
     "format_bound_table",
+    "format_ratio_table",
     "graph_level1_bound",
     "level1_bound",
     "pbiased_bound",
     "plot_bound_table",
+    "ratio_table",
     "recursive_bound",
     "schatten_norms",
     "stacked_derivatives",
