@@ -9,16 +9,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from sosrmt.ml.causal_graphs import recover_dag, shd  # noqa: E402
 from sosrmt.ml.interventional_crl import (  # noqa: E402
     QuadraticLogOddsCRL,
     baseline_mccs,
     crl_experiment,
     fit_contrastive_crl,
     random_injective_mlp,
-    recover_dag,
     sample_environments,
     sample_linear_gaussian_scm,
-    shd,
 )
 
 SEEDS = (0, 1)
