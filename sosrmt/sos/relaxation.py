@@ -45,7 +45,14 @@ from sosrmt.poly import (
     key_degrees,
 )
 from sosrmt.sos.domains import Domain
-from sosrmt.sos.sparsity import check_cliques, clique_basis, correlative_cliques, home_clique
+from sosrmt.sos.sparsity import (
+    TS_CLOSURES,
+    check_cliques,
+    clique_basis,
+    correlative_cliques,
+    home_clique,
+    term_sparse_blocks,
+)
 
 __all__ = ["EqualityBlock", "MomentRelaxation", "PsdBlock"]
 
@@ -116,11 +123,19 @@ class MomentRelaxation:
         Maximise (the certificate proves an upper bound) or minimise (a lower bound).
     symmetry : {"auto", "none"}
         ``"auto"`` block-diagonalises by the sign symmetry when the problem is even.
-    sparsity : {"none", "correlative"} or sequence of sequences of int
+    sparsity : {"none", "correlative", "term", "correlative+term"} or sequence of sequences of int
         ``"correlative"``: one moment matrix per maximal clique of a chordal extension of
         the correlative sparsity graph (:mod:`sosrmt.sos.sparsity`); a list of variable
         sets: those cliques (they must cover the objective's monomials and each
-        constraint). ``"none"``: the dense relaxation.
+        constraint). ``"term"``: each PSD block split by term sparsity
+        (:func:`~sosrmt.sos.sparsity.term_sparse_blocks`); ``"correlative+term"``: both,
+        term sparsity inside each clique. ``"none"``: the dense relaxation.
+    ts_steps : int
+        Support extensions of term sparsity (at least 1; more steps, larger blocks, a
+        tighter bound).
+    ts_closure : {"block", "chordal"}
+        Connected components or maximal cliques of a chordal extension of the term
+        sparsity graph.
     moment_basis : sequence of Polynomial, optional
         A user-chosen basis of monomials for the moment matrix instead of all monomials of
         degree :math:`\\le d` (for structured relaxations such as the "2+2" relaxation of
@@ -167,6 +182,8 @@ class MomentRelaxation:
         sense: str = "max",
         symmetry: str = "auto",
         sparsity: str | Sequence[Sequence[int]] = "none",
+        ts_steps: int = 1,
+        ts_closure: str = "block",
         moment_basis: Sequence[Polynomial] | None = None,
         localizing_bases: Mapping[int, Sequence[Polynomial]] | None = None,
         equality_bases: Mapping[int, Sequence[Polynomial]] | None = None,
@@ -208,19 +225,28 @@ class MomentRelaxation:
         self.sense = sense
         self.half = degree // 2
         self.symmetric = bool(symmetry == "auto" and domain.is_even() and domain.even(objective))
+        if isinstance(ts_steps, bool) or not isinstance(ts_steps, int | np.integer) or ts_steps < 1:
+            raise ValueError(f"ts_steps: expected an integer >= 1, got {ts_steps!r}")
+        if ts_closure not in TS_CLOSURES:
+            raise ValueError(f"ts_closure: expected one of {TS_CLOSURES}, got {ts_closure!r}")
+        self.ts_steps, self.ts_closure = int(ts_steps), ts_closure
+        self.term = False
         if isinstance(sparsity, str):
-            if sparsity not in ("none", "correlative"):
+            if sparsity not in ("none", "correlative", "term", "correlative+term"):
                 raise ValueError(
-                    "sparsity: expected 'none', 'correlative' or a list of cliques, "
-                    f"got {sparsity!r}"
+                    "sparsity: expected 'none', 'correlative', 'term', 'correlative+term' "
+                    f"or a list of cliques, got {sparsity!r}"
                 )
+            self.term = sparsity.endswith("term")
             self.cliques = (
-                correlative_cliques(objective, domain) if sparsity == "correlative" else None
+                correlative_cliques(objective, domain)
+                if sparsity.startswith("correlative")
+                else None
             )
         else:
             self.cliques = check_cliques(sparsity, objective, domain)
         custom = (moment_basis, localizing_bases, equality_bases)
-        if self.cliques is not None and any(c is not None for c in custom):
+        if (self.cliques is not None or self.term) and any(c is not None for c in custom):
             raise ValueError("moment_basis: user bases and sparsity cannot be combined")
         self.custom_moment = (
             None
@@ -312,11 +338,25 @@ class MomentRelaxation:
                 )
                 if basis.size:
                     out.append((f"localizing[{idx}]{tag}", basis, g))
+        if self.term:
+            dom = self.domain
+            support = np.concatenate(
+                [self.objective.keys, *(q.keys for q in (*dom.equalities, *dom.inequalities))]
+            )
+            out = term_sparse_blocks(
+                dom, out, support, steps=self.ts_steps, closure=self.ts_closure
+            )
         return out
 
     def _estimate_and_check(self, limit: float) -> None:
         n, d, ring = self.domain.nvars, self.half, self.domain.ring
-        if self.cliques is None:
+        if self.term:
+            # term sparsity: the blocks are known only after the split, which is built here
+            self._term_blocks = self._block_bases()
+            sizes = [b.size for _, b, _ in self._term_blocks]
+            size = max(sizes)
+            entries = sum(s * (s + 1) // 2 for s in sizes)
+        elif self.cliques is None:
             size = basis_size(n, d, ring)  # an upper estimate on mixed domains
             entries = size * (size + 1) // 2
         else:
@@ -365,7 +405,8 @@ class MomentRelaxation:
             offset += nrows
         n_zero = offset
         self.blocks: list[PsdBlock] = []
-        for name, basis, g in self._block_bases():
+        blocks = self._term_blocks if self.term else self._block_bases()
+        for name, basis, g in blocks:
             N = basis.size
             ii, jj = svec_pairs(N)
             k, f = self.domain.multiply(basis[ii], basis[jj])
@@ -453,9 +494,12 @@ class MomentRelaxation:
 
     @property
     def has_user_bases(self) -> bool:
-        """True when some block uses a user-chosen basis."""
+        """True when some block uses a user-chosen basis (or a term-sparse split)."""
         return bool(
-            self.custom_moment is not None or self.custom_localizing or self.custom_equality
+            self.term
+            or self.custom_moment is not None
+            or self.custom_localizing
+            or self.custom_equality
         )
 
     def structure(
@@ -484,6 +528,8 @@ class MomentRelaxation:
         }
         if self.cliques is not None:
             out["cliques"] = len(self.cliques)
+        if self.term:
+            out["ts_steps"], out["ts_closure"] = self.ts_steps, self.ts_closure
         return out
 
     def key_degrees(self) -> np.ndarray:

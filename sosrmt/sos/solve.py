@@ -56,7 +56,7 @@ def extract_point(rel: MomentRelaxation, y: np.ndarray) -> np.ndarray | None:
         S = np.zeros((flip.size, flip.size))
         S[ii, jj] = vals
         S[jj, ii] = vals
-        if rel.cliques is None:
+        if rel.cliques is None and not rel.term:
             w, V = np.linalg.eigh(S)
             x[flip] = np.sqrt(max(w[-1], 0.0)) * V[:, -1]
         else:
@@ -273,6 +273,8 @@ def solve(
     backend: str = "scs",
     symmetry: str = "auto",
     sparsity: str | Sequence[Sequence[int]] = "none",
+    ts_steps: int = 1,
+    ts_closure: str = "block",
     group: Sequence[Sequence[int]] | None = None,
     moment_basis: Sequence[Polynomial] | None = None,
     localizing_bases: Mapping[int, Sequence[Polynomial]] | None = None,
@@ -295,8 +297,10 @@ def solve(
         (default Clarabel).
     symmetry : {"auto", "none"}
         Sign-symmetry block diagonalisation.
-    sparsity : {"none", "correlative"} or list of cliques
-        Correlative sparsity (see :class:`MomentRelaxation`).
+    sparsity : {"none", "correlative", "term", "correlative+term"} or list of cliques
+        Correlative and/or term sparsity (see :class:`MomentRelaxation`).
+    ts_steps, ts_closure
+        Term sparsity's support extensions and closure (see :class:`MomentRelaxation`).
     group : list of permutations, optional
         Generators of a permutation group of the variables that preserves the problem
         (``perm[i]`` is the image of variable ``i``): the SDP is block-diagonalised by it
@@ -339,6 +343,8 @@ def solve(
         sense=sense,
         symmetry=symmetry,
         sparsity=sparsity,
+        ts_steps=ts_steps,
+        ts_closure=ts_closure,
         moment_basis=moment_basis,
         localizing_bases=localizing_bases,
         equality_bases=equality_bases,

@@ -11,6 +11,18 @@ clique, over the monomials in that clique's variables. Each constraint is locali
 clique that contains its variables. The sparse relaxation is weaker than (or equal to) the
 dense one at the same degree; its certificate is an SoS certificate like any other (each
 block's entries are monomial products), so the rigorous bound and the exact checks apply.
+
+Term sparsity (Wang, Magron and Lasserre, "TSSOS: a moment-SOS hierarchy that exploits term
+sparsity", arXiv:1912.08899, and "CS-TSSOS", arXiv:2005.02828): on the monomial basis of a
+block, the *term sparsity graph* joins :math:`a\\ne b` when the product :math:`a\\cdot b`
+(times a term of the block's multiplier, for a localizing block) lies in the current
+support, which starts as the support of the objective and the constraints plus the squares
+of the basis monomials. Its connected components (``"block"`` closure) or the maximal
+cliques of a chordal extension (``"chordal"``) replace the block by smaller PSD blocks; the
+support is then extended by every product inside the new blocks and the construction is
+repeated, ``ts_steps`` times in all (:func:`term_sparse_blocks`). Every new block is a
+principal submatrix of the old one, so the relaxation is weaker than (or equal to) the
+dense one, and the certificate is again an SoS with block-diagonal Gram matrices.
 """
 
 from __future__ import annotations
@@ -26,7 +38,16 @@ from sosrmt.poly import Polynomial, exponents, pack_exponents
 if TYPE_CHECKING:
     from sosrmt.sos.domains import Domain
 
-__all__ = ["check_cliques", "clique_basis", "correlative_cliques", "support_variables"]
+__all__ = [
+    "TS_CLOSURES",
+    "check_cliques",
+    "clique_basis",
+    "correlative_cliques",
+    "support_variables",
+    "term_sparse_blocks",
+]
+
+TS_CLOSURES = ("block", "chordal")
 
 
 def support_variables(p: Polynomial) -> list[frozenset[int]]:
@@ -117,3 +138,117 @@ def home_clique(p: Polynomial, cliques: Sequence[tuple[int, ...]]) -> tuple[int,
     if not best:
         raise ValueError(f"cliques: no clique contains the constraint's variables {sorted(whole)}")
     return min(best, key=len)
+
+
+# ---------------------------------------------------------------------- term sparsity
+TermBlock = tuple[str, np.ndarray, Polynomial | None]
+
+
+def _products(domain: Domain, a: np.ndarray, b: np.ndarray, g: Polynomial | None) -> np.ndarray:
+    """Keys of a·b (times every term of g): shape (len(a), terms)."""
+    k, _ = domain.multiply(a, b)
+    k = np.asarray(k).reshape(-1, 1)
+    if g is None:
+        return k
+    kg, _ = domain.multiply(k, np.asarray(g.keys)[None, :])
+    return np.asarray(kg)
+
+
+def _term_graph(
+    domain: Domain, basis: np.ndarray, g: Polynomial | None, support: set
+) -> nx.Graph:
+    """The term sparsity graph of one block (nodes: positions in ``basis``)."""
+    N = basis.size
+    T = nx.Graph()
+    T.add_nodes_from(range(N))
+    if domain.ring == "hypercube" and not domain.mixed:
+        # hypercube keys multiply by XOR, which is invertible: b = a XOR s XOR gamma for
+        # every support key s, an O(N |support|) scan instead of the O(N^2) pair products
+        pos = {int(k): i for i, k in enumerate(basis.tolist())}
+        shifts = {int(s) for s in support}
+        if g is not None:
+            shifts = {s ^ int(t) for s in shifts for t in g.keys.tolist()}
+        shifts.discard(0)
+        for i, a in enumerate(basis.tolist()):
+            for s in shifts:
+                j = pos.get(int(a) ^ s)
+                if j is not None and j > i:
+                    T.add_edge(i, j)
+        return T
+    ii, jj = np.triu_indices(N, k=1)
+    if ii.size:
+        prods = _products(domain, basis[ii], basis[jj], g)
+        hit = np.array([any(int(k) in support for k in row) for row in prods.tolist()], bool)
+        T.add_edges_from(zip(ii[hit].tolist(), jj[hit].tolist(), strict=True))
+    return T
+
+
+def term_sparse_blocks(
+    domain: Domain,
+    blocks: Sequence[TermBlock],
+    support: np.ndarray,
+    *,
+    steps: int = 1,
+    closure: str = "block",
+) -> list[TermBlock]:
+    """Split each ``(name, basis, multiplier)`` block by term sparsity.
+
+    Parameters
+    ----------
+    domain : Domain
+    blocks : sequence of (str, ndarray, Polynomial or None)
+        The blocks of the dense (or correlatively sparse) relaxation.
+    support : ndarray
+        Keys of the objective's and the constraints' monomials.
+    steps : int
+        Number of support extensions (at least 1).
+    closure : {"block", "chordal"}
+        Connected components, or maximal cliques of a chordal extension
+        (networkx's ``complete_to_chordal_graph``), of each term sparsity graph.
+
+    Returns
+    -------
+    list of (str, ndarray, Polynomial or None)
+        The new blocks, each basis in the order of its parent's.
+
+    Examples
+    --------
+    Two disjoint edges at degree 4: the even block (keys: bit i is :math:`x_i`) splits
+    into :math:`\\{1, x_0x_1, x_2x_3\\}` and the four cross products.
+
+    >>> from sosrmt.sos import Hypercube
+    >>> dom = Hypercube(4)
+    >>> x = dom.variables()
+    >>> p = x[0] * x[1] + x[2] * x[3]
+    >>> even = ("moment", dom.basis(2, parity=0), None)
+    >>> [sorted(b.tolist()) for _, b, _ in term_sparse_blocks(dom, [even], p.keys, steps=2)]
+    [[0, 3, 12], [5, 6, 9, 10]]
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+        raise ValueError(f"ts_steps: expected an integer >= 1, got {steps!r}")
+    if closure not in TS_CLOSURES:
+        raise ValueError(f"ts_closure: expected one of {TS_CLOSURES}, got {closure!r}")
+    supp = {int(k) for k in np.asarray(support).tolist()} | {0}
+    for _, basis, _ in blocks:
+        sq, _ = domain.multiply(basis, basis)
+        supp |= {int(k) for k in np.asarray(sq).tolist()}
+    out: list[TermBlock] = list(blocks)
+    for _ in range(int(steps)):
+        out = []
+        for name, basis, g in blocks:
+            T = _term_graph(domain, basis, g, supp)
+            if closure == "block":
+                parts = list(nx.connected_components(T))
+            else:
+                H, _ = nx.complete_to_chordal_graph(T)
+                parts = list(nx.chordal_graph_cliques(H))
+            for i, part in enumerate(sorted(sorted(c) for c in parts)):
+                out.append((f"{name}[ts{i}]", basis[part], g))
+        grown = set(supp)
+        for _, basis, g in out:
+            ii, jj = np.triu_indices(basis.size)
+            grown |= {int(k) for k in _products(domain, basis[ii], basis[jj], g).ravel().tolist()}
+        if grown == supp:
+            break
+        supp = grown
+    return out

@@ -43,8 +43,8 @@ class TestProblem:
     point_tol : float
         Accuracy expected of extracted continuous coordinates (finite ones are exact).
     sparsity : str
-        ``"correlative"`` for the problems of the sparse suite (solved with
-        ``solve(..., sparsity="correlative")``).
+        ``"correlative"`` or ``"correlative+term"`` for the problems of the sparse suite
+        (solved with ``solve(..., sparsity=...)``).
     group : tuple of tuple of int or None
         Generators of a symmetry group of the problem (solved with ``solve(..., group=)``).
     """
@@ -297,6 +297,25 @@ def _odd_cycle_cut_sparse() -> TestProblem:
     )
 
 
+def _ladder_cut_term() -> TestProblem:
+    edges = [(i, i + 1) for i in range(5)] + [(i + 6, i + 7) for i in range(5)]
+    edges += [(i, i + 6) for i in range(6)]
+    return TestProblem(
+        "maxcut_ladder_term_deg4",
+        _cut(12, edges),
+        Hypercube(12),
+        4,
+        "max",
+        16.0,
+        16.0,
+        note="correlative + term sparsity (one support extension, block closure) on the "
+        "bipartite ladder: OPT is the number of edges, 16; the relaxation is at least OPT, "
+        "and at most 16 because each edge monomial shares a PSD block with 1, which "
+        "forces its moment >= -1",
+        sparsity="correlative+term",
+    )
+
+
 def _c7_dihedral() -> TestProblem:
     n = 7
     edges = [(i, (i + 1) % n) for i in range(n)]
@@ -360,6 +379,7 @@ _FACTORIES: dict[str, Callable[[], TestProblem]] = {
     "mixed_signs_interval_deg4": _mixed_signs_interval,
     "maxcut_ladder_sparse_deg4": _ladder_cut,
     "maxcut_c9_sparse_deg4": _odd_cycle_cut_sparse,
+    "maxcut_ladder_term_deg4": _ladder_cut_term,
     "maxcut_c7_dihedral_deg4": _c7_dihedral,
     "univariate_quartic_min": _univariate,
     "motzkin_times_x2_y2_1": _motzkin_times,
