@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from sosrmt._report import to_jsonable
+from sosrmt._validation import RngLike
 
 __all__ = [
     "STUDIES",
@@ -31,8 +31,6 @@ __all__ = [
     "study_status",
 ]
 
-#: What every ``rng`` argument of the studies accepts (see :func:`sosrmt._validation.as_rng`).
-RngLike = int | np.random.SeedSequence | np.random.Generator | None
 
 
 @dataclass
