@@ -7,26 +7,26 @@ pseudo-calibration lower-bound phase diagram. The members are **module-level
 functions** with the signatures of :class:`Problem`; a problem adds its own parameters
 (sizes, signal strength, sparsity...) after the ones fixed here.
 
-=================  ==========================================================================
-member             contract
-=================  ==========================================================================
-``sample_null``    ``sample_null(*sizes, ..., rng=None) -> instance``; ``rng`` keyword-only
-``sample_planted`` ``sample_planted(*sizes, ..., rng=None) -> (instance, hidden, ...)``: a
-                   tuple whose first item is an instance of the same kind as the null's
-``program``        ``program(instance, ...) -> (objective, domain)``: a
-                   :class:`~sosrmt.poly.Polynomial` to maximise over a
-                   :class:`~sosrmt.sos.Domain` (a feasibility problem has objective 0)
-``brute_force``    ``brute_force(instance, ...) -> (value, point)``: the exact optimum of
-                   :func:`program` (small sizes) and a maximiser
-``baselines``      ``baselines(instance, ...) -> {name: value}``: classical polynomial-time
-                   statistics or bounds (spectral norms, degree-2 SDP, ...), all floats
-``sos_value``      ``sos_value(instance, ..., degree=4, **solve_kwargs) -> SosResult``
-                   through :func:`sosrmt.sos.solve`
-``lowerbound_cell`` ``lowerbound_cell(*, rng, **params) -> dict``: one phase-diagram cell of
-                   the pseudo-calibration lower bound; keyword-only, results only (no
-                   echo of a parameter), so it is itself a sweep job
-                   ``"sosrmt.problems.<p>:lowerbound_cell"``
-=================  ==========================================================================
+===================  ==========================================================================
+member               contract
+===================  ==========================================================================
+``sample_null``      ``sample_null(*sizes, ..., rng=None) -> instance``; ``rng`` keyword-only
+``sample_planted``   ``sample_planted(*sizes, ..., rng=None) -> (instance, hidden, ...)``: a
+                     tuple whose first item is an instance of the same kind as the null's
+``program``          ``program(instance, ...) -> (objective, domain)``: a
+                     :class:`~sosrmt.poly.Polynomial` to maximise over a
+                     :class:`~sosrmt.sos.Domain` (a feasibility problem has objective 0)
+``brute_force``      ``brute_force(instance, ...) -> (value, point)``: the exact optimum of
+                     :func:`program` (small sizes) and a maximiser
+``baselines``        ``baselines(instance, ...) -> {name: value}``: classical polynomial-time
+                     statistics or bounds (spectral norms, degree-2 SDP, ...), all floats
+``sos_value``        ``sos_value(instance, ..., degree=4, **solve_kwargs) -> SosResult``
+                     through :func:`sosrmt.sos.solve`
+``lowerbound_cell``  ``lowerbound_cell(*, rng, **params) -> dict``: one phase-diagram cell of
+                     the pseudo-calibration lower bound; keyword-only, results only (no
+                     echo of a parameter), so it is itself a sweep job
+                     ``"sosrmt.problems.<p>:lowerbound_cell"``
+===================  ==========================================================================
 
 Documented exceptions (:data:`EXEMPTIONS`): ``anticoncentration`` has no planted
 distribution and no pseudo-calibration lower bound in this package (its study compares
