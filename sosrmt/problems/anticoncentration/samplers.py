@@ -89,7 +89,8 @@ def lp_ball_second_moment(d: int, p: float) -> float:
 
     Notes
     -----
-    .. math:: \mathbb E\,x_1^2 = \frac{\Gamma(3/p)\,\Gamma(d/p+1)}{\Gamma(1/p)\,\Gamma((d+2)/p+1)}.
+    .. math:: \\mathbb E\\,x_1^2 = \\frac{\\Gamma(3/p)\\,\\Gamma(d/p+1)}
+              {\\Gamma(1/p)\\,\\Gamma((d+2)/p+1)}.
 
     Examples
     --------
