@@ -71,3 +71,11 @@ def test_cli_bound_several_p_errors(extra, match, capsys):
     argv = ["graphs", "bound", "--shape", "wigner", "--p", "0.5", "0.3", "--n", "12", *extra]
     assert main(argv) == 2
     assert match in capsys.readouterr().err
+
+
+def test_bound_table_accepts_constant_fraction():
+    a = bound_table("wigner", "pbiased", [8], 2, 3, p="1/2", l1_max_n=0)
+    b = bound_table("wigner", "pbiased", [8], 2, 3, p=0.5, l1_max_n=0)
+    assert a["rows"][0]["p"] == 0.5
+    assert a["rows"][0]["bound_exact"] == b["rows"][0]["bound_exact"]
+    assert a["rows"][0]["empirical"] == b["rows"][0]["empirical"]

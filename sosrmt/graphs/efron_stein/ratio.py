@@ -8,34 +8,19 @@ probability (for instance ``1/2``, ``n^-0.5`` and ``10/n``) on the same sizes an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from sosrmt._report import format_table
 from sosrmt._validation import as_rng
 from sosrmt.graphs.efron_stein.matrix import RngLike
-from sosrmt.graphs.efron_stein.table import bound_table
+from sosrmt.graphs.efron_stein.table import _as_probability, bound_table
 from sosrmt.graphs.shape import Shape, parse_shape
 
 __all__ = ["format_ratio_table", "ratio_table"]
 
 #: Bound columns of :func:`bound_table` whose ratio to the empirical mean is reported.
 _BOUNDS = ("bound_exact", "bound_tree", "bound_closed")
-
-
-_NUMERIC_FRACTION = re.compile(r"^\s*[0-9.]+\s*/\s*[0-9.]+\s*$")
-
-
-def _as_probability(p: float | str) -> float | str:
-    """``"1/2"`` as the number 0.5 (a constant fraction); anything else unchanged."""
-    if isinstance(p, str) and _NUMERIC_FRACTION.match(p):
-        num, _, den = p.partition("/")
-        try:
-            return float(num) / float(den)
-        except (ValueError, ZeroDivisionError):
-            raise ValueError(f"p: expected a probability such as 1/2, got {p!r}") from None
-    return p
 
 
 def _ratio(bound: float | None, empirical: float) -> float | None:
