@@ -370,6 +370,7 @@ class EdgeProbability:
 
 _P_FORMS = [
     (re.compile(r"^(?P<c>[0-9.eE+-]+)$"), lambda m: (float(m["c"]), 0.0)),
+    (re.compile(r"^(?P<c>[0-9.]+/[0-9.]+)$"), lambda m: (_fraction(m["c"]), 0.0)),
     (re.compile(r"^(?:(?P<c>[0-9.eE+-]+)\*?)?n\s*(?:\^|\*\*)\s*\(?(?P<a>-[0-9.]+(?:/[0-9.]+)?)\)?$"),
      lambda m: (float(m["c"] or 1.0), -_fraction(m["a"]))),
     (re.compile(r"^(?P<c>[0-9.eE+]+)\s*/\s*n$"), lambda m: (float(m["c"]), 1.0)),
@@ -383,10 +384,12 @@ def _fraction(text: str) -> float:
 
 
 def parse_edge_probability(text: str | float) -> EdgeProbability:
-    """Parse ``0.1``, ``n^-0.5``, ``n**(-1/2)``, ``2*n^-0.5``, ``10/n`` or ``1/sqrt(n)``.
+    """Parse ``0.1``, ``1/2``, ``n^-0.5``, ``n**(-1/2)``, ``2*n^-0.5``, ``10/n`` or ``1/sqrt(n)``.
 
     Examples
     --------
+    >>> parse_edge_probability("1/4").at(1000)
+    0.25
     >>> parse_edge_probability("10/n").at(1000)
     0.01
     >>> e = parse_edge_probability("n^-1/2"); (e.c, e.a)

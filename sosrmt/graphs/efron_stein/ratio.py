@@ -14,7 +14,7 @@ from typing import Any
 from sosrmt._report import format_table
 from sosrmt._validation import as_rng
 from sosrmt.graphs.efron_stein.matrix import RngLike
-from sosrmt.graphs.efron_stein.table import _as_probability, bound_table
+from sosrmt.graphs.efron_stein.table import bound_table
 from sosrmt.graphs.shape import Shape, parse_shape
 
 __all__ = ["format_ratio_table", "ratio_table"]
@@ -84,7 +84,7 @@ def ratio_table(shape: Shape | str, ns: Sequence[int], ps: Sequence[float | str]
     rows: list[dict[str, Any]] = []
     tables: dict[str, dict[str, Any]] = {}
     for p in ps:
-        tab = bound_table(shape, "pbiased", ns, trials, gen, p=_as_probability(p),
+        tab = bound_table(shape, "pbiased", ns, trials, gen, p=p,
                           exact_max_n=exact_max_n, l1_max_n=0, progress=progress)
         text = str(p)
         tables[text] = tab

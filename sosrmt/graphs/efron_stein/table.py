@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import math
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,20 +38,6 @@ __all__ = ["bound_table", "format_bound_table", "plot_bound_table"]
 _DENSE_ENTRIES = 4_000_000
 #: Full spectra (for the moment quantity) up to this smaller dimension.
 _MOMENT_MAX_DIM = 2000
-
-
-_NUMERIC_FRACTION = re.compile(r"^\s*[0-9.]+\s*/\s*[0-9.]+\s*$")
-
-
-def _as_probability(p: float | str) -> float | str:
-    """``"1/2"`` as the number 0.5 (a constant fraction); anything else unchanged."""
-    if isinstance(p, str) and _NUMERIC_FRACTION.match(p):
-        num, _, den = p.partition("/")
-        try:
-            return float(num) / float(den)
-        except (ValueError, ZeroDivisionError):
-            raise ValueError(f"p: expected a probability such as 1/2, got {p!r}") from None
-    return p
 
 
 def _norms_of_samples(shape: Shape, n: int, model: str, p: float | None, trials: int,
@@ -162,7 +147,7 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     if model == "pbiased":
         if p is None:
             raise ValueError("p: the pbiased model needs p (a number or e.g. '10/n')")
-        prob = parse_edge_probability(_as_probability(p))
+        prob = parse_edge_probability(p)
         for n in ns:
             check_sparse_model(work, n, prob.at(n))
     trials = check_int(trials, "trials", minimum=1)
