@@ -75,49 +75,14 @@ def test_bad_mixed_input():
         Semialgebraic(3, signs=[1, 1])
 
 
-def _engine_two_plus_two(X, delta):
-    """The "2+2" relaxation of the anti-concentration program, through the engine: mixed
-    domain + user bases (moment basis {1, v_a, v_a v_b, w_i, w_i v_a}, scalar localizing
-    constraints, the sphere times {1, v_b v_c, w_i, w_i w_j})."""
-    import itertools
-
-    n, d = X.shape
-    N = n + d
-    z = variables(N)
-    w, v = z[:n], z[n:]
-    one, zero = Polynomial.constant(1.0, N), Polynomial.constant(0.0, N)
-    sphere = sum((va * va for va in v), zero) - 1.0
-    g = [delta**2 - sum((float(X[i, a]) * v[a] for a in range(d)), zero) ** 2 for i in range(n)]
-    ineqs = [w[i] * g[i] for i in range(n)]
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                ineqs += [w[j] * w[i] * g[i], (1 - w[j]) * w[i] * g[i]]
-    for i, j in itertools.combinations(range(n), 2):
-        ineqs += [w[i] * w[j], w[i] - w[i] * w[j], w[j] - w[i] * w[j]]
-        ineqs.append(1 - w[i] - w[j] + w[i] * w[j])
-    pairs = [v[a] * v[b] for a in range(d) for b in range(a, d)]
-    basis = [one, *v, *pairs, *w, *(w[i] * v[a] for i in range(n) for a in range(d))]
-    eq_basis = [one, *pairs, *w, *(w[i] * w[j] for i, j in itertools.combinations(range(n), 2))]
-    dom = Semialgebraic(N, [sphere], ineqs, bound=1.0, boolean=range(n))
-    return solve(
-        sum(w, zero) / n,
-        dom,
-        4,
-        backend="cvxpy",
-        moment_basis=basis,
-        localizing_bases={k: [one] for k in range(len(ineqs))},
-        equality_bases={0: eq_basis},
-    )
-
-
 @pytest.mark.parametrize(("n", "d", "seed"), [(4, 2, 0), (6, 3, 2)])
 def test_two_plus_two_relaxation_through_the_engine_matches_the_hand_assembled_one(n, d, seed):
+    from sosrmt.problems.anticoncentration import ip_relaxation_engine
     from sosrmt.problems.anticoncentration.relaxation import solve_ip_2p2
 
     X = np.random.default_rng(seed).standard_normal((n, d)) / np.sqrt(d)
     ref = solve_ip_2p2(X, 0.3)
-    res = _engine_two_plus_two(X, 0.3)
+    res = ip_relaxation_engine(X, 0.3, isotropy_tol=np.inf)
     assert res.ok and res.bound_status == "rigorous"
     assert res.value == pytest.approx(ref.value, abs=2e-5)
     assert res.bound >= ref.value - 1e-6

@@ -10,8 +10,9 @@ page ``docs/theory/anticoncentration.rst``.
 
 Modules: :mod:`~.samplers` (isotropic samplers, whitening, input checks), :mod:`~.exact`
 (OPT), :mod:`~.population` (population slab masses), :mod:`~.relaxation` (the program and
-its "2+2" and full SoS relaxations), :mod:`~.polynomial` (polynomial-approximation
-certificate), :mod:`~.comparison` (table and plot), :mod:`~.problem` (the problem contract
+its "2+2" and full SoS relaxations), :mod:`~.engine_relaxation` (the "2+2" relaxation
+through the SoS engine, with a pseudo-expectation and a certificate), :mod:`~.polynomial`
+(polynomial-approximation certificate), :mod:`~.comparison` (table and plot), :mod:`~.problem` (the problem contract
 of :mod:`sosrmt.problems.protocol`). Every public name is importable from here.
 
 Examples
@@ -24,6 +25,7 @@ True
 """
 
 from sosrmt.problems.anticoncentration.comparison import compare, plot_compare
+from sosrmt.problems.anticoncentration.engine_relaxation import ip_relaxation_engine
 from sosrmt.problems.anticoncentration.exact import (
     SlabOptimum,
     opt_exact,
@@ -85,6 +87,7 @@ __all__ = [
     "cube_slab_mass_worst",
     "gaussian_slab_mass",
     "ip_relaxation",
+    "ip_relaxation_engine",
     "isotropy_error",
     "l2_ball_density_at_zero",
     "lp_ball_second_moment",
