@@ -12,8 +12,9 @@ Modules: :mod:`~.samplers` (isotropic samplers, whitening, input checks), :mod:`
 (OPT), :mod:`~.population` (population slab masses), :mod:`~.relaxation` (the program and
 its "2+2" and full SoS relaxations), :mod:`~.engine_relaxation` (the "2+2" relaxation
 through the SoS engine, with a pseudo-expectation and a certificate), :mod:`~.polynomial`
-(polynomial-approximation certificate), :mod:`~.comparison` (table and plot), :mod:`~.problem` (the problem contract
-of :mod:`sosrmt.problems.protocol`). Every public name is importable from here.
+(polynomial-approximation certificate), :mod:`~.comparison` (table and plot),
+:mod:`~.problem` (the problem contract of :mod:`sosrmt.problems.protocol`). Every public
+name is importable from here.
 
 Examples
 --------
