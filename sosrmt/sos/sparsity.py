@@ -20,7 +20,11 @@ support, which starts as the support of the objective and the constraints plus t
 of the basis monomials. Its connected components (``"block"`` closure) or the maximal
 cliques of a chordal extension (``"chordal"``) replace the block by smaller PSD blocks; the
 support is then extended by every product inside the new blocks and the construction is
-repeated, ``ts_steps`` times in all (:func:`term_sparse_blocks`). Every new block is a
+repeated, ``ts_steps`` times in all (:func:`term_sparse_blocks`). Besides, the part of
+degree :math:`\\le 1` of every original block is kept as a block of its own (a choice of
+this package, not TSSOS's): without it the first-order moments of a max-cut problem split
+along the graph's edges and the degree-4 term-sparse bound can be weaker than the degree-2
+(Goemans-Williamson) one on the same cliques. Every new block is a
 principal submatrix of the old one, so the relaxation is weaker than (or equal to) the
 dense one, and the certificate is again an SoS with block-diagonal Gram matrices.
 """
@@ -33,7 +37,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from sosrmt.poly import Polynomial, exponents, pack_exponents
+from sosrmt.poly import Polynomial, exponents, key_degrees, pack_exponents
 
 if TYPE_CHECKING:
     from sosrmt.sos.domains import Domain
@@ -161,14 +165,16 @@ def _term_graph(
     N = basis.size
     T = nx.Graph()
     T.add_nodes_from(range(N))
+    shifts: set[int] = set()
     if domain.ring == "hypercube" and not domain.mixed:
-        # hypercube keys multiply by XOR, which is invertible: b = a XOR s XOR gamma for
-        # every support key s, an O(N |support|) scan instead of the O(N^2) pair products
-        pos = {int(k): i for i, k in enumerate(basis.tolist())}
         shifts = {int(s) for s in support}
         if g is not None:
             shifts = {s ^ int(t) for s in shifts for t in g.keys.tolist()}
         shifts.discard(0)
+    if shifts and 2 * len(shifts) < N:
+        # hypercube keys multiply by XOR, which is invertible: b = a XOR s XOR gamma for
+        # every support key s, an O(N |support|) scan instead of the O(N^2) pair products
+        pos = {int(k): i for i, k in enumerate(basis.tolist())}
         for i, a in enumerate(basis.tolist()):
             for s in shifts:
                 j = pos.get(int(a) ^ s)
@@ -209,7 +215,8 @@ def term_sparse_blocks(
     Returns
     -------
     list of (str, ndarray, Polynomial or None)
-        The new blocks, each basis in the order of its parent's.
+        The new blocks, each basis in the order of its parent's; the degree-<=1 part of
+        each parent is one more block unless a new block already contains it.
 
     Examples
     --------
@@ -242,7 +249,11 @@ def term_sparse_blocks(
             else:
                 H, _ = nx.complete_to_chordal_graph(T)
                 parts = list(nx.chordal_graph_cliques(H))
-            for i, part in enumerate(sorted(sorted(c) for c in parts)):
+            parts = sorted(sorted(c) for c in parts)
+            low = np.flatnonzero(key_degrees(basis, domain.ring) <= 1).tolist()
+            if low and not any(set(low) <= set(c) for c in parts):
+                parts.append(low)
+            for i, part in enumerate(parts):
                 out.append((f"{name}[ts{i}]", basis[part], g))
         grown = set(supp)
         for _, basis, g in out:
