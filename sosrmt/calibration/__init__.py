@@ -44,8 +44,6 @@ from sosrmt.calibration.priors import (
 from sosrmt.calibration.reweighting import (
     elementary_symmetric,
     pair_overlap_expectation,
-    pap_low_degree_norm,
-    pap_measure,
     subset_mobius_weights,
 )
 from sosrmt.calibration.shapes import (
@@ -84,8 +82,6 @@ __all__ = [
     "moment_operator",
     "operator_basis",
     "pair_overlap_expectation",
-    "pap_low_degree_norm",
-    "pap_measure",
     "rademacher_hermite_mean",
     "relative_min_eigenvalue",
     "series_multiply",

@@ -5,8 +5,7 @@ truncated likelihood ratio, :math:`\\nu_D(x) = \\pi(x)F_D(x;Y)`; the closed form
 :math:`F_D` live beside their problems (:mod:`sosrmt.problems`). What they share is here:
 argument checks, the elementary symmetric polynomials of a degree truncation, the Möbius
 weights of a vertex truncation, and the pair enumeration of the low-degree norm
-:math:`\\mathbb E_{x,x'\\sim\\pi}K_D(x,x')`. The planted-affine-planes closed form also
-stays here for now (used by two problem modules).
+:math:`\\mathbb E_{x,x'\\sim\\pi}K_D(x,x')`.
 """
 
 from __future__ import annotations
@@ -16,12 +15,9 @@ from collections.abc import Callable
 from math import comb
 
 import numpy as np
-import numpy.typing as npt
 
-from sosrmt._validation import check_finite_array, check_int
-from sosrmt.calibration.hermite import hermite_e_table, rademacher_hermite_mean, series_multiply
-from sosrmt.calibration.priors import EnumeratedPrior, boolean_sphere
-from sosrmt.calibration.signed_measure import SignedMeasure
+from sosrmt._validation import check_int
+from sosrmt.calibration.priors import EnumeratedPrior
 
 __all__ = [
     "ROW_CHUNK",
@@ -29,8 +25,6 @@ __all__ = [
     "check_trunc",
     "elementary_symmetric",
     "pair_overlap_expectation",
-    "pap_low_degree_norm",
-    "pap_measure",
     "subset_mobius_weights",
 ]
 
@@ -113,85 +107,3 @@ def subset_mobius_weights(n: int, tau: int,
     for s in range(tau, -1, -1):
         w[s] = subset_prob(s) - sum(comb(n - s, r) * w[s + r] for r in range(1, tau - s + 1))
     return w
-
-
-# ---------------------------------------------------------------------- PAP
-def _pap_series(z: np.ndarray, trunc: int) -> np.ndarray:
-    """Per-constraint series 1 + sum_{k>=4 even} c_k He_k(z) t^k / k!, shape z.shape+(D+1,)."""
-    He = hermite_e_table(z, trunc)
-    out = np.zeros((*z.shape, trunc + 1))
-    out[..., 0] = 1.0
-    for k in range(4, trunc + 1, 2):
-        out[..., k] = rademacher_hermite_mean(k) / math.factorial(k) * He[k]
-    return out
-
-
-def pap_measure(d: npt.ArrayLike, trunc: int, *,
-                prior: EnumeratedPrior | None = None) -> SignedMeasure:
-    """Pseudo-calibrated signed measure for planted affine planes.
-
-    Parameters
-    ----------
-    d : array_like, shape (m, n)
-        The vectors :math:`d_u` as rows.
-    trunc : int
-        Hermite-degree truncation :math:`D \\ge 0` (T1, total degree over all :math:`d_u`).
-    prior : EnumeratedPrior, optional
-        Prior of :math:`v`; default :func:`~sosrmt.calibration.priors.boolean_sphere` ``(n)``.
-
-    Notes
-    -----
-    With :math:`z_u = \\langle v, d_u\\rangle`,
-    :math:`F_D(v;d) = [t^{\\le D}]\\prod_u(1+\\sum_{k\\in\\{4,6,\\dots\\}}c_k He_k(z_u)t^k/k!)`,
-    evaluated by truncated series multiplication, :math:`O(mD^2)` per support point.
-    :math:`c_2 = 0` encodes the constraint :math:`\\langle v,d_u\\rangle^2 = 1` itself.
-
-    Examples
-    --------
-    >>> round(pap_measure(np.ones((3, 2)), 2).e1, 9)       # D < 4: F = 1
-    1.0
-    """
-    d = check_finite_array(d, "d", ndim=2)
-    trunc = check_trunc(trunc, 0, "Hermite degree")
-    m, n = d.shape
-    prior = boolean_sphere(n) if prior is None else prior
-    if prior.n != n:
-        raise ValueError(f"prior: expected a prior on {n} variables, got {prior.n}")
-    F = np.empty(prior.size)
-    for start in range(0, prior.size, ROW_CHUNK):
-        z = prior.points[start:start + ROW_CHUNK] @ d.T          # (r, m)
-        ser = _pap_series(z, trunc)                               # (r, m, D+1)
-        acc = ser[:, 0, :]
-        for u in range(1, m):
-            acc = series_multiply(acc, ser[:, u, :])
-        F[start:start + z.shape[0]] = acc.sum(axis=1)
-    return SignedMeasure(prior, prior.probs * F, f"PAP m={m} n={n} D={trunc}")
-
-
-def pap_low_degree_norm(n: int, m: int, trunc: int) -> float:
-    """:math:`\\mathbb E K_D` for PAP with the Boolean-sphere prior.
-
-    Notes
-    -----
-    :math:`K_D(v,v') = [t^{\\le D}](\\sum_{k\\text{ even}}c_k^2\\rho^k t^k/k!)^m`,
-    :math:`\\rho = \\langle v,v'\\rangle`.
-
-    Examples
-    --------
-    >>> round(pap_low_degree_norm(4, 3, 2), 9)
-    1.0
-    """
-    n = check_int(n, "n", minimum=1)
-    m = check_int(m, "m", minimum=1)
-    trunc = check_int(trunc, "trunc", minimum=0)
-    h = np.arange(n + 1)
-    p = np.array([comb(n, int(i)) for i in h], dtype=float) / 2.0**n
-    rho = (n - 2.0 * h) / n
-    ser = np.zeros((n + 1, trunc + 1))
-    ser[:, 0] = 1.0
-    for k in range(4, trunc + 1, 2):
-        ser[:, k] = rademacher_hermite_mean(k) ** 2 * rho**k / math.factorial(k)
-    acc = ser.copy()
-    for _ in range(m - 1):
-        acc = series_multiply(acc, ser)
-    return float(p @ acc.sum(axis=1))

@@ -32,8 +32,9 @@ import scipy.stats
 from numpy.typing import ArrayLike
 
 from sosrmt._validation import as_rng, check_int
-from sosrmt.calibration import SignedMeasure, pap_measure
+from sosrmt.calibration import SignedMeasure
 from sosrmt.problems import sk
+from sosrmt.problems.planted_affine_planes import pap_measure
 from sosrmt.problems.sk.instance import SeedLike
 
 __all__ = ["TransferResult", "edge_prediction", "pap_inputs", "transfer"]

@@ -9,13 +9,13 @@ import pytest
 
 from sosrmt.calibration import (
     boolean_sphere,
-    pap_measure,
     sparse_ternary,
     subset_mobius_weights,
     subset_prior,
 )
 from sosrmt.calibration.fourier import gaussian_brute_force, rademacher_brute_force
 from sosrmt.problems.dense_subgraph import dense_subgraph_measure
+from sosrmt.problems.planted_affine_planes import pap_measure
 from sosrmt.problems.sparse_pca import sparse_pca_measure
 from sosrmt.problems.tensor_pca import tensor_pca_measure
 

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from sosrmt.calibration import pap_low_degree_norm, pap_measure
 from sosrmt.problems.dense_subgraph import dense_subgraph_low_degree_norm, dense_subgraph_measure
+from sosrmt.problems.planted_affine_planes import pap_low_degree_norm, pap_measure
 from sosrmt.problems.sparse_pca import sparse_pca_low_degree_norm, sparse_pca_measure
 from sosrmt.problems.tensor_pca import low_degree_norm as tensor_pca_low_degree_norm
 from sosrmt.problems.tensor_pca import tensor_contract, tensor_pca_measure

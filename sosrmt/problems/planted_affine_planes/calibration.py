@@ -11,7 +11,7 @@ He_{|\\alpha_u|}(b_u)\\,v^{\\alpha_u}` and, averaging the signs,
 
 * **Signed-measure form** (Hermite-degree truncation :math:`|\\alpha|\\le D`):
   :math:`F_D = [t^{\\le D}]\\prod_u(1 + \\sum_{k\\ge4\\text{ even}} c_k He_k(z_u)t^k/k!)`,
-  :math:`z_u = \\langle v, d_u\\rangle` (:func:`sosrmt.calibration.pap_measure`).
+  :math:`z_u = \\langle v, d_u\\rangle` (:func:`pap_measure`).
 * **Shape form** (:func:`pap_shape_form`, same truncation): a shape is a bipartite
   multigraph between *circle* vertices (type ``"m"``, the constraints :math:`u`) and
   *square* vertices (type ``"n"``, the coordinates); every circle has even degree
@@ -43,13 +43,16 @@ from sosrmt._validation import as_rng, check_finite_array, check_int, check_memo
 from sosrmt.calibration import (
     BipartiteShapeClass,
     CalibrationReport,
+    EnumeratedPrior,
     ShapeForm,
     SignedMeasure,
     bipartite_shapes,
-    pap_low_degree_norm,
-    pap_measure,
+    boolean_sphere,
+    hermite_e_table,
     rademacher_hermite_mean,
+    series_multiply,
 )
+from sosrmt.calibration.reweighting import ROW_CHUNK, check_trunc
 from sosrmt.graphs import GraphInput, graph_matrix
 from sosrmt.problems.planted_affine_planes.model import program, sample_null, sample_planted
 from sosrmt.problems.protocol import RngLike
@@ -59,6 +62,8 @@ __all__ = [
     "calibration_report",
     "low_degree_norm",
     "lowerbound_cell",
+    "pap_low_degree_norm",
+    "pap_measure",
     "pap_shape_form",
     "pap_shape_residuals",
     "pap_shapes",
@@ -68,8 +73,89 @@ __all__ = [
 ]
 
 
+def _pap_series(z: np.ndarray, trunc: int) -> np.ndarray:
+    """Per-constraint series 1 + sum_{k>=4 even} c_k He_k(z) t^k / k!, shape z.shape+(D+1,)."""
+    He = hermite_e_table(z, trunc)
+    out = np.zeros((*z.shape, trunc + 1))
+    out[..., 0] = 1.0
+    for k in range(4, trunc + 1, 2):
+        out[..., k] = rademacher_hermite_mean(k) / math.factorial(k) * He[k]
+    return out
+
+
+def pap_measure(d: npt.ArrayLike, trunc: int, *,
+                prior: EnumeratedPrior | None = None) -> SignedMeasure:
+    """Pseudo-calibrated signed measure for planted affine planes.
+
+    Parameters
+    ----------
+    d : array_like, shape (m, n)
+        The vectors :math:`d_u` as rows.
+    trunc : int
+        Hermite-degree truncation :math:`D \\ge 0` (T1, total degree over all :math:`d_u`).
+    prior : EnumeratedPrior, optional
+        Prior of :math:`v`; default :func:`~sosrmt.calibration.priors.boolean_sphere` ``(n)``.
+
+    Notes
+    -----
+    With :math:`z_u = \\langle v, d_u\\rangle`,
+    :math:`F_D(v;d) = [t^{\\le D}]\\prod_u(1+\\sum_{k\\in\\{4,6,\\dots\\}}c_k He_k(z_u)t^k/k!)`,
+    evaluated by truncated series multiplication, :math:`O(mD^2)` per support point.
+    :math:`c_2 = 0` encodes the constraint :math:`\\langle v,d_u\\rangle^2 = 1` itself.
+
+    Examples
+    --------
+    >>> round(pap_measure(np.ones((3, 2)), 2).e1, 9)       # D < 4: F = 1
+    1.0
+    """
+    d = check_finite_array(d, "d", ndim=2)
+    trunc = check_trunc(trunc, 0, "Hermite degree")
+    m, n = d.shape
+    prior = boolean_sphere(n) if prior is None else prior
+    if prior.n != n:
+        raise ValueError(f"prior: expected a prior on {n} variables, got {prior.n}")
+    F = np.empty(prior.size)
+    for start in range(0, prior.size, ROW_CHUNK):
+        z = prior.points[start:start + ROW_CHUNK] @ d.T          # (r, m)
+        ser = _pap_series(z, trunc)                               # (r, m, D+1)
+        acc = ser[:, 0, :]
+        for u in range(1, m):
+            acc = series_multiply(acc, ser[:, u, :])
+        F[start:start + z.shape[0]] = acc.sum(axis=1)
+    return SignedMeasure(prior, prior.probs * F, f"PAP m={m} n={n} D={trunc}")
+
+
+def pap_low_degree_norm(n: int, m: int, trunc: int) -> float:
+    """:math:`\\mathbb E K_D` for PAP with the Boolean-sphere prior.
+
+    Notes
+    -----
+    :math:`K_D(v,v') = [t^{\\le D}](\\sum_{k\\text{ even}}c_k^2\\rho^k t^k/k!)^m`,
+    :math:`\\rho = \\langle v,v'\\rangle`.
+
+    Examples
+    --------
+    >>> round(pap_low_degree_norm(4, 3, 2), 9)
+    1.0
+    """
+    n = check_int(n, "n", minimum=1)
+    m = check_int(m, "m", minimum=1)
+    trunc = check_int(trunc, "trunc", minimum=0)
+    h = np.arange(n + 1)
+    p = np.array([math.comb(n, int(i)) for i in h], dtype=float) / 2.0**n
+    rho = (n - 2.0 * h) / n
+    ser = np.zeros((n + 1, trunc + 1))
+    ser[:, 0] = 1.0
+    for k in range(4, trunc + 1, 2):
+        ser[:, k] = rademacher_hermite_mean(k) ** 2 * rho**k / math.factorial(k)
+    acc = ser.copy()
+    for _ in range(m - 1):
+        acc = series_multiply(acc, ser)
+    return float(p @ acc.sum(axis=1))
+
+
 def pseudo_calibration(d: npt.ArrayLike, trunc: int = 8) -> SignedMeasure:
-    """Pseudo-calibrated signed measure, see :func:`sosrmt.calibration.pap_measure`."""
+    """Pseudo-calibrated signed measure, see :func:`pap_measure`."""
     return pap_measure(d, trunc)
 
 
