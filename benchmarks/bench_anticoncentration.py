@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sosrmt.cli._common import format_table, to_jsonable
+from sosrmt._report import format_table, to_jsonable
 from sosrmt.problems import anticoncentration as ac
 
 

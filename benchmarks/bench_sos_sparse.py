@@ -83,8 +83,8 @@ def main() -> None:
             print(json.dumps(deg2), flush=True)
             dense4 = None
             for mode in modes:
-                if mode == "none" and n > 30:
-                    continue  # the dense degree-4 relaxation does not fit beyond n ~ 30-40
+                if mode == "none" and n > 20:
+                    continue  # the dense degree-4 relaxation: over 240 s from n = 30
                 if mode == "correlative" and n > 40:
                     continue  # cliques of ~20 variables: over the limit at n = 100
                 if mode.endswith(":2") and n > args.ts2_max_n:
