@@ -189,6 +189,12 @@ def _term_graph(
     return T
 
 
+def _constant_square(domain: Domain, key: np.ndarray) -> bool:
+    """True when the square of the monomial ``key`` is a positive constant (hypercube)."""
+    k, f = domain.multiply(key, key)
+    return bool(int(np.asarray(k).ravel()[0]) == 0 and (f is None or float(np.ravel(f)[0]) > 0))
+
+
 def term_sparse_blocks(
     domain: Domain,
     blocks: Sequence[TermBlock],
@@ -254,6 +260,8 @@ def term_sparse_blocks(
             if low and not any(set(low) <= set(c) for c in parts):
                 parts.append(low)
             for i, part in enumerate(parts):
+                if len(part) == 1 and g is None and _constant_square(domain, basis[part]):
+                    continue  # [m^2] = [c^deg m] >= 0 holds for every moment vector
                 out.append((f"{name}[ts{i}]", basis[part], g))
         grown = set(supp)
         for _, basis, g in out:
