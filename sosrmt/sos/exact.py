@@ -52,6 +52,16 @@ class ExactProof:
         return self.verified
 
 
+def multiplier_terms(block: object) -> list[tuple[int, Fraction]]:
+    """The terms ``(key, exact coefficient)`` of a block's multiplier ``g`` (``g = 1`` for a
+    moment block): the float coefficients converted exactly to rationals."""
+    multiplier = block.multiplier  # type: ignore[attr-defined]
+    if multiplier is None:
+        return [(0, Fraction(1))]
+    return [(int(k), Fraction(float(c)))
+            for k, c in zip(multiplier.keys, multiplier.coefs, strict=True)]
+
+
 def is_positive_definite_exact(matrix: list[list[Fraction]]) -> tuple[bool, int | None]:
     """Exact positive-definiteness test of a symmetric rational matrix.
 
@@ -166,14 +176,7 @@ def verify_certificate_exactly(
         if fac is not None:
             degs_and = key_degrees(np.bitwise_and(blk.basis[blk.ii], blk.basis[blk.jj]), ring)
         G = grams[bidx]
-        g_terms = (
-            [(0, Fraction(1))]
-            if blk.multiplier is None
-            else [
-                (int(k), Fraction(float(c)))
-                for k, c in zip(blk.multiplier.keys, blk.multiplier.coefs, strict=True)
-            ]
-        )
+        g_terms = multiplier_terms(blk)
         for t, (i, j) in enumerate(zip(blk.ii.tolist(), blk.jj.tolist(), strict=True)):
             w0 = Fraction(2 if i != j else 1)
             if degs_and is not None:

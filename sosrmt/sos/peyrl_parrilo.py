@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sosrmt.sos.exact import ExactProof, is_positive_definite_exact
+from sosrmt.sos.exact import ExactProof, is_positive_definite_exact, multiplier_terms
 
 if TYPE_CHECKING:
     from sosrmt.sos.relaxation import MomentRelaxation
@@ -131,14 +131,7 @@ def _gram_map(rel: MomentRelaxation, kept: list[np.ndarray]) -> dict[int, dict[_
             continue
         ii, jj = np.tril_indices(idx.size)
         prod, fac = dom.multiply(blk.basis[idx[ii]], blk.basis[idx[jj]])
-        g_terms = (
-            [(0, Fraction(1))]
-            if blk.multiplier is None
-            else [
-                (int(k), Fraction(float(c)))
-                for k, c in zip(blk.multiplier.keys, blk.multiplier.coefs, strict=True)
-            ]
-        )
+        g_terms = multiplier_terms(blk)
         for t in range(ii.size):
             w0 = Fraction(2 if ii[t] != jj[t] else 1) * _exact_factor(
                 None if fac is None else fac[t]
