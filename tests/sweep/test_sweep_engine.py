@@ -197,7 +197,7 @@ def test_two_runners_share_the_cells(tmp_path):
     code = ("from sosrmt.sweep import Grid, run_sweep\n"
             "if __name__ == '__main__':\n"
             "    run_sweep('sosrmt.sweep.examples:sleepy', Grid({'x': list(range(16)), "
-            f"'seconds': [0.3]}}, seeds=1), store={str(path)!r}, jobs=1, quiet=True)\n")
+            f"'seconds': [0.6]}}, seeds=1), store={str(path)!r}, jobs=1, quiet=True)\n")
     script = tmp_path / "runner.py"
     script.write_text(code)
     procs = [subprocess.Popen([sys.executable, str(script)]) for _ in range(2)]
