@@ -39,6 +39,7 @@ __all__ = [
     "StructuredMoments",
     "lanczos_min_eigenvalue",
     "lanczos_min_eigenvalue_structured",
+    "lanczos_relative_min",
     "moment_operator",
     "operator_basis",
     "shape_sum_operator",
@@ -173,14 +174,53 @@ def _lanczos(op: spla.LinearOperator, n: int, square: float, e1: float, *, tol: 
     size = op.shape[0]
     scale = np.concatenate([[1.0], np.full(n, square ** -0.5),
                             np.full(size - 1 - n, 1.0 / square)])      # Lambda_0^(-1/2)
-    count = {"matvecs": 0}
+    whitener = spla.LinearOperator((size, size), matvec=lambda v: scale * np.ravel(v),
+                                   rmatvec=lambda v: scale * np.ravel(v), dtype=float)
+    return lanczos_relative_min(op, whitener, e1, tol=tol, maxiter=maxiter, seed=seed)
+
+
+def lanczos_relative_min(op: spla.LinearOperator, whitener: spla.LinearOperator, e1: float, *,
+                         tol: float = 1e-8, maxiter: int | None = None,
+                         seed: int = 0) -> LanczosResult:
+    """Smallest eigenvalue of :math:`A = W\\Lambda W^\\top/\\tilde{\\mathbb E}[1]` by Lanczos,
+    with the residual norm of the Ritz pair.
+
+    Parameters
+    ----------
+    op : LinearOperator
+        The symmetric moment matrix :math:`\\Lambda` (size ``N``).
+    whitener : LinearOperator
+        :math:`W` of shape ``(r, N)`` with :math:`W\\Lambda_0W^\\top = I_r` (``matvec``
+        applies :math:`W`, ``rmatvec`` :math:`W^\\top`); for a diagonal :math:`\\Lambda_0`,
+        :math:`W = \\Lambda_0^{-1/2}`. Any such :math:`W` gives the same eigenvalues
+        (congruence), equal to those of :func:`~sosrmt.calibration.relative_min_eigenvalue`.
+    e1 : float
+        :math:`\\tilde{\\mathbb E}[1]` (nonzero).
+
+    Returns
+    -------
+    LanczosResult
+        ``status`` is ``"not_converged"`` when ARPACK stops early; ``mu_min`` is then the
+        best Ritz value and ``residual`` says how far it may be from the spectrum.
+
+    Examples
+    --------
+    >>> import scipy.sparse.linalg as spla
+    >>> lam = spla.aslinearoperator(np.diag([3.0, 2.0, 5.0]))
+    >>> w = spla.aslinearoperator(np.eye(3))
+    >>> res = lanczos_relative_min(lam, w, 1.0)
+    >>> round(res.mu_min, 9), res.status
+    (2.0, 'converged')
+    """
     if e1 == 0:
         raise ValueError("sf: E~[1] = 0, the relative eigenvalue is undefined")
+    size = whitener.shape[0]
+    count = {"matvecs": 0}
 
     def white(v: np.ndarray) -> np.ndarray:
         count["matvecs"] += 1
-        v = np.asarray(v).reshape(-1)
-        return scale * op.matvec(scale * v) / e1
+        v = np.asarray(v, dtype=float).reshape(-1)
+        return np.asarray(whitener.matvec(op.matvec(whitener.rmatvec(v)))).reshape(-1) / e1
 
     A = spla.LinearOperator((size, size), matvec=white, rmatvec=white, dtype=float)
     v0 = np.random.default_rng(seed).standard_normal(size)

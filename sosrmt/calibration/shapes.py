@@ -259,6 +259,11 @@ class BipartiteShapeClass:
         """Number of :math:`U` squares."""
         return len(self.parities)
 
+    @property
+    def w(self) -> int:
+        """Number of middle squares (as :attr:`ShapeClass.w`)."""
+        return self.ws
+
     def circle_degrees(self) -> list[int]:
         """Degree of each circle."""
         deg = [0] * self.wc
