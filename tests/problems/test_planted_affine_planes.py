@@ -112,3 +112,80 @@ def test_lowerbound_cell_forms_see_the_same_instance():
         pap.lowerbound_cell(rng=0, n=5, ratio=0.4, form="dense")
     with pytest.raises(ValueError, match="trunc"):
         pap.pap_shape_form(pap.sample_null(4, 3, rng=0), 12)
+
+
+# ---------------------------------------------------------------- factored shape form
+def _signed_moments(d, trunc):
+    """Degree-2 and degree-4 moments of the signed-measure form, zero on repeated indices."""
+    mu = pap.pseudo_calibration(d, trunc)
+    pts, w = mu.prior.points, mu.weights
+    n = d.shape[1]
+    y2 = np.einsum("r,ri,rj->ij", w, pts, pts)
+    y4 = np.einsum("r,ri,rj,rk,rl->ijkl", w, pts, pts, pts, pts)
+    idx = np.indices((n,) * 4)
+    distinct = np.ones((n,) * 4, dtype=bool)
+    for a in range(4):
+        for b in range(a + 1, 4):
+            distinct &= idx[a] != idx[b]
+    np.fill_diagonal(y2, 0.0)
+    return mu, y2, np.where(distinct, y4, 0.0)
+
+
+@pytest.mark.parametrize("trunc", [0, 4, 5, 6, 7])
+@pytest.mark.parametrize(("m", "n"), [(7, 5), (12, 6)])
+def test_factored_form_equals_shape_and_signed_forms_entry_by_entry(trunc, m, n):
+    d = pap.sample_null(m, n, rng=10 * trunc + m)
+    fm = pap.pap_factored_moments(d, trunc)
+    sf = pap.pap_shape_form(d, trunc)
+    mu, y2, y4 = _signed_moments(d, trunc)
+    np.testing.assert_allclose(fm.y0, sf.e1, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fm.y0, mu.e1, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fm.Y2, sf.moments[2], atol=1e-13)
+    np.testing.assert_allclose(fm.Y2, y2, atol=1e-13)
+    np.testing.assert_allclose(fm.y4_dense(), sf.moments[4], atol=1e-13)
+    np.testing.assert_allclose(fm.y4_dense(), y4, atol=1e-13)
+    # odd moments vanish in both other forms, as the factored form assumes
+    assert np.abs(sf.moments[1]).max() == 0 and np.abs(sf.moments[3]).max() == 0
+
+
+def test_factored_y4_operator_and_min_eigenvalue_match_dense():
+    d = pap.sample_null(12, 6, rng=3)
+    fm = pap.pap_factored_moments(d, 6)
+    Y4 = fm.y4_dense().reshape(36, 36)
+    gen = np.random.default_rng(0)
+    for X in (gen.standard_normal((6, 6)), gen.standard_normal((6, 6))):
+        np.testing.assert_allclose(fm.y4_operator().matvec(X.ravel()), Y4 @ X.ravel(),
+                                   atol=1e-13)
+    dense = pap.pap_shape_form(d, 6).report(4).mu_min
+    assert fm.min_eigenvalue().mu_min == pytest.approx(dense, abs=1e-10)
+    lz = fm.min_eigenvalue(dense=False, tol=1e-10)
+    assert lz.status == "converged"
+    assert lz.mu_min == pytest.approx(dense, abs=1e-8)
+
+
+def test_factored_apply_polynomial_is_the_constraint_moment():
+    # E~[(z_u^2 - 1) v_k v_l] from the factored form against the signed measure
+    d = pap.sample_null(9, 5, rng=4)
+    fm = pap.pap_factored_moments(d, 6)
+    mu = pap.pseudo_calibration(d, 6)
+    pts = mu.prior.points
+    for u in (0, 4):
+        g = (pts @ d[u]) ** 2 - 1.0
+        G = 2.0 * np.outer(d[u], d[u])
+        np.fill_diagonal(G, 0.0)
+        e_g, R = fm.apply_polynomial(fm.square * d[u] @ d[u] - 1.0, G)
+        assert e_g == pytest.approx(mu.weights @ g, abs=1e-12)
+        np.testing.assert_allclose(R, np.einsum("r,r,rk,rl->kl", mu.weights, g, pts, pts),
+                                   atol=1e-12)
+
+
+def test_factored_bad_input():
+    d = pap.sample_null(6, 4, rng=0)
+    with pytest.raises(ValueError, match="trunc"):
+        pap.pap_factored_moments(d, 8)
+    with pytest.raises(ValueError, match="n >= 2"):
+        pap.pap_factored_moments(d[:, :1], 4)
+    bad = d.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="d"):
+        pap.pap_factored_moments(bad, 4)

@@ -6,6 +6,7 @@ from threadpoolctl import threadpool_limits
 
 from sosrmt.problems import sk
 from sosrmt.problems import sk_transfer as skt
+from sosrmt.problems.planted_affine_planes import pap_measure
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +57,112 @@ def test_edge_prediction_and_bad_input():
         skt.pap_inputs(W, 7)
     with pytest.raises(ValueError, match="symmetric"):
         skt.transfer(np.triu(np.ones((4, 4))), 2)
+
+
+# ---------------------------------------------------------------- at scale (shape form)
+def _dense_sk_moments(D, trunc):
+    """SK degree-4 moment matrix E~[x^S x^T] (x = Dv, no reduction of x_u^2) and the signed
+    measure, by enumeration of the 2^p points."""
+    mu = pap_measure(D, trunc)
+    X = mu.prior.points @ D.T                                # x at every support point
+    N = D.shape[0]
+    iu, ju = np.triu_indices(N, 1)
+    Phi = np.hstack([np.ones((X.shape[0], 1)), X, X[:, iu] * X[:, ju]])
+    return mu, Phi.T @ (mu.weights[:, None] * Phi)
+
+
+@pytest.mark.parametrize(("N", "p", "trunc"), [(14, 4, 6), (30, 5, 4), (30, 6, 7)])
+def test_sk_operator_equals_dense_matrix(N, p, trunc):
+    W = sk.sk_instance(N, seed=N + p)
+    res = skt.transfer_at_scale(W, p, trunc, rng=1, sk_lanczos=False)
+    mu, M = _dense_sk_moments(res.D, trunc)
+    op = skt.sk_moment_operator(res.moments, res.D)
+    assert op.shape == M.shape
+    gen = np.random.default_rng(0)
+    V = gen.standard_normal((M.shape[0], 3))
+    for k in range(3):
+        np.testing.assert_allclose(op.matvec(V[:, k]), M @ V[:, k],
+                                   atol=1e-9 * np.abs(M).max())
+    # value, constraint residuals and E~[vv^T] against the signed measure
+    X = mu.prior.points @ res.D.T
+    e1 = mu.e1
+    assert res.row["e1"] == pytest.approx(e1, rel=1e-12)
+    assert res.row["value"] == pytest.approx(mu.weights @ np.einsum("ri,ij,rj->r", X, W, X)
+                                             / e1, rel=1e-10)
+    assert res.row["residual"] == pytest.approx(
+        np.max(np.abs(mu.weights @ (X**2 - 1.0))) / abs(e1), rel=1e-9)
+
+
+def test_quadratic_residuals_and_sk_eigenvalue_against_dense():
+    N, p, trunc = 16, 4, 6
+    W = sk.sk_instance(N, seed=5)
+    res = skt.transfer_at_scale(W, p, trunc, rng=2, residual_circles=N, tol=1e-10)
+    mu, M = _dense_sk_moments(res.D, trunc)
+    X = mu.prior.points @ res.D.T
+    e1 = mu.e1
+    worst = 0.0
+    for u in range(N):
+        R = np.einsum("r,ra,rb->ab", mu.weights * (X[:, u] ** 2 - 1.0), X, X)
+        np.fill_diagonal(R, 0.0)
+        worst = max(worst, np.abs(R).max())
+    assert res.row["residual_quad"] == pytest.approx(worst / abs(e1), rel=1e-9)
+    assert res.row["residual_quad_circles"] == N
+    lam = np.linalg.eigvalsh(M)[0] / e1
+    assert res.row["sk_mu_min"] == pytest.approx(lam, abs=1e-7 * np.abs(M).max() / abs(e1))
+    # the PAP matrix decides the sign of the SK one (T is onto)
+    if res.row["mu_min"] < -1e-9:
+        assert lam < 0
+    else:
+        assert lam > -1e-9 * np.abs(M).max()
+
+
+def test_prior_truncation_gives_the_mean_top_eigenvalue():
+    W = sk.sk_instance(40, seed=3)
+    res = skt.transfer_at_scale(W, 7, 2, rng=0, sk_lanczos=False)
+    assert res.row["value"] == pytest.approx(40 * np.linalg.eigvalsh(W)[-7:].mean(), rel=1e-10)
+    assert res.row["mu_min"] == pytest.approx(1.0)
+    assert res.psd is True
+    assert res.row["gap"] >= 0
+
+
+def test_choose_p_and_resources():
+    assert [skt.choose_p(N) for N in (200, 2000)] == [45, 233]
+    assert skt.choose_p(1000, 0.0) == 100
+    with pytest.raises(ValueError, match="eps"):
+        skt.choose_p(100, 0.5)
+    r = skt.transfer_resources(2000, 232)
+    assert r["sk_dimension"] == 1 + 2000 + 2000 * 1999 // 2
+    assert r["memory_bytes"] > skt.transfer_resources(2000, 232, sk_lanczos=False)[
+        "memory_bytes"]
+
+
+def test_transfer_at_scale_bad_input():
+    W = sk.sk_instance(12, seed=0)
+    with pytest.raises(ValueError, match="too small"):
+        skt.transfer_at_scale(W, 12)
+    with pytest.raises(ValueError, match="too small"):
+        skt.transfer_scale_cell(rng=0, N=10, p=10)
+    with pytest.raises(ValueError, match="trunc"):
+        skt.transfer_at_scale(W, 4, 8)
+    with pytest.raises(ValueError, match="symmetric"):
+        skt.transfer_at_scale(np.triu(np.ones((12, 12))), 4)
+    bad = W.copy()
+    bad[0, 1] = bad[1, 0] = np.inf
+    with pytest.raises(ValueError, match="finite"):
+        skt.transfer_at_scale(bad, 4)
+    # refused from the estimate, before the instance is drawn
+    with pytest.raises(ValueError, match="GiB"):
+        skt.transfer_scale_cell(rng=0, N=30000)
+
+
+def test_scale_cell_fits_and_plot():
+    rows = [dict(skt.transfer_scale_cell(rng=s, N=N, trunc=4, p=5, residual_circles=4), N=N)
+            for N in (20, 30, 40) for s in (0,)]
+    assert all(isinstance(r["psd"], bool) for r in rows)
+    fits = skt.scaling_fits(rows)
+    assert set(fits) == {"value_scaled", "mu_min", "residual", "residual_quad"}
+    assert fits["value_scaled"].n_points == 3
+    rows[0]["psd"] = False                   # a non-PSD point is drawn as such
+    fig = skt.plot_transfer_scaling(rows)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert any("NOT PSD" in lab for lab in labels)

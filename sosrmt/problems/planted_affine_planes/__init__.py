@@ -3,7 +3,11 @@
 :mod:`~sosrmt.problems.planted_affine_planes.model`: samplers, program, brute force,
 spectral refutation, SoS feasibility; :mod:`~sosrmt.problems.planted_affine_planes.calibration`:
 pseudo-calibration (signed-measure and shape forms), diagnostics and the phase-diagram cell
-(the sweep job ``"sosrmt.problems.planted_affine_planes:lowerbound_cell"``).
+(the sweep job ``"sosrmt.problems.planted_affine_planes:lowerbound_cell"``);
+:mod:`~sosrmt.problems.planted_affine_planes.factored`: the single-circle shape form
+(Hermite degree at most 7) in closed form, factored through the inputs, with the degree-4
+moment matrix as an operator (:func:`pap_factored_moments`), for :math:`n` in the hundreds and
+:math:`m` in the thousands.
 
 Stable API of the shape form: ``pap_shape_form(d, trunc=8, *, degree=4) -> ShapeForm`` (the
 moments, ``.moment_matrix(degree)``, ``.report(...)``) and
@@ -24,6 +28,12 @@ from sosrmt.problems.planted_affine_planes.calibration import (
     pseudo_expectation,
     shape_report,
 )
+from sosrmt.problems.planted_affine_planes.factored import (
+    FACTORED_MAX_TRUNC,
+    FactoredMoments,
+    factored_memory,
+    pap_factored_moments,
+)
 from sosrmt.problems.planted_affine_planes.model import (
     baselines,
     brute_force,
@@ -36,12 +46,16 @@ from sosrmt.problems.planted_affine_planes.model import (
 )
 
 __all__ = [
+    "FACTORED_MAX_TRUNC",
+    "FactoredMoments",
     "baselines",
     "brute_force",
     "calibration_report",
     "constraint_polynomials",
+    "factored_memory",
     "low_degree_norm",
     "lowerbound_cell",
+    "pap_factored_moments",
     "pap_low_degree_norm",
     "pap_measure",
     "pap_shape_form",

@@ -1,0 +1,44 @@
+"""From planted affine planes to Sherrington–Kirkpatrick.
+
+:mod:`~sosrmt.problems.sk_transfer.reduction`: the reduction (Mohanty–Raghavendra–Xu, arXiv
+1911.01411, as used by Ghosh–Jeronimo–Jones–Potechin–Rajendran, arXiv 2009.01874) with the
+signed-measure form of the PAP pseudo-calibration, :math:`2^p` points (:func:`transfer`);
+:mod:`~sosrmt.problems.sk_transfer.at_scale`: the same reduction with the factored shape
+form and matrix-free moment matrices, for :math:`N` in the thousands
+(:func:`transfer_at_scale`, the sweep job
+``"sosrmt.problems.sk_transfer:transfer_scale_cell"``).
+"""
+
+from sosrmt.problems.sk_transfer.at_scale import (
+    ScaleTransferResult,
+    choose_p,
+    plot_transfer_scaling,
+    scaling_fits,
+    sk_min_eigenvalue,
+    sk_moment_operator,
+    transfer_at_scale,
+    transfer_resources,
+    transfer_scale_cell,
+)
+from sosrmt.problems.sk_transfer.reduction import (
+    TransferResult,
+    edge_prediction,
+    pap_inputs,
+    transfer,
+)
+
+__all__ = [
+    "ScaleTransferResult",
+    "TransferResult",
+    "choose_p",
+    "edge_prediction",
+    "pap_inputs",
+    "plot_transfer_scaling",
+    "scaling_fits",
+    "sk_min_eigenvalue",
+    "sk_moment_operator",
+    "transfer",
+    "transfer_at_scale",
+    "transfer_resources",
+    "transfer_scale_cell",
+]

@@ -1,0 +1,502 @@
+"""The PAP-to-SK transfer at :math:`N` in the thousands (shape form, matrix-free).
+
+The PAP side is the factored single-circle shape form
+(:func:`~sosrmt.problems.planted_affine_planes.pap_factored_moments`, Hermite truncation
+:math:`D\\le7`); :math:`p` follows the rule of :func:`choose_p`. Per instance
+:func:`transfer_at_scale` reports
+
+* the value :math:`\\tilde{\\mathbb E}[x^\\top Wx]/(\\tilde{\\mathbb E}[1]N^{3/2})`;
+* the relative :math:`\\mu_{\\min}` of the PAP degree-4 moment matrix (dimension
+  :math:`1+p+\\binom p2`), which decides the sign of the SK one: the SK degree-4 moment
+  matrix of :math:`\\tilde{\\mathbb E}_{SK}` is :math:`T^\\top\\Lambda_{PAP}T`, with
+  :math:`T` onto (see :func:`sk_moment_operator`);
+* optionally :math:`\\lambda_{\\min}` of that SK matrix itself (dimension
+  :math:`1+N+\\binom N2`, about :math:`2\\cdot10^6` at :math:`N=2000`) by Lanczos on an
+  operator, never formed;
+* the constraint residuals :math:`|\\tilde{\\mathbb E}[(x_u^2-1)q]|/\\tilde{\\mathbb E}[1]`
+  for :math:`q=1` (every :math:`u`) and :math:`q=x_ax_b` (every :math:`a\\ne b`, for a sample
+  of :math:`u`); for :math:`q=x_a` they vanish identically (all odd moments are 0).
+
+Sizes are checked against memory before any work (:func:`transfer_resources`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse.linalg as spla
+import scipy.stats
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from sosrmt._report import SlopeFit, fit_loglog
+from sosrmt._validation import as_rng, check_int, check_memory
+from sosrmt.calibration.matrix_free import LanczosResult
+from sosrmt.problems import sk
+from sosrmt.problems.planted_affine_planes.factored import (
+    FACTORED_MAX_TRUNC,
+    FactoredMoments,
+    factored_memory,
+    pap_factored_moments,
+)
+from sosrmt.problems.sk.instance import SeedLike
+from sosrmt.problems.sk_transfer.reduction import edge_prediction
+
+__all__ = [
+    "ScaleTransferResult",
+    "choose_p",
+    "plot_transfer_scaling",
+    "scaling_fits",
+    "sk_min_eigenvalue",
+    "sk_moment_operator",
+    "transfer_at_scale",
+    "transfer_resources",
+    "transfer_scale_cell",
+]
+
+#: Default exponent margin of :func:`choose_p`: :math:`p = \lceil N^{2/3+\varepsilon}\rceil`.
+DEFAULT_EPS = 0.05
+
+
+def choose_p(N: int, eps: float = DEFAULT_EPS) -> int:
+    """The subspace dimension :math:`p=\\lceil N^{2/3+\\varepsilon}\\rceil`.
+
+    GJJPR's PAP theorem needs :math:`m\\le n^{3/2-\\varepsilon'}` (here :math:`m=N`,
+    :math:`n=p`), i.e. :math:`p\\ge N^{2/3+\\varepsilon}`; larger :math:`p` lowers the value
+    floor :math:`\\lambda_p N` (semicircle edge :math:`2-(3\\pi p/2N)^{2/3}`), so :math:`p`
+    is taken as small as the theorem's regime allows.
+
+    Examples
+    --------
+    >>> [choose_p(N) for N in (200, 500, 1000, 2000)]
+    [45, 86, 142, 233]
+    """
+    N = check_int(N, "N", minimum=8)
+    eps = float(eps)
+    if not 0.0 <= eps < 1.0 / 3.0:
+        raise ValueError(f"eps: expected 0 <= eps < 1/3, got {eps!r}")
+    return math.ceil(N ** (2.0 / 3.0 + eps) - 1e-9)
+
+
+def _check_sizes(N: int, p: int) -> None:
+    if not 2 <= p < N:
+        raise ValueError(f"p: expected 2 <= p < N (N={N} is too small for p={p}: the "
+                         f"reduction needs p top eigenvectors of an N x N coupling and p < N)")
+
+
+def transfer_resources(N: int, p: int, *, sk_lanczos: bool = True) -> dict[str, float]:
+    """Memory (bytes) and work (flops per operator product) of :func:`transfer_at_scale`.
+
+    The largest items: the coupling and its partial eigendecomposition (about
+    :math:`4N^2` floats), the factored PAP moments (:func:`factored_memory`), and with
+    ``sk_lanczos`` the SK Lanczos vectors (24 of size :math:`1+N+\\binom N2`) and four
+    :math:`N\\times N` work arrays.
+
+    Examples
+    --------
+    >>> r = transfer_resources(2000, 232)
+    >>> 0.3 < r["memory_bytes"] / 2**30 < 2
+    True
+    """
+    N = check_int(N, "N", minimum=8)
+    p = check_int(p, "p", minimum=2)
+    _check_sizes(N, p)
+    sk_dim = 1 + N + N * (N - 1) // 2
+    pap_dim = 1 + p + p * (p - 1) // 2
+    mem = 8.0 * 4 * N * N + factored_memory(N, p)
+    if sk_lanczos:
+        mem += 8.0 * (24 * sk_dim + 4 * N * N)
+    pap_flops = 2.0 * 12 * N * p * p + 6.0 * p**3
+    return {"memory_bytes": mem, "pap_dimension": float(pap_dim),
+            "sk_dimension": float(sk_dim), "flops_pap_matvec": pap_flops,
+            "flops_sk_matvec": 8.0 * N * N * p + 4.0 * N * p * p + pap_flops}
+
+
+# ---------------------------------------------------------------------- SK operator
+def sk_moment_operator(fm: FactoredMoments, D: np.ndarray) -> spla.LinearOperator:
+    """The SK degree-4 moment matrix :math:`M[S,T]=\\tilde{\\mathbb E}_{PAP}[x^Sx^T]`,
+    :math:`x = Dv`, :math:`|S|,|T|\\le2`, as an operator (basis
+    :func:`sosrmt.calibration.matrix_free.operator_basis` ``(N)``).
+
+    Notes
+    -----
+    A coefficient vector :math:`(\\alpha_0,\\alpha_u,A_{uw})` is the polynomial
+    :math:`q(x)=\\alpha_0+\\sum_u\\alpha_ux_u+\\sum_{u<w}A_{uw}x_ux_w`; :math:`T` maps it to
+    :math:`q(Dv)` in the PAP basis (:math:`v_i^2=1/p`), so :math:`M = T^\\top\\Lambda_{PAP}
+    T` and :math:`\\alpha^\\top M\\alpha=\\tilde{\\mathbb E}_{PAP}[q(Dv)^2]`. Since the
+    :math:`z_u=\\langle d_u,v\\rangle` span the linear forms (:math:`D` has rank :math:`p`),
+    :math:`T` is onto the polynomials of degree :math:`\\le2` in :math:`v`: :math:`M\\succeq0`
+    if and only if :math:`\\Lambda_{PAP}\\succeq0`. Entries with :math:`S\\cap T\\ne\\emptyset`
+    keep :math:`x_u^2` unreduced; the multilinear SK matrix differs from :math:`M` exactly
+    by the constraint residuals. Cost per product :math:`O(N^2p+Np^2)`.
+    """
+    D = np.asarray(D, dtype=float)
+    N, p = D.shape
+    if p != fm.n:
+        raise ValueError(f"D: expected {fm.n} columns (the PAP dimension), got {p}")
+    c = fm.square
+    iu, ju = np.triu_indices(N, 1)
+    piu, pju = np.triu_indices(p, 1)
+    pap = fm.moment_operator()
+    size = 1 + N + iu.size
+
+    def matvec(vec: np.ndarray) -> np.ndarray:
+        vec = np.asarray(vec, dtype=float).reshape(-1)
+        a0, a1 = vec[0], vec[1:1 + N]
+        X = np.zeros((N, N))
+        X[iu, ju] = vec[1 + N:]
+        X = X + X.T
+        B = 0.5 * (D.T @ (X @ D))                           # q's quadratic part: v^T B v
+        G = 2.0 * B
+        np.fill_diagonal(G, 0.0)
+        pv = np.concatenate([[a0 + c * np.trace(B)], D.T @ a1, G[piu, pju]])
+        out = pap.matvec(pv)
+        Psi = np.zeros((p, p))
+        Psi[piu, pju] = out[1 + p:]
+        Psi = Psi + Psi.T
+        np.fill_diagonal(Psi, c * out[0])
+        Z = (D @ Psi) @ D.T
+        return np.concatenate([[out[0]], D @ out[1:1 + p], Z[iu, ju]])
+
+    return spla.LinearOperator((size, size), matvec=matvec, rmatvec=matvec, dtype=float)
+
+
+def sk_min_eigenvalue(fm: FactoredMoments, D: np.ndarray, *, tol: float = 1e-6,
+                      maxiter: int | None = None, seed: int = 0) -> LanczosResult:
+    """:math:`\\lambda_{\\min}(M)/\\tilde{\\mathbb E}[1]` of :func:`sk_moment_operator` by
+    Lanczos (the SK prior's moment matrix is the identity, so this is the relative
+    :math:`\\mu_{\\min}`). When :math:`\\Lambda_{PAP}\\succeq0` it is 0 (the null space of
+    :math:`T` is large); a negative value is the PAP one seen through :math:`T`."""
+    op = sk_moment_operator(fm, D)
+    e1 = fm.e1
+    if e1 == 0:
+        raise ValueError("fm: E~[1] = 0, the relative eigenvalue is undefined")
+    count = {"n": 0}
+
+    def scaled(v: np.ndarray) -> np.ndarray:
+        count["n"] += 1
+        return op.matvec(v) / e1
+
+    size = op.shape[0]
+    A = spla.LinearOperator((size, size), matvec=scaled, rmatvec=scaled, dtype=float)
+    v0 = np.random.default_rng(seed).standard_normal(size)
+    status = "converged"
+    try:
+        w, V = spla.eigsh(A, k=1, which="SA", tol=tol, v0=v0,
+                          maxiter=maxiter if maxiter is not None else 300)
+        theta, vec = float(w[0]), V[:, 0]
+    except spla.ArpackNoConvergence as exc:
+        status = "not_converged"
+        if exc.eigenvalues.size:
+            theta, vec = float(exc.eigenvalues[0]), exc.eigenvectors[:, 0]
+        else:
+            vec = v0 / np.linalg.norm(v0)
+            theta = float(vec @ scaled(vec))
+    vec = vec / np.linalg.norm(vec)
+    residual = float(np.linalg.norm(scaled(vec) - theta * vec))
+    return LanczosResult(status=status, mu_min=theta, residual=residual, dimension=size,
+                         matvecs=count["n"])
+
+
+# ---------------------------------------------------------------------- residuals
+def _residuals(fm: FactoredMoments, D: np.ndarray, circles: int) -> dict[str, Any]:
+    N = D.shape[0]
+    e1 = abs(fm.e1)
+    Z2 = fm.second_moment()
+    r_const = np.einsum("ui,ui->u", D @ Z2, D) - fm.y0            # E~[x_u^2 - 1]
+    chosen = (np.arange(N) if circles >= N
+              else np.unique(np.linspace(0, N - 1, max(circles, 1)).round().astype(int)))
+    worst = 0.0
+    for u in chosen:
+        du = D[u]
+        G = 2.0 * np.outer(du, du)
+        np.fill_diagonal(G, 0.0)
+        _, R = fm.apply_polynomial(fm.square * float(du @ du) - 1.0, G)
+        M = (D @ R) @ D.T                                         # E~[(x_u^2-1) x_a x_b]
+        np.fill_diagonal(M, 0.0)
+        worst = max(worst, float(np.max(np.abs(M))))
+    return {"residual": float(np.max(np.abs(r_const))) / e1,
+            "residual_mean": float(np.mean(np.abs(r_const))) / e1,
+            "residual_quad": worst / e1, "residual_quad_circles": int(chosen.size)}
+
+
+# ---------------------------------------------------------------------- the transfer
+@dataclass
+class ScaleTransferResult:
+    """Outcome of :func:`transfer_at_scale`; :meth:`as_dict` has the keys of
+    :meth:`~sosrmt.problems.sk_transfer.TransferResult.as_dict` and more.
+
+    Attributes
+    ----------
+    moments : FactoredMoments
+        The PAP moments.
+    D : ndarray, shape (N, p)
+        The PAP inputs.
+    row : dict
+        The numbers (see :func:`transfer_at_scale`).
+    """
+
+    moments: FactoredMoments
+    D: np.ndarray
+    row: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def value_scaled(self) -> float:
+        """:math:`\\tilde{\\mathbb E}[x^\\top Wx]/(\\tilde{\\mathbb E}[1]N^{3/2})`."""
+        return float(self.row["value_scaled"])
+
+    @property
+    def psd(self) -> bool | None:
+        """PSD verdict of the PAP (hence SK) moment matrix, None if undecided."""
+        return self.row["psd"]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Numbers only (JSON-ready)."""
+        return dict(self.row)
+
+
+def _psd_verdict(res: LanczosResult) -> tuple[bool | None, str]:
+    if res.status == "dense":
+        return bool(res.mu_min >= 0), "dense eigendecomposition"
+    if res.mu_min < 0:
+        return False, "Lanczos Ritz value < 0 (a Rayleigh quotient, so certain)"
+    if res.status == "converged":
+        return True, "Lanczos converged, smallest Ritz value >= 0 (not a certificate)"
+    return None, "Lanczos did not converge"
+
+
+def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
+                      rng: SeedLike = None, eps: float = DEFAULT_EPS,
+                      sk_lanczos: bool = True, residual_circles: int = 32,
+                      tol: float = 1e-6, maxiter: int | None = None) -> ScaleTransferResult:
+    """The PAP-to-SK transfer with the factored shape form, for :math:`N` up to thousands.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, N)
+        SK coupling (symmetric, finite).
+    p : int, optional
+        Subspace dimension; default :func:`choose_p` ``(N, eps)``. Needs :math:`2\\le p<N`.
+    trunc : int
+        PAP Hermite-degree truncation, :math:`0\\le D\\le7`.
+    rng : optional
+        For the Haar rotation :math:`O`.
+    eps : float
+        Margin of :func:`choose_p` when ``p`` is None.
+    sk_lanczos : bool
+        Also run Lanczos on the SK moment operator (dimension :math:`1+N+\\binom N2`).
+    residual_circles : int
+        Number of :math:`u` (evenly spaced) for the quadratic residuals (all when
+        :math:`\\ge N`).
+    tol, maxiter
+        Lanczos tolerance and iteration cap (both Lanczos runs).
+
+    Returns
+    -------
+    ScaleTransferResult
+        ``row`` keys: those of :func:`~sosrmt.problems.sk_transfer.transfer` (``value``,
+        ``value_scaled``, ``lambda_p``, ``edge_prediction``, ``residual``,
+        ``vv_min_eigenvalue``, ``gap``, ``N``, ``p``, ``trunc``, ``e1``, ``spectral``) and
+        ``value_prior_scaled`` (the prior's value, :math:`N` times the mean top-:math:`p`
+        eigenvalue, over :math:`N^{3/2}`), ``mu_min``, ``mu_min_residual``,
+        ``mu_min_status``, ``pap_dimension``, ``psd``, ``psd_evidence``, ``sk_mu_min``,
+        ``sk_mu_min_residual``, ``sk_status``, ``sk_dimension`` (None without
+        ``sk_lanczos``), ``residual_mean``, ``residual_quad``, ``residual_quad_circles``,
+        ``memory_estimate_bytes`` and the seconds ``time_eig``, ``time_moments``,
+        ``time_pap_lanczos``, ``time_sk_lanczos``, ``time_residuals``, ``time_total``.
+
+    Notes
+    -----
+    ``psd`` is the verdict on :math:`\\Lambda_{PAP}`, which is the verdict on the SK
+    matrix (:func:`sk_moment_operator`). It is never repaired: a non-PSD instance is
+    reported as such (``psd`` False).
+
+    Examples
+    --------
+    >>> W = sk.sk_instance(40, seed=0)
+    >>> res = transfer_at_scale(W, 6, 4, rng=0)
+    >>> sorted(k for k in ("psd", "mu_min", "residual_quad") if k in res.as_dict())
+    ['mu_min', 'psd', 'residual_quad']
+    """
+    t_start = time.perf_counter()
+    W = sk.validate_coupling(W)
+    N = W.shape[0]
+    p = choose_p(N, eps) if p is None else check_int(p, "p", minimum=2)
+    _check_sizes(N, p)
+    trunc = check_int(trunc, "trunc", minimum=0)
+    if trunc > FACTORED_MAX_TRUNC:
+        raise ValueError(f"trunc: the factored form holds single-circle shapes only, "
+                         f"expected D <= {FACTORED_MAX_TRUNC}, got {trunc}")
+    residual_circles = check_int(residual_circles, "residual_circles", minimum=1)
+    est = transfer_resources(N, p, sk_lanczos=sk_lanczos)
+    check_memory(est["memory_bytes"], f"the PAP-to-SK transfer at N={N}, p={p}",
+                 hint="lower N, or pass sk_lanczos=False")
+    gen = as_rng(rng)
+
+    t0 = time.perf_counter()
+    evals, U = scipy.linalg.eigh(W, subset_by_index=[N - p, N - 1])
+    O = scipy.stats.ortho_group.rvs(p, random_state=gen)
+    D = math.sqrt(N) * U @ O
+    lam_p = float(evals[0])
+    spectral = sk.spectral_bound(W)
+    time_eig = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    fm = pap_factored_moments(D, trunc)
+    e1 = fm.e1
+    B = D.T @ W @ D
+    raw = float(np.sum(B * fm.Y2)) + fm.square * fm.y0 * float(np.trace(B))
+    value = raw / e1
+    vv = fm.second_moment() / e1
+    time_moments = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    lz = fm.min_eigenvalue(tol=tol, maxiter=maxiter)
+    time_pap = time.perf_counter() - t0
+    psd, evidence = _psd_verdict(lz)
+
+    t0 = time.perf_counter()
+    sk_res = sk_min_eigenvalue(fm, D, tol=tol, maxiter=maxiter) if sk_lanczos else None
+    time_sk = time.perf_counter() - t0 if sk_lanczos else None
+
+    t0 = time.perf_counter()
+    resid = _residuals(fm, D, residual_circles)
+    time_res = time.perf_counter() - t0
+
+    scale = N**1.5
+    row: dict[str, Any] = {
+        "value": value, "value_scaled": value / scale, "lambda_p": lam_p,
+        "edge_prediction": edge_prediction(p, N), "residual": resid["residual"],
+        "vv_min_eigenvalue": float(np.linalg.eigvalsh(vv)[0]), "gap": value - lam_p * N,
+        "N": N, "p": p, "trunc": trunc, "e1": e1, "spectral": spectral,
+        "value_prior_scaled": float(N * np.mean(evals)) / scale,
+        "mu_min": lz.mu_min, "mu_min_residual": lz.residual, "mu_min_status": lz.status,
+        "pap_dimension": lz.dimension, "psd": psd, "psd_evidence": evidence,
+        "sk_mu_min": None if sk_res is None else sk_res.mu_min,
+        "sk_mu_min_residual": None if sk_res is None else sk_res.residual,
+        "sk_status": None if sk_res is None else sk_res.status,
+        "sk_dimension": None if sk_res is None else sk_res.dimension,
+        "residual_mean": resid["residual_mean"], "residual_quad": resid["residual_quad"],
+        "residual_quad_circles": resid["residual_quad_circles"],
+        "memory_estimate_bytes": est["memory_bytes"],
+        "time_eig": time_eig, "time_moments": time_moments, "time_pap_lanczos": time_pap,
+        "time_sk_lanczos": time_sk, "time_residuals": time_res,
+        "time_total": time.perf_counter() - t_start,
+    }
+    return ScaleTransferResult(moments=fm, D=D, row=row)
+
+
+def transfer_scale_cell(*, rng: SeedLike, N: int, trunc: int = 6, eps: float = DEFAULT_EPS,
+                        p: int | None = None, sk_lanczos: bool = True,
+                        residual_circles: int = 32) -> dict[str, Any]:
+    """Sweep job (``"sosrmt.problems.sk_transfer:transfer_scale_cell"``): a null SK
+    instance of size ``N`` (:func:`sosrmt.problems.sk.sample_null`) and
+    :func:`transfer_at_scale` on it; results only (the row of :meth:`as_dict` without the
+    echoed ``N`` and ``trunc``; ``p`` stays, since it is derived when not given).
+
+    Examples
+    --------
+    >>> row = transfer_scale_cell(rng=0, N=30, trunc=4, p=5)
+    >>> row["p"], isinstance(row["psd"], bool)
+    (5, True)
+    """
+    N = check_int(N, "N", minimum=8)
+    p_used = choose_p(N, eps) if p is None else check_int(p, "p", minimum=2)
+    _check_sizes(N, p_used)
+    check_memory(transfer_resources(N, p_used, sk_lanczos=sk_lanczos)["memory_bytes"],
+                 f"the PAP-to-SK transfer at N={N}, p={p_used}", hint="lower N")
+    gen = as_rng(rng)
+    W = sk.sample_null(N, rng=gen)
+    row = transfer_at_scale(W, p_used, trunc, rng=gen, sk_lanczos=sk_lanczos,
+                            residual_circles=residual_circles).as_dict()
+    for echo in ("N", "trunc"):
+        row.pop(echo, None)
+    return row
+
+
+# ---------------------------------------------------------------------- scaling, plot
+_FIT_KEYS = ("value_scaled", "mu_min", "residual", "residual_quad")
+
+
+def scaling_fits(rows: Sequence[dict[str, Any]], *, x_min: float | None = None
+                 ) -> dict[str, SlopeFit | None]:
+    """Log-log slopes against :math:`N` (:func:`sosrmt._report.fit_loglog`) of
+    ``value_scaled``, ``|mu_min|``, ``residual`` and ``residual_quad``; None where fewer
+    than three usable points exist. Rows need ``N`` (add it back to sweep rows).
+
+    Examples
+    --------
+    >>> rows = [{"N": n, "value_scaled": 1.0, "mu_min": -n, "residual": n**-0.5,
+    ...          "residual_quad": 1.0} for n in (100, 200, 400)]
+    >>> round(scaling_fits(rows)["residual"].slope, 6)
+    -0.5
+    """
+    out: dict[str, SlopeFit | None] = {}
+    for key in _FIT_KEYS:
+        xs = [float(r["N"]) for r in rows]
+        ys = [None if r.get(key) is None or not np.isfinite(r[key]) or r[key] == 0
+              else abs(float(r[key])) for r in rows]
+        try:
+            out[key] = fit_loglog(xs, ys, x_min=x_min, label=key)
+        except ValueError:
+            out[key] = None
+    return out
+
+
+def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] | None = None,
+                          path: str | Path | None = None) -> Figure:
+    """Two panels against :math:`N` (log axis): the value / :math:`N^{3/2}` (filled where
+    the moment matrix is PSD, a red cross where it is not, open where undecided) with the
+    edge prediction and the lines 2 and 1.526; and :math:`|\\mu_{\\min}|` and the residuals
+    (log-log). Rows need ``N`` (add it back to sweep rows)."""
+    if ax is None:
+        fig = Figure(figsize=(10, 4))
+        axes = fig.subplots(1, 2)
+    else:
+        axes = list(ax)
+        fig = axes[0].figure
+    a0, a1 = axes
+    Ns = np.array([float(r["N"]) for r in rows])
+    vals = np.array([float(r["value_scaled"]) for r in rows])
+    verdict = [r.get("psd") for r in rows]
+    for flag, style, label in ((True, dict(marker="o", color="C0", ls=""), "PSD"),
+                               (False, dict(marker="x", color="red", ls="", ms=9),
+                                "NOT PSD (invalid)"),
+                               (None, dict(marker="o", mfc="none", color="C0", ls=""),
+                                "undecided")):
+        sel = np.array([v is flag for v in verdict])
+        if sel.any():
+            a0.plot(Ns[sel], vals[sel], label=f"pseudo-calibrated value ({label})", **style)
+    grid = np.unique(Ns)
+    edge = [np.mean([r["edge_prediction"] for r in rows if float(r["N"]) == g])
+            for g in grid]
+    a0.plot(grid, edge, "--", color="C2", label=r"edge $2-(3\pi p/2N)^{2/3}$")
+    a0.axhline(2.0, color="k", lw=0.8, label="2 (spectral limit)")
+    a0.axhline(1.526, color="gray", lw=0.8, ls=":", label="1.526 (Parisi)")
+    a0.set_xscale("log")
+    a0.set_xlabel("N")
+    a0.set_ylabel(r"$\tilde E[x^\top Wx]/N^{3/2}$")
+    a0.legend(fontsize=7)
+    for key, mk, lab in (("mu_min", "o", r"$|\mu_{\min}|$ (PAP)"),
+                         ("residual", "s", r"max$_u|\tilde E[x_u^2-1]|$"),
+                         ("residual_quad", "^", r"max$|\tilde E[(x_u^2-1)x_ax_b]|$")):
+        ys = np.array([abs(float(r[key])) if r.get(key) is not None else np.nan
+                       for r in rows])
+        a1.plot(Ns, ys, mk, label=lab)
+    a1.set_xscale("log")
+    a1.set_yscale("log")
+    a1.set_xlabel("N")
+    a1.legend(fontsize=7)
+    if any(v is False for v in verdict):
+        a1.set_title("red crosses: truncated construction NOT PSD", color="red", fontsize=9)
+    if path is not None:
+        fig.savefig(path)
+    return fig
