@@ -33,6 +33,7 @@ import scipy.sparse.linalg as spla
 from sosrmt._validation import check_int
 from sosrmt.calibration.shapes import ShapeClass, ShapeForm
 from sosrmt.graphs import GraphInput, Shape, graph_operator
+from sosrmt.graphs.operator import GraphOperator, MobiusTerm
 
 __all__ = [
     "LanczosResult",
@@ -256,26 +257,94 @@ def _split(shape: Shape, left: int) -> Shape:
                  types=shape.types)
 
 
+def _term_key(t: MobiusTerm, swap_input: bool) -> tuple:
+    """The computation of one Möbius term up to renaming of its einsum letters (and, with
+    ``swap_input``, up to transposing a two-index input)."""
+    inp = t.v_letters[::-1] if swap_input else t.v_letters
+    name: dict[str, str] = {}
+    for c in t.u_letters + inp:
+        name.setdefault(c, chr(65 + len(name)))
+    order = sorted(range(len(t.factors)),
+                   key=lambda i: (repr(t.factor_keys[i]),
+                                  "".join(name.get(c, "?") for c in t.factor_letters[i])))
+    for i in order:
+        for c in t.factor_letters[i]:
+            name.setdefault(c, chr(65 + len(name)))
+    for c, _ in t.extra_u:
+        name.setdefault(c, chr(65 + len(name)))
+    return (tuple((repr(t.factor_keys[i]), "".join(name[c] for c in t.factor_letters[i]))
+                  for i in order),
+            tuple(name[c] for c, _ in t.extra_u), "".join(name[c] for c in inp),
+            "".join(name[c] for c in t.u_letters))
+
+
 class _ShapeSum(spla.LinearOperator):
     """:math:`\\sum_\\alpha (\\lambda_\\alpha/|\\mathrm{Aut}|)M_\\alpha` with each graph matrix
-    matrix-free (:func:`sosrmt.graphs.graph_operator`), rows/columns over ordered tuples."""
+    matrix-free (:func:`sosrmt.graphs.graph_operator`), rows/columns over ordered tuples.
 
-    def __init__(self, terms: list[tuple[float, spla.LinearOperator]], shape: tuple[int, int]):
+    Möbius terms that compute the same contraction (up to renaming the einsum letters, and
+    up to transposing the input when ``symmetric_input``) are merged into one einsum with
+    the summed coefficient, so each distinct contraction is evaluated once per product."""
+
+    def __init__(self, terms: list[tuple[float, spla.LinearOperator]], shape: tuple[int, int],
+                 symmetric_input: bool = False):
         self.terms = terms
+        self.symmetric_input = symmetric_input
+        self.others: list[tuple[float, spla.LinearOperator]] = []
+        self.merged: dict[tuple, list] = {}
+        self.masks: tuple | None = None
+        for coef, op in terms:
+            if not isinstance(op, GraphOperator) or (
+                    self.masks is not None and not (
+                        op.inputs is self.masks[2]
+                        and np.array_equal(op.row_mask, self.masks[0])
+                        and np.array_equal(op.col_mask, self.masks[1]))):
+                self.others.append((coef, op))
+                continue
+            if self.masks is None:
+                self.masks = (op.row_mask, op.col_mask, op.inputs, op.row_dims, op.col_dims)
+            two = symmetric_input and len(op.col_dims) == 2
+            for t in op.terms:
+                keys = [_term_key(t, False)] + ([_term_key(t, True)] if two else [])
+                key = min(keys)
+                if key in self.merged:
+                    self.merged[key][0] += coef * t.coeff
+                else:
+                    self.merged[key] = [coef * t.coeff, t]
         super().__init__(dtype=np.float64, shape=shape)
+
+    @property
+    def flops_matvec(self) -> float:
+        """Einsum FLOP estimate of one product after merging."""
+        return float(sum(t.matvec_flops for _, t in self.merged.values())
+                     + sum(float(getattr(op, "flops_matvec", 0.0)) for _, op in self.others))
 
     def _matvec(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float).reshape(-1)
         out = np.zeros(self.shape[0])
-        for coef, op in self.terms:
+        if self.merged:
+            row_mask, col_mask, _, row_dims, col_dims = self.masks
+            xt = x.reshape(col_dims) * col_mask
+            y = np.zeros(row_dims)
+            for coeff, t in self.merged.values():
+                if coeff != 0:
+                    y += coeff * np.einsum(t.matvec_spec, *t.factors, *t.matvec_ops, xt,
+                                           optimize=t.matvec_path)
+            out += (y * row_mask).reshape(-1)
+        for coef, op in self.others:
             out += coef * np.asarray(op.matvec(x)).reshape(-1)
         return out
 
 
 def shape_sum_operator(classes: list[ShapeClass], coef_fn: Callable[[ShapeClass], float],
-                       inputs: GraphInput, n: int, left: int) -> spla.LinearOperator:
+                       inputs: GraphInput, n: int, left: int, *,
+                       symmetric_input: bool = False) -> spla.LinearOperator:
     """The moment tensor :math:`y_j` (shape classes with :math:`|U| = j`) as an
     :math:`n^{\\mathrm{left}}\\times n^{j-\\mathrm{left}}` operator, never formed.
+
+    With ``symmetric_input=True`` (only for operators applied to symmetric two-index
+    inputs, as the moment operators do), Möbius terms that differ by transposing the
+    input are merged too.
 
     Examples
     --------
@@ -297,7 +366,7 @@ def shape_sum_operator(classes: list[ShapeClass], coef_fn: Callable[[ShapeClass]
             terms.append((coef / cls.aut, spla.aslinearoperator(np.ones((1, 1)))))
             continue
         terms.append((coef / cls.aut, graph_operator(_split(cls.to_shape(), left), inputs)))
-    return _ShapeSum(terms, (n**left, n ** (j - left)))
+    return _ShapeSum(terms, (n**left, n ** (j - left)), symmetric_input)
 
 
 @dataclass

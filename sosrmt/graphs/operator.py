@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
@@ -97,6 +97,8 @@ class MobiusTerm:
     rmatvec_path: list | None = None
     matvec_flops: float = 0.0
     rmatvec_flops: float = 0.0
+    #: the (edge signature, label) items of each factor, to recognise equal terms
+    factor_keys: list = field(default_factory=list)
 
 
 def _parse_flops(info: str) -> float:
@@ -254,9 +256,10 @@ def graph_operator(shape: Shape, inputs: InputsLike, *, memory_limit: float | No
         for e, lab in zip(shape.edges, shape.labels, strict=True):
             bl = tuple(sorted((block_of[v] for v in e), key=lambda i: (btype[i], i)))
             groups.setdefault(bl, []).append((shape.edge_signature(e), lab))
-        factor_letters, factors = [], []
+        factor_letters, factors, factor_keys = [], [], []
         for bl, items in groups.items():
             key = tuple(sorted(items))
+            factor_keys.append(key)
             if key not in chi_cache:
                 prod = None
                 for sig, lab in key:
@@ -280,7 +283,7 @@ def graph_operator(shape: Shape, inputs: InputsLike, *, memory_limit: float | No
         extra_v = [(letter[i], sizes[btype[i]]) for i in sorted(in_v)
                    if letter[i] not in covered and letter[i] not in u_letters]
         term = MobiusTerm(blocks, mu, coeff, factor_letters, factors, u_letters, v_letters,
-                          extra_u, extra_v)
+                          extra_u, extra_v, factor_keys=factor_keys)
         for transpose in (False, True):
             out, inp = (v_letters, u_letters) if transpose else (u_letters, v_letters)
             extra = extra_v if transpose else extra_u

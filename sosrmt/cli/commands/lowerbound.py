@@ -32,9 +32,13 @@ PROBLEMS: dict[str, dict[str, Any]] = {
             "ratio": "m / n^(3/2)"},
 }
 
-COLUMNS = ["n", "ratio", "trunc", "mu_min", "residual", "objective_ratio", "e1",
-           "planted_mu_min"]
+#: The cells' default time limit (seconds); pap's cell takes no limit.
+DEFAULT_MAX_SECONDS = 3600.0
+
+COLUMNS = ["n", "ratio", "trunc", "mu_min", "mu_min_residual", "residual", "objective_ratio",
+           "e1", "planted_mu_min"]
 METRICS = ["mu_min", "residual", "objective_ratio", "e1", "negative_mass", "planted_mu_min",
+           "planted_objective_ratio", "planted_mu_min_residual",
            "planted_e1", "mu_min_residual"]
 
 
@@ -68,8 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "n = 18 for tensor-pca, n = 16 for dense-subgraph, n = 12 for pap, "
                              "signed for sparse-pca; tensor-pca shape form needs --trunc <= 2 at "
                              "n >= 20, pap --trunc <= 10, sparse-pca --trunc <= 8); matrix-free "
-                             "(tensor-pca, k = 3, degree 4): the shape form as a structured "
-                             "operator with Lanczos, no moment matrix formed")
+                             "(degree 4; tensor-pca k = 3, use --trunc 2 at n >= 100; "
+                             "dense-subgraph tau = 4, Bernoulli prior; sparse-pca k >= 2, "
+                             "default k = ceil(sqrt d)): the moment matrix as an operator, its "
+                             "smallest eigenvalue by Lanczos with a residual bound")
+    parser.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
+                        help="refuse a cell whose time estimate exceeds this (default 3600; "
+                             "memory is always checked against the machine limit)")
     parser.add_argument("--seeds", type=int, default=1, help="replicates per cell (default 1)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="worker processes (default 1: run serially)")
@@ -87,7 +96,8 @@ def _params(args: argparse.Namespace) -> dict[str, list[Any]]:
         params["k"] = [3 if args.k is None else args.k]
         params["form"] = [args.form]
     elif args.problem == "sparse-pca":
-        params.update(k=[2 if args.k is None else args.k], delta=[args.delta],
+        default_k = None if args.form == "matrix-free" else 2
+        params.update(k=[default_k if args.k is None else args.k], delta=[args.delta],
                       regime=[args.regime],
                       prior=[args.prior or "exact"])
     elif args.problem == "dense-subgraph":
@@ -97,6 +107,8 @@ def _params(args: argparse.Namespace) -> dict[str, list[Any]]:
             params["k"] = [args.k]
     if args.problem in ("pap", "sparse-pca") and args.form != "auto":
         params["form"] = [args.form]     # absent for auto: cells of older stores stay valid
+    if args.problem != "pap" and args.max_seconds != DEFAULT_MAX_SECONDS:
+        params["max_seconds"] = [args.max_seconds]   # the cells' default otherwise
     return params
 
 
@@ -121,8 +133,19 @@ def _check(args: argparse.Namespace) -> None:
             raise ValueError(f"--k: expected {what} >= {least}, got {args.k}")
         if args.problem in ("sparse-pca", "dense-subgraph") and any(args.k > n for n in args.n):
             raise ValueError(f"--k: expected {what} k <= n for every n, got k={args.k}")
-    if args.form == "matrix-free" and (args.problem != "tensor-pca" or args.degree != 4):
-        raise ValueError("--form matrix-free: implemented for tensor-pca at --degree 4 only")
+    if args.form == "matrix-free":
+        if args.problem == "pap" or args.degree != 4:
+            raise ValueError("--form matrix-free: implemented for tensor-pca, dense-subgraph and "
+                             "sparse-pca at --degree 4")
+        if args.problem == "dense-subgraph" and (
+                (args.trunc and args.trunc != [4]) or args.prior == "exact"
+                or args.truncation != "vertex"):
+            raise ValueError("--form matrix-free: dense-subgraph needs --trunc 4 (vertex "
+                             "truncation) and the Bernoulli prior")
+        if args.problem == "sparse-pca" and args.k is not None and args.k < 2:
+            raise ValueError(f"--form matrix-free: sparse-pca needs --k >= 2, got {args.k}")
+    if args.max_seconds <= 0:
+        raise ValueError(f"--max-seconds: expected a positive number, got {args.max_seconds}")
     for t in args.trunc or []:
         if t < 1:
             raise ValueError(f"--trunc: expected truncations >= 1, got {t}")
@@ -136,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     params = _params(args)
     # the form chooses the method, not the instance: same seed, same instance in every form
     grid = Grid(params, seeds=args.seeds, seed=args.seed,
-                method_params=[k for k in ("form",) if k in params])
+                method_params=[k for k in ("form", "max_seconds") if k in params])
     executor = "serial" if args.jobs == 1 else "process"
     rows = run_sweep(spec["job"], grid, store=args.store, jobs=args.jobs, executor=executor,
                      quiet=args.json, progress=None if not args.json else False,

@@ -38,8 +38,14 @@ from sosrmt.calibration import (
     subset_mobius_weights,
     subset_prior,
 )
+from sosrmt.calibration.estimates import (
+    refuse_if_too_big,
+    shape_form_estimate,
+    signed_form_estimate,
+)
 from sosrmt.calibration.reweighting import ROW_CHUNK, check_nonnegative, check_trunc
 from sosrmt.graphs import GraphInput
+from sosrmt.problems.dense_subgraph.matrix_free import estimate_matrix_free, matrix_free_report
 from sosrmt.problems.dense_subgraph.model import (
     _check_graph,
     _check_nk,
@@ -60,6 +66,7 @@ __all__ = [
     "dense_subgraph_shape_objective",
     "dense_subgraph_shape_residual",
     "dense_subgraph_shapes",
+    "estimate_cell",
     "low_degree_norm",
     "lowerbound_cell",
     "pseudo_calibration",
@@ -386,16 +393,46 @@ def shape_report(G: npt.ArrayLike, k: int, q: float, *, tau: int = 4, prior: str
                      target=planted_value(n, k, q, prior=prior) or None)
 
 
+def estimate_cell(n: int, *, trunc: int = 4, truncation: str = "vertex", degree: int = 4,
+                  form: str = "shape") -> tuple[float, float]:
+    """``(seconds, bytes)`` estimated for one instance in the ``"signed"``, ``"shape"`` or
+    ``"matrix-free"`` form (:mod:`sosrmt.calibration.estimates`).
+
+    Examples
+    --------
+    >>> s, b = estimate_cell(300, form="matrix-free")
+    >>> s < 600 and b < 8 * 2**30
+    True
+    >>> estimate_cell(300, form="shape")[1] > 8 * 2**30
+    True
+    """
+    n = check_int(n, "n", minimum=1)
+    if form == "matrix-free":
+        return estimate_matrix_free(n)
+    basis = sum(comb(n, j) for j in range(degree // 2 + 1))
+    if form == "signed":
+        size = 2.0**n if truncation == "degree" else sum(comb(n, j) for j in range(trunc + 1))
+        return signed_form_estimate(size, basis)
+    nshapes = sum(len(dense_subgraph_shapes(j, trunc)) for j in range(degree + 1)) \
+        if trunc <= 5 else 10**4
+    return shape_form_estimate(n, min(trunc, n), nshapes, basis)
+
+
 def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4,
                     k: int | None = None, truncation: str = "vertex",
                     prior: str = "bernoulli", degree: int = 4,
-                    form: str = "auto") -> dict[str, float | int | str | None]:
+                    form: str = "auto",
+                    max_seconds: float | None = 3600.0) -> dict[str, float | int | str | None]:
     """One phase-diagram cell; a sweep job (``"sosrmt.problems.dense_subgraph:lowerbound_cell"``).
 
     :math:`k = \\lceil\\sqrt n\\rceil` by default and :math:`q = \\mathrm{ratio}\\cdot\\sqrt n/k`
     (``ratio`` = :math:`kq/\\sqrt n`); ``trunc`` is :math:`\\tau` (``truncation="vertex"``) or
     :math:`D` (``"degree"``). The instances are drawn from ``rng`` before anything depends
-    on ``form``.
+    on ``form``. ``form="matrix-free"`` (:mod:`~sosrmt.problems.dense_subgraph.matrix_free`)
+    needs :math:`\\tau = 4`, degree 4 and the Bernoulli prior, and adds
+    ``mu_min_residual`` and ``lanczos_status``. A cell whose estimate
+    (:func:`estimate_cell`) exceeds ``max_seconds`` or the memory limit is refused before
+    any work.
 
     Returns
     -------
@@ -422,12 +459,31 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4,
         raise ValueError(f"truncation: expected 'vertex' or 'degree', got {truncation!r}")
     if form == "auto":
         form = "signed" if (n <= 16 or truncation == "degree") else "shape"
-    if form not in ("signed", "shape"):
-        raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
-    if form == "shape" and truncation != "vertex":
-        raise ValueError("form: the shape form needs the vertex truncation (truncation='vertex')")
+    if form not in ("signed", "shape", "matrix-free"):
+        raise ValueError(f"form: expected 'auto', 'signed', 'shape' or 'matrix-free', "
+                         f"got {form!r}")
+    if form in ("shape", "matrix-free") and truncation != "vertex":
+        raise ValueError(f"form: the {form} form needs the vertex truncation "
+                         "(truncation='vertex')")
+    if form == "matrix-free" and (degree != 4 or trunc != 4 or prior != "bernoulli"):
+        raise ValueError(f"form: the matrix-free form is implemented for degree 4, tau = 4 and "
+                         f"the Bernoulli prior, got degree={degree}, tau={trunc}, "
+                         f"prior={prior!r}")
+    seconds, nbytes = estimate_cell(n, trunc=trunc, truncation=truncation, degree=degree,
+                                    form=form)
+    refuse_if_too_big(2 * seconds, nbytes, f"the {form} form at n={n}, tau={trunc}",
+                      max_seconds=max_seconds, hint="lower n or use the matrix-free form")
     G = sample_null(n, rng=gen)
     Gp, _ = sample_planted(n, k, q, prior=prior, rng=gen)
+    if form == "matrix-free":
+        a = matrix_free_report(G, k, q)
+        b = matrix_free_report(Gp, k, q)
+        return {"k_used": k, "q": q, "form_used": form, "e1": a["e1"], "mu_min": a["mu_min"],
+                "mu_min_residual": a["mu_min_residual"], "lanczos_status": a["lanczos_status"],
+                "residual": a["residual"], "objective_ratio": a["objective_ratio"],
+                "negative_mass": float("nan"), "planted_e1": b["e1"],
+                "planted_mu_min": b["mu_min"], "planted_mu_min_residual": b["mu_min_residual"],
+                "planted_objective_ratio": b["objective_ratio"]}
     if form == "shape":
         null = shape_report(G, k, q, tau=trunc, prior=prior, degree=degree)
         planted = shape_report(Gp, k, q, tau=trunc, prior=prior, degree=degree)

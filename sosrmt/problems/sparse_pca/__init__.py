@@ -3,12 +3,14 @@
 :mod:`~sosrmt.problems.sparse_pca.model`: samplers, program, brute force, classical
 statistics and the degree-2 relaxation, SoS value; :mod:`~sosrmt.problems.sparse_pca.calibration`:
 pseudo-calibration (signed-measure and shape forms), diagnostics and the phase-diagram cell
-(the sweep job ``"sosrmt.problems.sparse_pca:lowerbound_cell"``).
+(the sweep job ``"sosrmt.problems.sparse_pca:lowerbound_cell"``);
+:mod:`~sosrmt.problems.sparse_pca.matrix_free`: the matrix-free form (degree 4).
 """
 
 from sosrmt.problems.sparse_pca.calibration import (
     SparseShapeForm,
     calibration_report,
+    estimate_cell,
     low_degree_norm,
     lowerbound_cell,
     pseudo_calibration,
@@ -18,6 +20,7 @@ from sosrmt.problems.sparse_pca.calibration import (
     sparse_pca_measure,
     sparse_pca_shape_form,
 )
+from sosrmt.problems.sparse_pca.matrix_free import matrix_free_report, sparse_pca_structured
 from sosrmt.problems.sparse_pca.model import (
     baselines,
     brute_force,
@@ -40,8 +43,10 @@ __all__ = [
     "calibration_report",
     "degree2_sdp",
     "diagonal_statistic",
+    "estimate_cell",
     "low_degree_norm",
     "lowerbound_cell",
+    "matrix_free_report",
     "objective_polynomial",
     "planted_value",
     "program",
@@ -55,5 +60,6 @@ __all__ = [
     "sparse_pca_low_degree_norm",
     "sparse_pca_measure",
     "sparse_pca_shape_form",
+    "sparse_pca_structured",
     "spectral_statistic",
 ]

@@ -46,10 +46,16 @@ from sosrmt.calibration import (
     series_multiply,
     sparse_ternary,
 )
+from sosrmt.calibration.estimates import (
+    refuse_if_too_big,
+    shape_form_estimate,
+    signed_form_estimate,
+)
 from sosrmt.calibration.reweighting import ROW_CHUNK, check_nonnegative, check_trunc
 from sosrmt.graphs import GraphInput, graph_matrix
 from sosrmt.poly import exponents, monomial_basis
 from sosrmt.problems.protocol import RngLike
+from sosrmt.problems.sparse_pca.matrix_free import estimate_matrix_free, matrix_free_report
 from sosrmt.problems.sparse_pca.model import (
     _check_delta,
     _check_dims,
@@ -64,6 +70,7 @@ from sosrmt.sos import PseudoExpectation
 __all__ = [
     "SparseShapeForm",
     "calibration_report",
+    "estimate_cell",
     "low_degree_norm",
     "lowerbound_cell",
     "pseudo_calibration",
@@ -427,16 +434,44 @@ def shape_report(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4, *,
                              objective_ratio=ratio, degree=int(degree), basis_size=basis_size)
 
 
-def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: int = 2,
-                    delta: float = 1.0, regime: str = "k2", prior: str = "exact",
-                    degree: int = 4, form: str = "auto") -> dict[str, float | int | str | None]:
+def estimate_cell(d: int, m: int, k: int, *, trunc: int = 4, prior: str = "exact",
+                  degree: int = 4, form: str = "signed") -> tuple[float, float]:
+    """``(seconds, bytes)`` estimated for one instance in the ``"signed"``, ``"shape"`` or
+    ``"matrix-free"`` form (:mod:`sosrmt.calibration.estimates`).
+
+    Examples
+    --------
+    >>> s, b = estimate_cell(300, 300, 18, form="matrix-free")
+    >>> s < 600 and b < 8 * 2**30
+    True
+    """
+    d, m, k = check_int(d, "d", minimum=1), check_int(m, "m", minimum=1), check_int(k, "k")
+    if form == "matrix-free":
+        return estimate_matrix_free(np.zeros((m, d)), k, 1.0, trunc, prior=prior)
+    basis = comb(d + degree // 2, degree // 2)
+    if form == "signed":
+        size = comb(d, k) * 2.0**k if prior == "exact" else 3.0**d
+        return signed_form_estimate(size, basis)
+    s, b = shape_form_estimate(d, 4, 50, basis)
+    return s + 50.0 * float(d) ** 4 * min(m, trunc // 2 + 1) / 2e9, b
+
+
+def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4,
+                    k: int | None = 2, delta: float = 1.0, regime: str = "k2",
+                    prior: str = "exact", degree: int = 4, form: str = "auto",
+                    max_seconds: float | None = 3600.0) -> dict[str, float | int | str | None]:
     """One phase-diagram cell; a sweep job (``"sosrmt.problems.sparse_pca:lowerbound_cell"``).
 
     ``n`` is the dimension :math:`d`; the sample count is
     :math:`m = \\lceil\\mathrm{ratio}\\cdot k^2/\\Delta^2\\rceil` (``regime="k2"``) or
     :math:`\\lceil\\mathrm{ratio}\\cdot d/\\Delta^2\\rceil` (``regime="d"``). ``form`` is
-    ``"signed"`` (also ``"auto"``: the enumerated sparse prior is small for small ``k``) or
-    ``"shape"``; the instances are drawn before anything depends on it.
+    ``"signed"`` (also ``"auto"``: the enumerated sparse prior is small for small ``k``),
+    ``"shape"`` or ``"matrix-free"`` (:mod:`~sosrmt.problems.sparse_pca.matrix_free`, degree
+    4, ``k >= 2``; adds ``mu_min_residual`` and ``lanczos_status``); the instances are drawn
+    before anything depends on it. ``k=None`` takes :math:`k = \\lceil\\sqrt d\\rceil` (so that
+    :math:`k^2\\approx d` and both regimes of the ratio coincide). A cell whose estimate
+    (:func:`estimate_cell`) exceeds ``max_seconds`` or the memory limit is refused before
+    any work.
 
     Returns
     -------
@@ -451,6 +486,8 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: in
     True
     """
     gen = as_rng(rng)
+    if k is None:
+        k = max(2, math.ceil(math.sqrt(check_int(n, "n", minimum=2))))
     _, d, k = _check_dims(1, n, k)
     trunc = check_int(trunc, "trunc", minimum=2)
     degree = check_int(degree, "degree", minimum=2)
@@ -463,16 +500,31 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: in
         raise ValueError(f"ratio: expected a positive ratio, got {ratio!r}")
     if form == "auto":
         form = "signed"
-    if form not in ("signed", "shape"):
-        raise ValueError(f"form: expected 'auto', 'signed' or 'shape', got {form!r}")
+    if form not in ("signed", "shape", "matrix-free"):
+        raise ValueError(f"form: expected 'auto', 'signed', 'shape' or 'matrix-free', "
+                         f"got {form!r}")
+    if form == "matrix-free" and degree != 4:
+        raise ValueError(f"degree: the matrix-free form is degree 4, got {degree}")
     scale = k**2 if regime == "k2" else d
     m = max(1, math.ceil(float(ratio) * scale / delta**2))
+    seconds, nbytes = estimate_cell(d, m, k, trunc=trunc, prior=prior, degree=degree, form=form)
+    refuse_if_too_big(2 * seconds, nbytes, f"the {form} form at d={d}, m={m}, k={k}",
+                      max_seconds=max_seconds, hint="lower n or use the matrix-free form")
     V = sample_null(m, d, rng=gen)
     Vp, _ = sample_planted(m, d, k, delta, prior=prior, rng=gen)
+    if form == "matrix-free":
+        a = matrix_free_report(V, k, delta, trunc, prior=prior)
+        b = matrix_free_report(Vp, k, delta, trunc, prior=prior)
+        return {"m": m, "k_used": k, "form_used": form, "e1": a["e1"], "mu_min": a["mu_min"],
+                "mu_min_residual": a["mu_min_residual"], "lanczos_status": a["lanczos_status"],
+                "residual": a["residual"], "objective_ratio": a["objective_ratio"],
+                "negative_mass": float("nan"), "planted_e1": b["e1"],
+                "planted_mu_min": b["mu_min"], "planted_mu_min_residual": b["mu_min_residual"],
+                "planted_objective_ratio": b["objective_ratio"]}
     make = calibration_report if form == "signed" else shape_report
     null = make(V, k, delta, trunc, prior=prior, degree=degree)
     planted = make(Vp, k, delta, trunc, prior=prior, degree=degree)
-    return {"m": m, "form_used": form,
+    return {"m": m, "k_used": k, "form_used": form,
             "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
             "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
             "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,

@@ -92,13 +92,12 @@ def sparse_pca_structured(V: npt.ArrayLike, k: int, delta: float, trunc: int = 4
         coef = _coef_fn(pattern, delta, k, m, f)
         j = len(pattern)
         left = 2 if j == 4 else j
-        op = shape_sum_operator(classes, coef, inputs, d, left)
+        op = shape_sum_operator(classes, coef, inputs, d, left, symmetric_input=(j == 4))
         if j == 4:
             out[name] = lambda X, op=op: op.matvec(X.reshape(-1)).reshape(d, d)
-            out["flops_matvec"] = sum(float(getattr(g, "flops_matvec", 0.0))
-                                      for _, g in op.terms)
+            out["flops_matvec"] = op.flops_matvec
             continue
-        build += sum(float(getattr(g, "flops_matvec", 0.0)) for _, g in op.terms)
+        build += op.flops_matvec
         val = op.matvec(one) if op.terms else np.zeros(d**j)
         out[name] = float(val[0]) if j == 0 else np.asarray(val).reshape((d,) * j)
     out["build_flops"] = build

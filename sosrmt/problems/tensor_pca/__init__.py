@@ -2,15 +2,14 @@
 
 :mod:`~sosrmt.problems.tensor_pca.model`: samplers, program, brute force, spectral
 certificates, SoS value; :mod:`~sosrmt.problems.tensor_pca.calibration`: pseudo-calibration
-(signed-measure and shape forms), diagnostics and the phase-diagram cell
-(the sweep job ``"sosrmt.problems.tensor_pca:lowerbound_cell"``).
+(signed-measure and shape forms) and diagnostics; :mod:`~sosrmt.problems.tensor_pca.matrix_free`:
+the matrix-free form (Lanczos on the moment operator); :mod:`~sosrmt.problems.tensor_pca.cell`:
+the phase-diagram cell (the sweep job ``"sosrmt.problems.tensor_pca:lowerbound_cell"``).
 """
 
 from sosrmt.problems.tensor_pca.calibration import (
     calibration_report,
     low_degree_norm,
-    lowerbound_cell,
-    matrix_free_report,
     pseudo_calibration,
     pseudo_expectation,
     shape_report,
@@ -21,8 +20,9 @@ from sosrmt.problems.tensor_pca.calibration import (
     tensor_pca_shape_form,
     tensor_pca_shape_objective,
     tensor_pca_shapes,
-    tensor_pca_structured,
 )
+from sosrmt.problems.tensor_pca.cell import estimate_cell, lowerbound_cell
+from sosrmt.problems.tensor_pca.matrix_free import matrix_free_report, tensor_pca_structured
 from sosrmt.problems.tensor_pca.model import (
     baselines,
     brute_force,
@@ -42,6 +42,7 @@ __all__ = [
     "baselines",
     "brute_force",
     "calibration_report",
+    "estimate_cell",
     "hss_bound",
     "low_degree_norm",
     "lowerbound_cell",

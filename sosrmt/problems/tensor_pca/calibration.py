@@ -29,7 +29,7 @@ from math import comb
 import numpy as np
 import numpy.typing as npt
 
-from sosrmt._validation import as_rng, check_finite_array, check_int, check_memory
+from sosrmt._validation import check_finite_array, check_int, check_memory
 from sosrmt.calibration import (
     CalibrationReport,
     EnumeratedPrior,
@@ -41,21 +41,12 @@ from sosrmt.calibration import (
     evaluate_shapes,
     hermite_e_table,
 )
-from sosrmt.calibration.matrix_free import (
-    StructuredMoments,
-    lanczos_min_eigenvalue_structured,
-    shape_sum_operator,
-)
 from sosrmt.calibration.reweighting import check_nonnegative, check_trunc
 from sosrmt.graphs import GraphInput
-from sosrmt.problems.protocol import RngLike
 from sosrmt.problems.tensor_pca.model import (
     _check_lam,
-    _check_nk,
     _check_tensor,
     program,
-    sample_null,
-    sample_planted,
     tensor_contract,
 )
 from sosrmt.sos import PseudoExpectation
@@ -63,8 +54,6 @@ from sosrmt.sos import PseudoExpectation
 __all__ = [
     "calibration_report",
     "low_degree_norm",
-    "lowerbound_cell",
-    "matrix_free_report",
     "pseudo_calibration",
     "pseudo_expectation",
     "shape_report",
@@ -75,7 +64,6 @@ __all__ = [
     "tensor_pca_shape_form",
     "tensor_pca_shape_objective",
     "tensor_pca_shapes",
-    "tensor_pca_structured",
 ]
 
 
@@ -299,89 +287,6 @@ def tensor_pca_shape_objective(sf: ShapeForm) -> float:
     return float(math.sqrt(6) * np.sum(Z3 * sf.moments[3]) / 6 + c * Z1 @ sf.moments[1])
 
 
-def tensor_pca_structured(A: npt.ArrayLike, lam: float, trunc: int = 2) -> StructuredMoments:
-    """Matrix-free degree-4 moments of the order-3 shape form: :math:`y_0, y_1, y_2` dense
-    (:math:`O(n^2)`), :math:`y_3, y_4` as sums of graph operators
-    (:func:`sosrmt.graphs.graph_operator`), never forming an :math:`n^3` or :math:`n^4`
-    moment tensor.
-
-    Examples
-    --------
-    >>> from sosrmt.calibration import lanczos_min_eigenvalue, lanczos_min_eigenvalue_structured
-    >>> A = sample_null(6, 3, rng=0)
-    >>> a = lanczos_min_eigenvalue_structured(tensor_pca_structured(A, 0.5, 2)).mu_min
-    >>> b = lanczos_min_eigenvalue(tensor_pca_shape_form(A, 0.5, 2)).mu_min
-    >>> bool(abs(a - b) < 1e-6)
-    True
-    """
-    A = _check_tensor(A)
-    if A.ndim != 3:
-        raise ValueError(f"A: expected an order-3 tensor, got order {A.ndim}")
-    n = A.shape[0]
-    lam = _check_lam(lam)
-    trunc = check_int(trunc, "trunc", minimum=1, maximum=4)
-    # the graph operators work on vectors of length n^2 and a few n^3 intermediates
-    check_memory(8.0 * (4 * n**3 + 16 * n**2), f"the matrix-free moments at n={n}",
-                 hint="lower n")
-    inputs = tensor_pca_inputs(A)
-    coef = tensor_pca_coef(n, lam)
-    ops = {}
-    for j, left in ((0, 0), (1, 1), (2, 2), (3, 1), (3, 2), (4, 2)):
-        ops[(j, left)] = shape_sum_operator(list(tensor_pca_shapes(j, trunc)), coef, inputs, n,
-                                            left)
-    one = np.ones(1)
-    y0 = float(ops[(0, 0)].matvec(one)[0]) if ops[(0, 0)].terms else 0.0
-    y1 = ops[(1, 1)].matvec(one) if ops[(1, 1)].terms else np.zeros(n)
-    Y2 = ops[(2, 2)].matvec(one).reshape(n, n) if ops[(2, 2)].terms else np.zeros((n, n))
-    sm = StructuredMoments(n=n, square=1.0 / n, y0=y0, y1=y1, Y2=0.5 * (Y2 + Y2.T),
-                           y3_1x2=ops[(3, 1)], y3_2x1=ops[(3, 2)], y4_2x2=ops[(4, 2)])
-    flops = sum(float(getattr(op, "flops_matvec", 0.0)) for key in ((3, 1), (3, 2), (4, 2))
-                for _, op in ops[key].terms)
-    sm.extra = {"inputs": inputs, "coef": coef, "trunc": trunc, "flops_matvec": flops}
-    return sm
-
-
-#: Operator applications a Lanczos solve is assumed to need, and the sustained rate (FLOP/s)
-#: of the graph operators measured on a shared 2-core machine; used for the time estimate.
-LANCZOS_MATVECS_ESTIMATE = 60
-GRAPH_OPERATOR_FLOPS = 2e9
-
-
-def matrix_free_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *, tol: float = 1e-8,
-                       max_seconds: float | None = None) -> dict[str, float | int | str]:
-    """:math:`\\tilde{\\mathbb E}[1]`, :math:`\\mu_{\\min}` by Lanczos with its residual bound
-    and status, the dimension, and the objective ratio, from :func:`tensor_pca_structured`
-    (the sphere constraint holds exactly by construction). With ``max_seconds``, a solve
-    whose estimated time (einsum FLOP count of one application x
-    :data:`LANCZOS_MATVECS_ESTIMATE` / :data:`GRAPH_OPERATOR_FLOPS`) exceeds it is refused
-    before the solve, with the estimate in the message.
-
-    Examples
-    --------
-    >>> rep = matrix_free_report(sample_null(6, 3, rng=0), 0.5, 2)
-    >>> rep["lanczos_status"], rep["dimension"]
-    ('converged', 22)
-    """
-    sm = tensor_pca_structured(A, lam, trunc)
-    estimate = sm.extra["flops_matvec"] * LANCZOS_MATVECS_ESTIMATE / GRAPH_OPERATOR_FLOPS
-    if max_seconds is not None and estimate > max_seconds:
-        raise ValueError(f"n: the matrix-free solve at n={sm.n} is estimated at "
-                         f"{estimate:.0f} s, above max_seconds={max_seconds:g}; lower n")
-    res = lanczos_min_eigenvalue_structured(sm, tol=tol)
-    Z3, Z1 = sm.y3_1x2.terms[0][1].inputs.tensors[("n", "n", "n")], None
-    n = sm.n
-    Z1 = sm.y3_1x2.terms[0][1].inputs.tensors[("n", "o")][:, 0]
-    c = math.sqrt(3 * n - 2) / n
-    # sum_{a,b,d} Z3[a,b,d] y3[a,b,d]: the (1|2) operator applied to each slice Z3[a]
-    y3z = sum(float(sm.y3_1x2.matvec(Z3[a].reshape(-1))[a]) for a in range(n)) \
-        if sm.y3_1x2.terms else 0.0
-    objective = (math.sqrt(6) * y3z / 6 + c * float(Z1 @ sm.y1)) / sm.e1 if sm.e1 else None
-    return {"e1": sm.e1, "mu_min": res.mu_min, "mu_min_residual": res.residual,
-            "lanczos_status": res.status, "dimension": res.dimension,
-            "matvecs": res.matvecs, "residual": 0.0, "estimated_seconds": estimate,
-            "objective_ratio": objective / float(lam) if (objective is not None and lam) else None}
-
-
 def pseudo_calibration(A: npt.ArrayLike, lam: float, trunc: int = 4) -> SignedMeasure:
     """Pseudo-calibrated signed measure, see
     :func:`sosrmt.calibration.tensor_pca_measure`."""
@@ -395,6 +300,7 @@ def pseudo_expectation(A: npt.ArrayLike, lam: float, trunc: int = 4, *, degree: 
 
     Examples
     --------
+    >>> from sosrmt.problems.tensor_pca import sample_null
     >>> E = pseudo_expectation(sample_null(4, 3, rng=0), 0.5, 2)
     >>> round(E.moment(0), 12)
     1.0
@@ -414,6 +320,7 @@ def calibration_report(A: npt.ArrayLike, lam: float, trunc: int = 4, *,
 
     Examples
     --------
+    >>> from sosrmt.problems.tensor_pca import sample_planted
     >>> A, _ = sample_planted(6, 3, 1.0, rng=0)
     >>> rep = calibration_report(A, 1.0, 4)
     >>> rep.residuals["sphere"] < 1e-12
@@ -435,6 +342,7 @@ def shape_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
 
     Examples
     --------
+    >>> from sosrmt.problems.tensor_pca import sample_planted
     >>> A, _ = sample_planted(5, 3, 1.0, rng=0)
     >>> a, b = shape_report(A, 1.0, 2), calibration_report(A, 1.0, 2)
     >>> bool(abs(a.mu_min - b.mu_min) < 1e-9 and abs(a.objective - b.objective) < 1e-9)
@@ -444,67 +352,3 @@ def shape_report(A: npt.ArrayLike, lam: float, trunc: int = 2, *,
     sf = tensor_pca_shape_form(_check_tensor(A), lam, trunc, degree=degree)
     return sf.report(degree, residuals={"sphere": 0.0}, objective=tensor_pca_shape_objective(sf),
                      target=lam if lam > 0 else None)
-
-
-def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: int = 3,
-                    degree: int = 4, form: str = "auto") -> dict[str, float | str | None]:
-    """One phase-diagram cell: :math:`\\lambda = \\mathrm{ratio}\\cdot n^{k/4}`, null input and
-    planted control; a sweep job (``"sosrmt.problems.tensor_pca:lowerbound_cell"``).
-
-    ``form``: ``"signed"``, ``"shape"`` (dense shape form), ``"matrix-free"`` (the shape
-    form as a structured operator, :func:`matrix_free_report`, with Lanczos; degree 4, adds
-    ``mu_min_residual`` and ``lanczos_status``) or ``"auto"``. The instances are drawn from
-    ``rng`` before anything depends on ``form``, so all forms analyse the same instances for
-    the same ``rng``.
-
-    Returns
-    -------
-    dict
-        Results only (no parameter is echoed): ``lam``, ``form_used`` and the null
-        diagnostics ``e1``, ``mu_min``, ``residual``, ``objective_ratio``,
-        ``negative_mass``, with the planted control's ``planted_e1``, ``planted_mu_min``,
-        ``planted_objective_ratio``.
-
-    Examples
-    --------
-    >>> row = lowerbound_cell(rng=0, n=6, ratio=0.25, trunc=4)
-    >>> {"lam", "mu_min", "residual", "objective_ratio", "form_used"} <= set(row)
-    True
-    >>> "n" in row or "ratio" in row
-    False
-    """
-    gen = as_rng(rng)
-    n, k = _check_nk(n, k)
-    ratio = _check_lam(ratio)
-    trunc = check_int(trunc, "trunc", minimum=1)
-    degree = check_int(degree, "degree", minimum=2)
-    lam = ratio * n ** (k / 4)
-    if form == "auto":
-        form = "signed" if n <= 18 else "shape"
-    if form not in ("signed", "shape", "matrix-free"):
-        raise ValueError(f"form: expected 'auto', 'signed', 'shape' or 'matrix-free', "
-                         f"got {form!r}")
-    if form in ("shape", "matrix-free") and k != 3:
-        raise ValueError(f"k: the {form} form is implemented for k = 3, got k={k}")
-    if form == "matrix-free" and degree != 4:
-        raise ValueError(f"degree: the matrix-free form is degree 4, got {degree}")
-    A = sample_null(n, k, rng=gen)
-    Ap, _ = sample_planted(n, k, lam, rng=gen)
-    if form == "matrix-free":
-        null_mf = matrix_free_report(A, lam, trunc)
-        planted_mf = matrix_free_report(Ap, lam, trunc)
-        return {"lam": lam, "form_used": form, "e1": null_mf["e1"],
-                "mu_min": null_mf["mu_min"], "mu_min_residual": null_mf["mu_min_residual"],
-                "lanczos_status": null_mf["lanczos_status"], "residual": 0.0,
-                "objective_ratio": null_mf["objective_ratio"], "negative_mass": float("nan"),
-                "planted_e1": planted_mf["e1"], "planted_mu_min": planted_mf["mu_min"],
-                "planted_mu_min_residual": planted_mf["mu_min_residual"],
-                "planted_objective_ratio": planted_mf["objective_ratio"]}
-    make = calibration_report if form == "signed" else shape_report
-    null = make(A, lam, trunc, degree=degree)
-    planted = make(Ap, lam, trunc, degree=degree)
-    return {"lam": lam, "form_used": form,
-            "e1": null.e1, "mu_min": null.mu_min, "residual": null.residual,
-            "objective_ratio": null.objective_ratio, "negative_mass": null.negative_mass,
-            "planted_e1": planted.e1, "planted_mu_min": planted.mu_min,
-            "planted_objective_ratio": planted.objective_ratio}
