@@ -159,7 +159,9 @@ class MomentRelaxation:
     F : scipy.sparse.csr_matrix
         Rows = conic rows, columns = ``moment_keys``; row r is the linear form of cone entry r.
     cone : dict
-        SCS cone description (``{"z": ..., "s": [...]}``).
+        SCS cone description (``{"z": ..., "l": ..., "s": [...]}``): the equality rows,
+        the rows of the 1 x 1 blocks (scalar inequalities, a nonnegative cone), then the
+        PSD blocks of size at least 2 in the order of :attr:`blocks`.
     p : ndarray
         Internal objective (maximised) on ``moment_keys``: the objective for ``"max"``,
         its negative for ``"min"``.
@@ -406,7 +408,20 @@ class MomentRelaxation:
         n_zero = offset
         self.blocks: list[PsdBlock] = []
         blocks = self._term_blocks if self.term else self._block_bases()
-        for name, basis, g in blocks:
+        # 1 x 1 blocks are scalar inequalities: their rows form one nonnegative ("l") cone
+        # right after the zero cone (SCS's cone order), the PSD blocks follow; ``blocks``
+        # keeps the construction order and each block records its own rows
+        n_scalar = sum(1 for _, basis, _ in blocks if basis.size == 1)
+        starts, nxt_scalar, nxt_psd = [], offset, offset + n_scalar
+        for _, basis, _ in blocks:
+            N = basis.size
+            if N == 1:
+                starts.append(nxt_scalar)
+                nxt_scalar += 1
+            else:
+                starts.append(nxt_psd)
+                nxt_psd += N * (N + 1) // 2
+        for (name, basis, g), offset in zip(blocks, starts, strict=True):
             N = basis.size
             ii, jj = svec_pairs(N)
             k, f = self.domain.multiply(basis[ii], basis[jj])
@@ -427,7 +442,7 @@ class MomentRelaxation:
                 vals_parts.append(vg.ravel())
                 rows_parts.append(np.repeat(np.arange(offset, offset + npairs), g.nterms))
             self.blocks.append(PsdBlock(name, basis, g, slice(offset, offset + npairs), ii, jj))
-            offset += npairs
+        offset = nxt_psd
         all_keys = np.concatenate(keys_parts)
         moment_keys, inverse = np.unique(all_keys, return_inverse=True)
         if moment_keys[0] != 0:
@@ -438,7 +453,7 @@ class MomentRelaxation:
         self.F = sp.csr_matrix((vals, (rows, inverse.ravel())), shape=(offset, moment_keys.size))
         self.F.sum_duplicates()
         self.n_rows = offset
-        self.cone = {"z": n_zero, "s": [b.size for b in self.blocks]}
+        self.cone = {"z": n_zero, "l": n_scalar, "s": [b.size for b in self.blocks if b.size > 1]}
         obj = self.objective if self.sense == "max" else -self.objective
         pos = np.searchsorted(moment_keys, obj.keys)
         pos = np.minimum(pos, moment_keys.size - 1)

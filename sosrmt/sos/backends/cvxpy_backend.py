@@ -89,8 +89,16 @@ class CvxpyBackend:
         if nz:
             cons.append(slack[:nz] == 0)
         self.psd_constraints = []
+        # 1 x 1 blocks (scalar inequalities): one vector constraint on their rows, which
+        # form SCS's nonnegative cone (contiguous, right after the equality rows)
+        n_scalar = int(cone.get("l", 0))
+        self.scalar_constraint = slack[nz : nz + n_scalar] >= 0 if n_scalar else None
+        if self.scalar_constraint is not None:
+            cons.append(self.scalar_constraint)
         for blk in relaxation.blocks:
             N, rows = blk.size, blk.rows
+            if N == 1:
+                continue
             ii, jj = blk.ii, blk.jj
             scale = np.where(ii == jj, 1.0, 1.0 / _SQRT2)
             r = np.arange(ii.size)
@@ -145,7 +153,11 @@ class CvxpyBackend:
             )
         rel = self.relaxation
         z = np.zeros(rel.n_rows)
-        for blk, con in zip(rel.blocks, self.psd_constraints, strict=True):
+        if self.scalar_constraint is not None:
+            nz, nl = rel.cone["z"], rel.cone["l"]
+            z[nz : nz + nl] = np.asarray(self.scalar_constraint.dual_value, dtype=float)
+        psd_blocks = [blk for blk in rel.blocks if blk.size > 1]
+        for blk, con in zip(psd_blocks, self.psd_constraints, strict=True):
             Z = np.asarray(con.dual_value, dtype=float)
             Z = (Z + Z.T) / 2
             z[blk.rows] = np.where(blk.ii == blk.jj, 1.0, _SQRT2) * Z[blk.ii, blk.jj]
