@@ -145,6 +145,13 @@ class RelaxationSolver:
         (sound: then :math:`p(x^*)\\le\\mathrm{OPT}\\le\\mathrm{SOS}\\le` bound).
     gap_tol : float
         Relative certified gap for tightness.
+    bound_tol : float, optional
+        Also stop (SCS backend, between chunks) as soon as the rigorous bound of the
+        current dual iterate is within ``bound_tol`` (relative) of the current moment value
+        :math:`\\sum_k p_ky_k`: the bound is then as good as the relaxation's value up to
+        that tolerance, whatever the solver's own residuals say. Useful on relaxations
+        with many small blocks, where SCS reaches a tight rigorous bound long before its
+        residuals meet ``eps`` (see the term-sparsity section of the theory page).
     options
         Backend options (``eps``, ``max_iters``, ``solver``, ...).
     """
@@ -156,12 +163,22 @@ class RelaxationSolver:
         *,
         early_stop: bool = True,
         gap_tol: float = 1e-6,
+        bound_tol: float | None = None,
         **options: Any,
     ) -> None:
+        if bound_tol is not None and (
+            isinstance(bound_tol, bool)
+            or not isinstance(bound_tol, int | float)
+            or not bound_tol > 0
+        ):
+            raise ValueError(
+                f"bound_tol: expected a positive relative tolerance, got {bound_tol!r}"
+            )
         self.relaxation = relaxation
         self.backend_name = backend
         self.early_stop = early_stop
         self.gap_tol = float(gap_tol)
+        self.bound_tol = None if bound_tol is None else float(bound_tol)
         self.backend: Backend = make_backend(backend, relaxation, **options)
 
     def set_objective(self, objective: Polynomial) -> None:
@@ -184,14 +201,32 @@ class RelaxationSolver:
 
         def stop(x: np.ndarray, z: np.ndarray) -> bool:
             y = np.concatenate([[1.0], x])
+            cert = SosCertificate(rel, z)
+            if self.bound_tol is not None:
+                moment_value = float(rel.p @ y)
+                bound = cert.rigorous_bound()
+                internal_bound = None if bound is None else (
+                    bound if rel.sense == "max" else -bound
+                )
+                if internal_bound is not None and internal_bound - moment_value <= (
+                    self.bound_tol * max(1.0, abs(moment_value))
+                ):
+                    found.update(bound=bound, certificate=cert)
+                    return True
+            if not self.early_stop:
+                return False
             point = extract_point(rel, y)
             if point is None:
                 return False
             val = float(rel.objective.evaluate(point))
             internal = val if rel.sense == "max" else -val
-            cert = SosCertificate(rel, z)
-            # polish only when the candidate is close to the current dual value
-            if abs(cert.lam - internal) > 0.05 * max(1.0, abs(internal)):
+            # polish only when the candidate is close to the current dual value, and not
+            # when it is clearly below the current moment value (the relaxation is then not
+            # tight at this point, and no certificate of its value can exist)
+            scale = max(1.0, abs(internal))
+            if abs(cert.lam - internal) > 0.05 * scale:
+                return False
+            if float(rel.p @ y) - internal > 1e-3 * scale:
                 return False
             slack = 0.1 * self.gap_tol * max(1.0, abs(internal))
             polished = cert.polish(internal + slack, point=point)
@@ -205,16 +240,24 @@ class RelaxationSolver:
                     return True
             return False
 
-        use_stop = self.early_stop and rel.domain.coordinate_bound is not None
+        use_stop = (self.early_stop or self.bound_tol is not None) and (
+            rel.domain.coordinate_bound is not None
+        )
         raw = self.backend.solve(stop if use_stop else None)
         stats: dict[str, Any] = {
             "iterations": raw.iterations,
             "backend": self.backend_name,
             "stopped_early": raw.stopped_early,
+            "stopped_by": "point" if "point" in found else (
+                "bound_tol" if raw.stopped_early else None
+            ),
             **rel.describe(),
             **raw.info,
         }
         timings = {"setup": raw.setup_time, "solve": raw.solve_time}
+        if stats["stopped_by"] == "bound_tol":
+            # the solver's own criteria were not met: the bound is rigorous, the value is not
+            raw.status = "optimal_inaccurate"
         if raw.status not in ("optimal", "optimal_inaccurate") or raw.x is None or raw.z is None:
             timings["total"] = time.perf_counter() - t0
             return SosResult(
@@ -281,6 +324,7 @@ def solve(
     equality_bases: Mapping[int, Sequence[Polynomial]] | None = None,
     early_stop: bool = True,
     gap_tol: float = 1e-6,
+    bound_tol: float | None = None,
     **options: Any,
 ) -> SosResult:
     """Build and solve the degree-``degree`` SoS relaxation of ``sense`` ``objective``.
@@ -312,6 +356,10 @@ def solve(
         Stop as soon as optimality is certified by a feasible point (SCS backend).
     gap_tol : float
         Relative certified gap that counts as tight.
+    bound_tol : float, optional
+        Stop as soon as the rigorous bound is within this relative tolerance of the
+        current moment value (SCS backend; status ``"optimal_inaccurate"``, see
+        :class:`RelaxationSolver`).
     options
         Backend options: ``eps``, ``max_iters``, ``verbose``, ``solver``, ...
 
@@ -336,6 +384,8 @@ def solve(
     t0 = time.perf_counter()
     if group is not None and (sparsity != "none" or moment_basis is not None):
         raise ValueError("group: symmetry reduction and sparsity or user bases cannot be combined")
+    if group is not None and bound_tol is not None:
+        raise ValueError("bound_tol: not available with a symmetry group")
     rel = MomentRelaxation(
         objective,
         domain,
@@ -363,7 +413,7 @@ def solve(
         result.timings["total"] = time.perf_counter() - t0
         return result
     result = RelaxationSolver(
-        rel, backend, early_stop=early_stop, gap_tol=gap_tol, **options
+        rel, backend, early_stop=early_stop, gap_tol=gap_tol, bound_tol=bound_tol, **options
     ).solve()
     result.timings["build"] = build
     result.timings["total"] = time.perf_counter() - t0
