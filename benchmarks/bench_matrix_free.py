@@ -90,7 +90,7 @@ PHASE = {
 
 
 def phase(problems: list[str], ns: list[int], steps: list[int], seeds: int, store: str,
-          quiet: bool = True) -> dict:
+          quiet: bool = True, path: Path | None = None) -> dict:
     """PSD boundary per problem and n (see the module docstring)."""
     from sosrmt.calibration.phase import PREDICTIONS, psd_boundary
     from sosrmt.sweep import Grid, aggregate, run_sweep
@@ -142,6 +142,10 @@ def phase(problems: list[str], ns: list[int], steps: list[int], seeds: int, stor
                           "seconds": time.perf_counter() - t0, "load_before": load0,
                           "load_after": os.getloadavg()[0],
                           "cells": [{"ratio": r, **seen[r]} for r in rs]})
+            out["problems"][problem] = {"fixed": fixed, "prediction": PREDICTIONS[problem],
+                                        "boundaries": per_n}
+            if path is not None:                 # partial results survive an interruption
+                path.write_text(json.dumps(out, indent=1, default=str))
             print(f"{problem} n={n}: boundary {est:.4g} in [{lo:.4g}, {hi:.4g}] "
                   f"({per_n[-1]['seconds']:.0f} s, load {load0:.1f})", flush=True)
         out["problems"][problem] = {"fixed": fixed, "prediction": PREDICTIONS[problem],
@@ -170,9 +174,9 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         store = args.store or str(folder / "phase.sqlite")
         t0 = time.perf_counter()
-        res = phase(args.problems, args.ns, args.steps, args.seeds, store)
-        res["seconds"] = time.perf_counter() - t0
         path = folder / "phase.json"
+        res = phase(args.problems, args.ns, args.steps, args.seeds, store, path=path)
+        res["seconds"] = time.perf_counter() - t0
         path.write_text(json.dumps(res, indent=1, default=str))
         print(f"wrote {path} ({res['seconds']:.0f} s)")
         return
