@@ -122,3 +122,66 @@ def test_sparse_pca_report_equals_shape_report():
     assert rep["objective_ratio"] == pytest.approx(ref.objective_ratio, rel=1e-9)
     with pytest.raises(ValueError, match="k >= 2"):
         sp_report(V, 1, 1.0)
+
+
+@pytest.mark.parametrize("mod,kw", [(ds, {"ratio": 0.2}), (sp, {"ratio": 0.3, "k": 3})],
+                         ids=["dense-subgraph", "sparse-pca"])
+def test_lowerbound_cell_matrix_free_equals_shape_cell(mod, kw):
+    a = mod.lowerbound_cell(rng=5, n=10, form="shape", **kw)
+    b = mod.lowerbound_cell(rng=5, n=10, form="matrix-free", **kw)
+    assert b["form_used"] == "matrix-free" and b["lanczos_status"] == "converged"
+    assert abs(a["mu_min"] - b["mu_min"]) <= b["mu_min_residual"] + 1e-8
+    assert abs(a["planted_mu_min"] - b["planted_mu_min"]) <= b["planted_mu_min_residual"] + 1e-8
+    assert a["e1"] == pytest.approx(b["e1"], rel=1e-10)
+    assert a["objective_ratio"] == pytest.approx(b["objective_ratio"], rel=1e-8)
+
+
+def test_cells_refuse_up_front_with_the_estimate():
+    import time
+
+    from sosrmt.problems import tensor_pca as tp
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"estimated at \d+ s and .* GiB"):
+        tp.lowerbound_cell(rng=0, n=40, ratio=0.2, trunc=2, form="signed")
+    with pytest.raises(ValueError, match="memory limit"):
+        ds.lowerbound_cell(rng=0, n=300, ratio=0.1, form="shape")
+    with pytest.raises(ValueError, match="max_seconds"):
+        sp.lowerbound_cell(rng=0, n=300, ratio=0.5, k=None, form="matrix-free",
+                           max_seconds=1.0)
+    assert time.perf_counter() - t0 < 5          # refused before any work
+    with pytest.raises(ValueError, match="Bernoulli"):
+        ds.lowerbound_cell(rng=0, n=10, ratio=0.2, form="matrix-free", prior="exact")
+
+
+def test_sparse_cell_default_k_for_matrix_free():
+    row = sp.lowerbound_cell(rng=1, n=9, ratio=0.5, k=None, form="matrix-free")
+    assert row["k_used"] == 3 and row["m"] == 5
+
+
+def test_cli_matrix_free_for_every_problem(capsys):
+    import json
+
+    from sosrmt.cli import main
+
+    for problem in ("dense-subgraph", "sparse-pca"):
+        assert main(["lowerbound", problem, "--n", "9", "--ratio", "0.2", "--form",
+                     "matrix-free", "--json"]) == 0
+        row = json.loads(capsys.readouterr().out)["rows"][0]
+        assert np.isfinite(row["mu_min"]) and row["mu_min_residual"] < 1e-6
+        assert "planted_mu_min" in row and "objective_ratio" in row
+    assert main(["lowerbound", "dense-subgraph", "--form", "matrix-free", "--trunc", "5"]) == 2
+    assert "--trunc 4" in capsys.readouterr().err
+    assert main(["lowerbound", "tensor-pca", "--n", "40", "--form", "signed"]) == 1
+    assert "estimated at" in capsys.readouterr().out
+
+
+def test_psd_boundary_and_prediction():
+    from sosrmt.calibration.phase import anchored_prediction, psd_boundary
+
+    est, lo, hi = psd_boundary([0.3, 0.1, 0.2], [-1.0, 1.0, 0.5])
+    assert (lo, hi) == (0.2, 0.3) and lo < est < hi
+    assert np.isnan(psd_boundary([0.1, 0.2], [1.0, 0.5])[0])
+    assert np.isnan(psd_boundary([0.1, 0.2], [-1.0, -0.5])[0])
+    pred = anchored_prediction("tensor-pca", [50, 300], 50, 0.2)
+    assert pred[0] == pytest.approx(0.2) and pred[1] < pred[0]
