@@ -91,65 +91,30 @@ PHASE = {
 
 def phase(problems: list[str], ns: list[int], steps: list[int], seeds: int, store: str,
           quiet: bool = True, path: Path | None = None) -> dict:
-    """PSD boundary per problem and n (see the module docstring)."""
-    from sosrmt.calibration.phase import PREDICTIONS, psd_boundary
-    from sosrmt.sweep import Grid, aggregate, run_sweep
+    """PSD boundary per problem and n (:func:`sosrmt.calibration.phase.boundary_search`),
+    each n starting from the previous n's boundary."""
+    from sosrmt.calibration.phase import PREDICTIONS, boundary_search
 
     out: dict = {"ns": ns, "seeds": seeds, "problems": {}}
     for problem in problems:
         fixed, guess = PHASE[problem]
-        job = PROBLEMS[problem]["job"]
         per_n = []
         for n, budget in zip(ns, steps, strict=True):
-            t0 = time.perf_counter()
-            load0 = os.getloadavg()[0]
-            seen: dict[float, dict] = {}
-
-            def evaluate(ratio: float, n: int = n, seen: dict = seen, fixed: dict = fixed,
-                         job: str = job, problem: str = problem) -> None:
-                ratio = float(f"{ratio:.4g}")
-                grid = Grid({"n": [n], "ratio": [ratio], **{k: [v] for k, v in fixed.items()}},
-                            seeds=seeds, seed=0, method_params=["form"])
-                rows = run_sweep(job, grid, store=store, executor="serial", quiet=quiet)
-                ok = [r for r in rows if r.get("status", "ok") == "ok"]
-                if not ok:
-                    raise RuntimeError(f"{problem} n={n} ratio={ratio}: {rows[0].get('error')}")
-                agg = aggregate(ok, metrics=["mu_min", "mu_min_residual", "planted_mu_min",
-                                             "e1", "objective_ratio", "residual"])[0]
-                seen[ratio] = {k: agg.get(f"{k}_mean") for k in
-                               ("mu_min", "mu_min_residual", "planted_mu_min", "e1",
-                                "objective_ratio", "residual")}
-                seen[ratio]["mu_min_se"] = agg.get("mu_min_se")
-                seen[ratio]["not_converged"] = sum(r.get("lanczos_status") != "converged"
-                                                   for r in ok)
-
-            evaluate(guess / 1.3)
-            evaluate(guess * 1.3)
-            for _ in range(budget - 2):
-                rs = sorted(seen)
-                est, lo, hi = psd_boundary(rs, [seen[r]["mu_min"] for r in rs])
-                if np.isfinite(lo) and np.isfinite(hi):
-                    evaluate(float(np.sqrt(lo * hi)))
-                elif np.isfinite(lo):
-                    evaluate(max(rs) * 1.6)
-                else:
-                    evaluate(min(rs) / 1.6)
-            rs = sorted(seen)
-            est, lo, hi = psd_boundary(rs, [seen[r]["mu_min"] for r in rs])
-            if np.isfinite(est):
-                guess = est
-            per_n.append({"n": n, "boundary": est, "psd_below": lo, "not_psd_above": hi,
-                          "seconds": time.perf_counter() - t0, "load_before": load0,
-                          "load_after": os.getloadavg()[0],
-                          "cells": [{"ratio": r, **seen[r]} for r in rs]})
+            t0, load0 = time.perf_counter(), os.getloadavg()[0]
+            res = boundary_search(PROBLEMS[problem]["job"], n, fixed, guess, steps=budget,
+                                  seeds=seeds, store=store, quiet=quiet)
+            res.update(seconds=time.perf_counter() - t0, load_before=load0,
+                       load_after=os.getloadavg()[0])
+            if np.isfinite(res["boundary"]):
+                guess = res["boundary"]
+            per_n.append(res)
             out["problems"][problem] = {"fixed": fixed, "prediction": PREDICTIONS[problem],
                                         "boundaries": per_n}
             if path is not None:                 # partial results survive an interruption
                 path.write_text(json.dumps(out, indent=1, default=str))
-            print(f"{problem} n={n}: boundary {est:.4g} in [{lo:.4g}, {hi:.4g}] "
-                  f"({per_n[-1]['seconds']:.0f} s, load {load0:.1f})", flush=True)
-        out["problems"][problem] = {"fixed": fixed, "prediction": PREDICTIONS[problem],
-                                    "boundaries": per_n}
+            print(f"{problem} n={n}: boundary {res['boundary']:.4g} in "
+                  f"[{res['psd_below']:.4g}, {res['not_psd_above']:.4g}] "
+                  f"({res['seconds']:.0f} s, load {load0:.1f})", flush=True)
     return out
 
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["PREDICTIONS", "anchored_prediction", "predicted_boundary", "psd_boundary"]
+__all__ = ["PREDICTIONS", "anchored_prediction", "boundary_search", "predicted_boundary",
+           "psd_boundary"]
 
 #: Predicted boundary ratio as a function of n, up to a constant factor:
 #: tensor PCA (k = 3, degree 4) lambda* ~ n^{3/4} / log(n)^{1/4}, so ratio* ~ log(n)^{-1/4};
@@ -90,3 +93,69 @@ def anchored_prediction(problem: str, n: Sequence[float], n0: float,
     """
     scale = boundary0 / float(predicted_boundary(problem, n0))
     return scale * predicted_boundary(problem, np.asarray(n, dtype=float))
+
+
+def boundary_search(job: str, n: int, fixed: dict[str, Any], guess: float, *, steps: int = 4,
+                    seeds: int = 1, store: str | Path | None = None,
+                    quiet: bool = True) -> dict[str, Any]:
+    """Locate the PSD boundary of a phase-diagram job at one ``n`` with ``steps`` cells.
+
+    The first two ratios are ``guess / 1.3`` and ``guess * 1.3``; each further one bisects
+    the bracket geometrically, or steps out by a factor 1.6 while there is no sign change.
+    Every cell runs through :func:`sosrmt.sweep.run_sweep` (``store`` keeps and resumes
+    them; ``form`` is a method parameter, so it does not change the instance).
+
+    Returns
+    -------
+    dict
+        ``boundary``, ``psd_below``, ``not_psd_above`` (:func:`psd_boundary`) and ``cells``:
+        per ratio the means over seeds of ``mu_min`` (with ``mu_min_se`` and the Lanczos
+        ``mu_min_residual`` where reported), ``planted_mu_min``, ``e1``,
+        ``objective_ratio``, ``residual``.
+
+    Examples
+    --------
+    >>> res = boundary_search("sosrmt.problems.tensor_pca:lowerbound_cell", 8,
+    ...                       {"trunc": 2, "form": "matrix-free"}, 0.25, steps=3)
+    >>> len(res["cells"]), res["psd_below"] < res["not_psd_above"]
+    (3, True)
+    """
+    from sosrmt.sweep import Grid, aggregate, run_sweep
+
+    if steps < 2:
+        raise ValueError(f"steps: expected at least 2 cells, got {steps}")
+    if not guess > 0:
+        raise ValueError(f"guess: expected a positive ratio, got {guess}")
+    keys = ("mu_min", "mu_min_residual", "planted_mu_min", "e1", "objective_ratio",
+            "residual")
+    seen: dict[float, dict[str, Any]] = {}
+
+    def evaluate(ratio: float) -> None:
+        ratio = float(f"{ratio:.4g}")
+        grid = Grid({"n": [n], "ratio": [ratio], **{k: [v] for k, v in fixed.items()}},
+                    seeds=seeds, seed=0, method_params=[k for k in ("form",) if k in fixed])
+        rows = run_sweep(job, grid, store=store, executor="serial", quiet=quiet)
+        ok = [r for r in rows if r.get("status", "ok") == "ok"]
+        if not ok:
+            raise RuntimeError(f"n={n} ratio={ratio}: {rows[0].get('error')}")
+        agg = aggregate(ok, metrics=[k for k in keys if k in ok[0]])[0]
+        seen[ratio] = {k: agg.get(f"{k}_mean") for k in keys}
+        seen[ratio]["mu_min_se"] = agg.get("mu_min_se")
+        seen[ratio]["not_converged"] = sum(r.get("lanczos_status", "converged") != "converged"
+                                           for r in ok)
+
+    evaluate(guess / 1.3)
+    evaluate(guess * 1.3)
+    for _ in range(steps - 2):
+        rs = sorted(seen)
+        _, lo, hi = psd_boundary(rs, [seen[r]["mu_min"] for r in rs])
+        if np.isfinite(lo) and np.isfinite(hi):
+            evaluate(math.sqrt(lo * hi))
+        elif np.isfinite(lo):
+            evaluate(max(rs) * 1.6)
+        else:
+            evaluate(min(rs) / 1.6)
+    rs = sorted(seen)
+    est, lo, hi = psd_boundary(rs, [seen[r]["mu_min"] for r in rs])
+    return {"n": n, "boundary": est, "psd_below": lo, "not_psd_above": hi,
+            "cells": [{"ratio": r, **seen[r]} for r in rs]}
