@@ -186,6 +186,12 @@ def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None,
             else:
                 out.append(_Factor((), (), "scalar", scalar=float(n)))
             continue
+        if len(cedges) == 1 and len(ins) == 1 and len(outs) == 1 \
+                and set(cedges[0]) == {ins[0], outs[0]} and ins[0] != outs[0]:
+            # one A-edge from an input to an output: the adjacency matrix itself (shared,
+            # so that equal products of different terms are computed once per product)
+            out.append(_Factor(tuple(ins), outs, "sparse", adj))
+            continue
         pre = []
         while len(cedges) > 1:  # sum out input leaves by sparse products (no join needed)
             leaf = None
@@ -220,12 +226,40 @@ def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None,
 
 
 def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
-                dst: tuple[int, ...], adj: sp.csr_matrix) -> np.ndarray:
-    """y[dst] = sum over src of prod_factors K[outputs, inputs] x[src]."""
+                dst: tuple[int, ...], adj: sp.csr_matrix,
+                cache: dict[tuple, np.ndarray] | None = None) -> tuple[tuple, float, np.ndarray]:
+    """y[dst] = sum over src of prod_factors K[outputs, inputs] x[src], as ``(key, scale, t)``.
+
+    ``y = scale * transpose(t, order)`` with ``key = (steps, order)``; equal keys give equal
+    tensors, so the caller adds each distinct one once.
+
+    ``cache`` (one dict per product) memoises the partial contractions of ``x``: the tensor
+    after a sequence of steps depends only on the steps' kinds, matrices and axis
+    *positions*, not on the terms' variable names, so terms that start alike (for instance
+    ``A X`` or ``X A^T`` of the input block ``X``) share one sparse product instead of
+    repeating it.
+    """
     n = adj.shape[0]
     axes = list(src)
     t = x.reshape((n,) * len(src)) if src else x.reshape(())
     scale = 1.0
+    key: tuple = ()
+
+    def along(t: np.ndarray, i: int) -> np.ndarray:
+        """Sum axis i against A (A is symmetric): the result keeps the axis in place."""
+        moved = np.moveaxis(t, i, 0)
+        res = adj @ moved.reshape(n, -1)
+        return np.moveaxis(np.asarray(res).reshape(moved.shape), 0, i)
+
+    def step(k: tuple, compute):
+        nonlocal key
+        key = (*key, k)
+        if cache is None:
+            return compute()
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     # shrinking factors first, growing ones last: no intermediate exceeds n^max(|U|, |V|)
     for f in sorted(factors, key=lambda f: len(f.outputs) - len(f.inputs)):
         if f.kind == "scalar":
@@ -235,23 +269,40 @@ def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
             continue  # the variable keeps its axis: identity on it
         for v, w in f.pre:  # axis v -> axis w: t[..., w] = sum_v A[w, v] t[..., v]
             i = axes.index(v)
-            moved = np.moveaxis(t, i, 0)
-            res = adj @ moved.reshape(n, -1)
-            t = np.moveaxis(np.asarray(res).reshape(moved.shape), 0, i)
+            t = step(("A", i), lambda t=t, i=i: along(t, i))
             axes[i] = w
+        if f.mat is adj:  # one A-edge: contract in place, like a leaf elimination
+            i = axes.index(f.inputs[0])
+            t = step(("A", i), lambda t=t, i=i: along(t, i))
+            axes[i] = f.outputs[0]
+            continue
         pos = [axes.index(v) for v in f.inputs]
         rest = [i for i in range(len(axes)) if i not in pos]
-        t = np.transpose(t, pos + rest)
-        flat = t.reshape(n ** len(f.inputs), -1)
-        if f.kind == "ones":
-            res = np.broadcast_to(flat.sum(axis=0, keepdims=True),
-                                  (n ** len(f.outputs), flat.shape[1]))
-        else:
-            res = np.asarray(f.mat @ flat)
-        t = res.reshape((n,) * len(f.outputs) + t.shape[len(f.inputs):])
+
+        def apply(t: np.ndarray = t, f: _Factor = f, pos: list[int] = pos,
+                  rest: list[int] = rest) -> np.ndarray:
+            tt = np.transpose(t, pos + rest)
+            flat = tt.reshape(n ** len(f.inputs), -1)
+            if f.kind == "ones":
+                res = np.broadcast_to(flat.sum(axis=0, keepdims=True),
+                                      (n ** len(f.outputs), flat.shape[1]))
+            else:
+                res = np.asarray(f.mat @ flat)
+            return res.reshape((n,) * len(f.outputs) + tt.shape[len(f.inputs):])
+
+        t = step((f.kind, id(f.mat), tuple(pos), len(f.outputs)), apply)
         axes = list(f.outputs) + [axes[i] for i in rest]
-    order = [axes.index(v) for v in dst]
-    return scale * np.transpose(t, order).reshape(-1)
+    order = tuple(axes.index(v) for v in dst)
+    return (key, order), scale, t
+
+
+def _accumulate(out: np.ndarray, parts: dict, n: int, ndim: int) -> np.ndarray:
+    """out[dst] += sum of coeff * transpose(t, order), one pass per distinct tensor."""
+    view = out.reshape((n,) * ndim) if ndim else out.reshape(())
+    for (_, order), (coeff, t) in parts.items():
+        if coeff != 0.0:
+            view += coeff * np.transpose(t, order)
+    return out
 
 
 # --------------------------------------------------------------------------- operator
@@ -306,11 +357,19 @@ class SparseGraphOperator(LinearOperator):
         merged = self._merged[1 if transpose else 0]
         out = (np.zeros(self.shape[1] if transpose else self.shape[0]) if merged is None
                else np.asarray(merged @ x, dtype=float))
+        cache: dict[tuple, np.ndarray] = {}
+        parts: dict[tuple, list] = {}  # terms ending in the same tensor are added once
         for term, coeff, fwd, bwd in self._terms:
             if transpose:
-                out += coeff * _apply_term(bwd, x, term.U, term.V, self._adj)
+                key, scale, t = _apply_term(bwd, x, term.U, term.V, self._adj, cache)
             else:
-                out += coeff * _apply_term(fwd, x, term.V, term.U, self._adj)
+                key, scale, t = _apply_term(fwd, x, term.V, term.U, self._adj, cache)
+            if key in parts:
+                parts[key][0] += coeff * scale
+            else:
+                parts[key] = [coeff * scale, t]
+        ndim = len(self.shape_alpha.V if transpose else self.shape_alpha.U)
+        out = _accumulate(out, parts, self.n, ndim)
         return out * (self._col_mask if transpose else self._row_mask)
 
     def _matvec(self, x: np.ndarray) -> np.ndarray:

@@ -20,7 +20,10 @@ Modules
 :mod:`~sosrmt.graphs.efron_stein.closed_form`
     The closed-form separator bound (any ``n``) and the assignment rule for :math:`\kappa`.
 :mod:`~sosrmt.graphs.efron_stein.pbiased`
-    The full recursive bound for p-biased (sparse) inputs, weights bounded by their maximum.
+    The full recursive bound for p-biased (sparse) inputs: weights bounded by their maximum,
+    and the concentrated route (exact weights at the last level, diagonal placement).
+:mod:`~sosrmt.graphs.efron_stein.exhaustive`
+    Exact expectations over every p-biased input at ``n <= 6`` (the checks of the bounds).
 :mod:`~sosrmt.graphs.efron_stein.ratio`
     The ratio of the p-biased bounds to the empirical norm, for several ``p``.
 :mod:`~sosrmt.graphs.efron_stein.tensor_network`
@@ -43,6 +46,7 @@ from sosrmt.graphs.efron_stein.closed_form import (
     closed_form_bound,
     es_kappa,
 )
+from sosrmt.graphs.efron_stein.exhaustive import exhaustive_last_level, exhaustive_moment
 from sosrmt.graphs.efron_stein.graph import (
     EXACT_MAX_PAIRS,
     GraphBound,
@@ -60,7 +64,13 @@ from sosrmt.graphs.efron_stein.matrix import (
     stacked_derivatives,
     variance_proxies,
 )
-from sosrmt.graphs.efron_stein.pbiased import PBiasedBound, pbiased_bound, weight_max
+from sosrmt.graphs.efron_stein.pbiased import (
+    PBiasedBound,
+    bernoulli_constant,
+    last_level_bound,
+    pbiased_bound,
+    weight_max,
+)
 from sosrmt.graphs.efron_stein.ratio import format_ratio_table, ratio_table
 from sosrmt.graphs.efron_stein.recursion import (
     MatrixPolynomial,
@@ -93,6 +103,7 @@ __all__ = [
     "TensorNetworkBound",
     "TwoPointModel",
     "assignments",
+    "bernoulli_constant",
     "bound_table",
     "closed_form_bound",
     "combine_levels",
@@ -103,9 +114,12 @@ __all__ = [
     "es_constant",
     "es_kappa",
     "exact_bound",
+    "exhaustive_last_level",
+    "exhaustive_moment",
     "format_bound_table",
     "format_ratio_table",
     "graph_level1_bound",
+    "last_level_bound",
     "level1_bound",
     "pbiased_bound",
     "plot_bound_table",

@@ -163,7 +163,10 @@ def derivative_matrix(shape: Shape, n: int, r: int, *,
     return _derivative_matrix(shape, n, r, max_pairs)
 
 
-def _derivative_matrix(shape: Shape, n: int, r: int, max_pairs: int) -> sp.csr_matrix:
+def _derivative_matrix(shape: Shape, n: int, r: int, max_pairs: int,
+                       slot: int | None = None):
+    """F_{r,t-r}; with ``slot = j`` also the edge id in derivative slot ``j`` of each row
+    (``j < r``) or column (``j >= r``), returned as ``(F, labels)``."""
     t = len(shape.edges)
     pairs = math.factorial(t) * _falling(n, shape.k)
     if pairs > max_pairs:
@@ -197,7 +200,15 @@ def _derivative_matrix(shape: Shape, n: int, r: int, max_pairs: int) -> sp.csr_m
     nr = int(rinv.max()) + 1 if rinv.size else 0
     nc = int(cinv.max()) + 1 if cinv.size else 0
     data = np.ones(rinv.size)
-    return sp.csr_matrix((data, (rinv, cinv)), shape=(nr, nc))
+    mat = sp.csr_matrix((data, (rinv, cinv)), shape=(nr, nc))
+    if slot is None:
+        return mat
+    # the slot's edge id is a function of the row (slot < r) or column (slot >= r) key
+    col = len(shape.U) + slot if slot < r else len(shape.V) + slot - r
+    source, inv, size = (rows_all, rinv, nr) if slot < r else (cols_all, cinv, nc)
+    labels = np.zeros(size, dtype=np.int64)
+    labels[inv] = source[:, col]
+    return mat, labels
 
 
 def derivative_norms(shape: Shape, n: int, q: QGrid | None = None, *,
