@@ -7,7 +7,8 @@ single-circle ones (two circles need total degree :math:`\\ge8`), so
 .. math:: F_D(v;d) = 1 + \\sum_u g(z_u),\\qquad
           g(z) = \\sum_{k\\in\\{4,6\\},\\,k\\le D} c_k He_k(z)/k!,
 
-with :math:`z_u=\\langle v,d_u\\rangle`; with :math:`v = s/\\sqrt n`, :math:`s` uniform on :math:`\\{\\pm1\\}^n`,
+with :math:`z_u=\\langle v,d_u\\rangle`; with :math:`v = s/\\sqrt n`, :math:`s` uniform on
+:math:`\\{\\pm1\\}^n`,
 :math:`\\tilde{\\mathbb E}[v^I] = n^{-|I|/2}(\\mathbf 1[I=\\emptyset] + \\sum_u
 \\mathbb E_s[s^I g(z_u)])`: the Fourier coefficients of :math:`g(z_u)`. The sum over
 :math:`u` of these coefficients is the sum of the single-circle graph matrices of
@@ -215,15 +216,23 @@ class FactoredMoments:
                        dense: bool | None = None) -> LanczosResult:
         """Relative :math:`\\mu_{\\min}` of the degree-4 moment matrix (relative to the
         prior's :math:`\\Lambda_0 = \\mathrm{diag}(n^{-|S|})`, divided by
-        :math:`\\tilde{\\mathbb E}[1]`): dense eigendecomposition up to dimension
-        ``DENSE_MAX_DIMENSION`` (status ``"dense"``, residual 0), Lanczos beyond."""
+        :math:`\\tilde{\\mathbb E}[1]`): dense eigendecomposition of the operator's matrix
+        up to dimension ``DENSE_MAX_DIMENSION`` (status ``"dense"``, residual 0), Lanczos
+        beyond (the ``LanczosResult`` of
+        :func:`~sosrmt.calibration.matrix_free.lanczos_min_eigenvalue_structured`)."""
         size = 1 + self.n + self.n * (self.n - 1) // 2
         if dense is None:
             dense = size <= DENSE_MAX_DIMENSION
         if dense:
-            rep = self.report()
-            return LanczosResult(status="dense", mu_min=float(rep.mu_min), residual=0.0,
-                                 dimension=size, matvecs=0)
+            op = self.moment_operator()
+            n = self.n
+            scale = np.concatenate([[1.0], np.full(n, math.sqrt(n)),
+                                    np.full(size - 1 - n, float(n))])   # Lambda_0^(-1/2)
+            lam = np.column_stack([op.matvec(col) for col in np.eye(size)])
+            lam = scale[:, None] * lam * scale[None, :] / self.e1
+            mu = float(np.linalg.eigvalsh(0.5 * (lam + lam.T))[0])
+            return LanczosResult(status="dense", mu_min=mu, residual=0.0, dimension=size,
+                                 matvecs=size)
         return lanczos_min_eigenvalue_structured(self.structured(), tol=tol, maxiter=maxiter)
 
     def report(self) -> CalibrationReport:

@@ -6,14 +6,13 @@ signed-measure form of the PAP pseudo-calibration, :math:`2^p` points (:func:`tr
 :mod:`~sosrmt.problems.sk_transfer.at_scale`: the same reduction with the factored shape
 form and matrix-free moment matrices, for :math:`N` in the thousands
 (:func:`transfer_at_scale`, the sweep job
-``"sosrmt.problems.sk_transfer:transfer_scale_cell"``).
+``"sosrmt.problems.sk_transfer:transfer_scale_cell"``);
+:mod:`~sosrmt.problems.sk_transfer.scaling`: log-log fits against :math:`N` and the figure.
 """
 
 from sosrmt.problems.sk_transfer.at_scale import (
     ScaleTransferResult,
     choose_p,
-    plot_transfer_scaling,
-    scaling_fits,
     sk_min_eigenvalue,
     sk_moment_operator,
     transfer_at_scale,
@@ -26,6 +25,7 @@ from sosrmt.problems.sk_transfer.reduction import (
     pap_inputs,
     transfer,
 )
+from sosrmt.problems.sk_transfer.scaling import plot_transfer_scaling, scaling_fits
 
 __all__ = [
     "ScaleTransferResult",

@@ -1,0 +1,218 @@
+"""Benchmark: the PAP-to-SK transfer at scale (factored shape form, matrix-free), N = 200..2000.
+
+Two parts, both in one run:
+
+1. **Against the signed-measure form** (the baseline: enumerate the 2^p points of the PAP
+   prior, as :func:`sosrmt.problems.sk_transfer.transfer` does, plus the dense degree-4
+   moment matrix and, at N <= 30, the dense SK moment matrix) on the same instance and the
+   same inputs D: both routes compute the value, the PAP relative mu_min and the residual;
+   the script checks they agree and prints the time ratio.
+2. **At scale**: for N in the list, p = ceil(N^(2/3 + eps)) (``choose_p``) and each Hermite
+   truncation D, :func:`sosrmt.problems.sk_transfer.transfer_scale_cell` per seed: value /
+   N^{3/2}, relative mu_min of the PAP matrix (Lanczos, with its residual bound and a PSD
+   verdict), lambda_min of the SK moment operator (dimension 1 + N + C(N,2)), constraint
+   residuals, time per phase, peak traced memory (tracemalloc) beside the estimate, and the
+   load average. Then log-log slopes against N (``sosrmt._report.fit_loglog``) and a figure.
+   The signed-measure form does not run there (2^p points with p >= 45); this is said in
+   the output, not timed.
+
+Writes ``benchmarks/results/pap_transfer_quick.json`` (``--quick``, < 1 min) or, for the full
+sizes, ``docs/results/sk_lower/pap_transfer_full.json`` and ``pap_transfer_full.png``.
+
+Usage: python benchmarks/bench_pap_transfer.py [--quick] [--n 200 500 1000 2000]
+       [--trunc 4 6] [--seeds 1] [--eps 0.05] [--circles 16] [--no-sk] [--out PATH]
+       python benchmarks/bench_pap_transfer.py --merge A.json B.json [--out PATH]
+(``--merge`` joins runs made in parallel, e.g. one per truncation, and redoes fits and figure.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from sosrmt._report import format_table, to_jsonable
+from sosrmt.problems import sk
+from sosrmt.problems.planted_affine_planes import pap_measure
+from sosrmt.problems.sk_transfer import (
+    choose_p,
+    plot_transfer_scaling,
+    scaling_fits,
+    transfer_at_scale,
+    transfer_resources,
+    transfer_scale_cell,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path(
+        "/proc/loadavg").exists() else "n/a"
+
+
+def _signed_route(W: np.ndarray, D: np.ndarray, trunc: int, dense_sk: bool) -> dict:
+    """The baseline on given inputs: value, residual, PAP mu_min (dense), SK lambda_min."""
+    t0 = time.perf_counter()
+    mu = pap_measure(D, trunc)
+    X = mu.prior.points @ D.T
+    e1 = mu.e1
+    value = float(mu.weights @ np.einsum("ri,ij,rj->r", X, W, X)) / e1
+    residual = float(np.max(np.abs(mu.weights @ (X**2 - 1.0)))) / abs(e1)
+    mu_min = float(mu.report(4).mu_min)
+    out = {"value": value, "residual": residual, "mu_min": mu_min, "sk_mu_min": None}
+    if dense_sk:
+        N = D.shape[0]
+        iu, ju = np.triu_indices(N, 1)
+        Phi = np.hstack([np.ones((X.shape[0], 1)), X, X[:, iu] * X[:, ju]])
+        M = Phi.T @ (mu.weights[:, None] * Phi)
+        out["sk_mu_min"] = float(np.linalg.eigvalsh(M)[0]) / e1
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def compare_small(sizes: list[int], trunc: int, eps: float) -> list[dict]:
+    rows = []
+    for N in sizes:
+        p = choose_p(N, eps)
+        W = sk.sk_instance(N, seed=0)
+        t0 = time.perf_counter()
+        res = transfer_at_scale(W, p, trunc, rng=0, sk_lanczos=N <= 30, tol=1e-10)
+        ours = time.perf_counter() - t0
+        base = _signed_route(W, res.D, trunc, dense_sk=N <= 30)
+        r = res.row
+        agree = (abs(r["value"] - base["value"]) <= 1e-8 * abs(base["value"])
+                 and abs(r["residual"] - base["residual"]) <= 1e-8
+                 and abs(r["mu_min"] - base["mu_min"]) <= 1e-6
+                 and (base["sk_mu_min"] is None
+                      or abs(r["sk_mu_min"] - base["sk_mu_min"])
+                      <= 1e-6 * max(1.0, abs(base["sk_mu_min"]))))
+        rows.append({"N": N, "p": p, "trunc": trunc, "seconds_factored": ours,
+                     "seconds_signed": base["seconds"], "ratio": base["seconds"] / ours,
+                     "mu_min": r["mu_min"], "mu_min_signed": base["mu_min"],
+                     "sk_mu_min": r["sk_mu_min"], "sk_mu_min_signed": base["sk_mu_min"],
+                     "value_scaled": r["value_scaled"], "agree": bool(agree)})
+    return rows
+
+
+def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_check: bool,
+              circles: int, log: bool = True) -> list[dict]:
+    rows = []
+    for trunc in truncs:
+        for N in sizes:
+            p = choose_p(N, eps)
+            est = transfer_resources(N, p, sk_lanczos=sk_check)
+            for seed in range(seeds):
+                load_before = _load()
+                tracemalloc.start()
+                t0 = time.perf_counter()
+                row = transfer_scale_cell(rng=seed, N=N, trunc=trunc, eps=eps,
+                                          sk_lanczos=sk_check, residual_circles=circles)
+                seconds = time.perf_counter() - t0
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                row.update(N=N, trunc=trunc, seed=seed, seconds=seconds,
+                           peak_traced_bytes=peak, estimate_bytes=est["memory_bytes"],
+                           load_before=load_before, load_after=_load(),
+                           signed_form="not run: 2^p points" if p > 20 else "runs")
+                rows.append(row)
+                if log:
+                    print(f"  N={N} p={p} D={trunc} seed={seed}: value/N^1.5="
+                          f"{row['value_scaled']:.4f} mu_min={row['mu_min']:.4f} "
+                          f"({row['mu_min_status']}, res {row['mu_min_residual']:.1e}) "
+                          f"psd={row['psd']} residual={row['residual']:.3f} "
+                          f"quad={row['residual_quad']:.3f} {seconds:.1f}s "
+                          f"peak {peak / 2**20:.0f} MiB (est {est['memory_bytes'] / 2**20:.0f})"
+                          f" load {load_before} -> {row['load_after']}", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 40, 80; one seed; D = 4")
+    parser.add_argument("--n", type=int, nargs="+", default=[200, 500, 1000, 2000])
+    parser.add_argument("--trunc", type=int, nargs="+", default=[4, 6])
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--circles", type=int, default=16,
+                        help="constraints u sampled for the quadratic residuals")
+    parser.add_argument("--merge", type=Path, nargs="+", default=None)
+    parser.add_argument("--eps", type=float, default=0.05)
+    parser.add_argument("--no-sk", action="store_true", help="skip the SK-side Lanczos")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if args.quick:
+        sizes, truncs, seeds, small = [40, 80], [4], 1, [20]
+    else:
+        sizes, truncs, seeds, small = sorted(args.n), args.trunc, args.seeds, [20, 30, 40]
+    out = args.out or (ROOT / "benchmarks/results/pap_transfer_quick.json" if args.quick
+                       else ROOT / "docs/results/sk_lower/pap_transfer_full.json")
+    if args.merge:
+        parts = [json.loads(path.read_text()) for path in args.merge]
+        payload = {"command": " + ".join(part["command"] for part in parts),
+                   "eps": parts[0]["eps"], "p_rule": parts[0]["p_rule"],
+                   "cores": parts[0]["cores"],
+                   "seconds_total": sum(part["seconds_total"] for part in parts),
+                   "comparison_with_signed_form": [r for part in parts
+                                                   for r in part["comparison_with_signed_form"]],
+                   "rows": [r for part in parts for r in part["rows"]]}
+        _finish(payload, args.out or ROOT / "docs/results/sk_lower/pap_transfer_full.json")
+        return
+    print(f"cores: {os.cpu_count()}, load average at start: {_load()}")
+
+    print("1. factored shape form against the signed-measure form (same instance, same D)")
+    comp = []
+    for trunc in truncs:
+        comp += compare_small(small, trunc, args.eps)
+    print(format_table(comp, ["N", "p", "trunc", "seconds_factored", "seconds_signed",
+                              "ratio", "mu_min", "mu_min_signed", "agree"]))
+    if not all(r["agree"] for r in comp):
+        raise SystemExit("the factored and signed-measure forms disagree")
+
+    print("2. at scale (p = ceil(N^(2/3 + eps)))")
+    t0 = time.perf_counter()
+    rows = run_scale(sizes, truncs, seeds, args.eps, not args.no_sk, args.circles)
+    payload = {"command": "python benchmarks/bench_pap_transfer.py"
+                          + (" --quick" if args.quick else
+                             f" --n {' '.join(map(str, sizes))} --trunc "
+                             f"{' '.join(map(str, truncs))} --seeds {seeds}"),
+               "eps": args.eps, "p_rule": "p = ceil(N^(2/3 + eps))", "cores": os.cpu_count(),
+               "seconds_total": time.perf_counter() - t0,
+               "comparison_with_signed_form": comp, "rows": rows}
+    _finish(payload, out)
+
+
+def _finish(payload: dict, out: Path) -> None:
+    """Fits per truncation, the NOT-PSD list, JSON and figure."""
+    rows = payload["rows"]
+    fits = {}
+    for trunc in sorted({r["trunc"] for r in rows}):
+        sel = [r for r in rows if r["trunc"] == trunc]
+        fits[str(trunc)] = {k: (None if f is None else {"slope": f.slope, "slope_se": f.slope_se,
+                                                        "n_points": f.n_points})
+                            for k, f in scaling_fits(sel).items()}
+        print(f"slopes against N, D = {trunc}: "
+              + ", ".join(f"{k} {v['slope']:+.3f} +- {v['slope_se']:.3f}" if v else f"{k} n/a"
+                          for k, v in fits[str(trunc)].items()))
+    nonpsd = [(r["N"], r["trunc"], r["seed"]) for r in rows if r["psd"] is False]
+    print("NOT PSD (truncated construction invalid there): "
+          + (", ".join(f"N={a} D={b} seed={c}" for a, b, c in nonpsd) if nonpsd else "none"))
+    print(format_table(rows, ["N", "p", "trunc", "seed", "value_scaled", "mu_min",
+                              "mu_min_residual", "psd", "sk_mu_min", "residual",
+                              "residual_quad", "seconds", "peak_traced_bytes"]))
+    payload.update(fits=fits, not_psd=nonpsd)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(to_jsonable(payload), indent=1))
+    fig = plot_transfer_scaling(rows)
+    fig.savefig(out.with_suffix(".png"), dpi=90)
+    print(f"wrote {out} and {out.with_suffix('.png').name} "
+          f"({math.fsum(r['seconds'] for r in rows):.0f} s in cells)")
+
+
+if __name__ == "__main__":
+    main()

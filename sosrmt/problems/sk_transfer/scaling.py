@@ -1,0 +1,97 @@
+"""Scaling of the PAP-to-SK transfer with :math:`N`: log-log fits and the figure.
+
+Rows are those of :func:`~sosrmt.problems.sk_transfer.transfer_at_scale` (``as_dict()``),
+or sweep rows of ``"sosrmt.problems.sk_transfer:transfer_scale_cell"`` with ``N`` added back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sosrmt._report import SlopeFit, fit_loglog
+
+__all__ = ["plot_transfer_scaling", "scaling_fits"]
+
+_FIT_KEYS = ("value_scaled", "mu_min", "residual", "residual_quad")
+
+
+def scaling_fits(rows: Sequence[dict[str, Any]], *, x_min: float | None = None
+                 ) -> dict[str, SlopeFit | None]:
+    """Log-log slopes against :math:`N` (:func:`sosrmt._report.fit_loglog`) of
+    ``value_scaled``, ``|mu_min|``, ``residual`` and ``residual_quad``; None where fewer
+    than three usable points exist. Rows need ``N`` (add it back to sweep rows).
+
+    Examples
+    --------
+    >>> rows = [{"N": n, "value_scaled": 1.0, "mu_min": -n, "residual": n**-0.5,
+    ...          "residual_quad": 1.0} for n in (100, 200, 400)]
+    >>> round(scaling_fits(rows)["residual"].slope, 6)
+    -0.5
+    """
+    out: dict[str, SlopeFit | None] = {}
+    for key in _FIT_KEYS:
+        xs = [float(r["N"]) for r in rows]
+        ys = [None if r.get(key) is None or not np.isfinite(r[key]) or r[key] == 0
+              else abs(float(r[key])) for r in rows]
+        try:
+            out[key] = fit_loglog(xs, ys, x_min=x_min, label=key)
+        except ValueError:
+            out[key] = None
+    return out
+
+
+def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] | None = None,
+                          path: str | Path | None = None) -> Figure:
+    """Two panels against :math:`N` (log axis): the value / :math:`N^{3/2}` (filled where
+    the moment matrix is PSD, a red cross where it is not, open where undecided) with the
+    edge prediction and the lines 2 and 1.526; and :math:`|\\mu_{\\min}|` and the residuals
+    (log-log). Rows need ``N`` (add it back to sweep rows)."""
+    if ax is None:
+        fig = Figure(figsize=(10, 4))
+        axes = fig.subplots(1, 2)
+    else:
+        axes = list(ax)
+        fig = axes[0].figure
+    a0, a1 = axes
+    Ns = np.array([float(r["N"]) for r in rows])
+    vals = np.array([float(r["value_scaled"]) for r in rows])
+    verdict = [r.get("psd") for r in rows]
+    for flag, style, label in ((True, dict(marker="o", color="C0", ls=""), "PSD"),
+                               (False, dict(marker="x", color="red", ls="", ms=9),
+                                "NOT PSD (invalid)"),
+                               (None, dict(marker="o", mfc="none", color="C0", ls=""),
+                                "undecided")):
+        sel = np.array([v is flag for v in verdict])
+        if sel.any():
+            a0.plot(Ns[sel], vals[sel], label=f"pseudo-calibrated value ({label})", **style)
+    grid = np.unique(Ns)
+    edge = [np.mean([r["edge_prediction"] for r in rows if float(r["N"]) == g])
+            for g in grid]
+    a0.plot(grid, edge, "--", color="C2", label=r"edge $2-(3\pi p/2N)^{2/3}$")
+    a0.axhline(2.0, color="k", lw=0.8, label="2 (spectral limit)")
+    a0.axhline(1.526, color="gray", lw=0.8, ls=":", label="1.526 (Parisi)")
+    a0.set_xscale("log")
+    a0.set_xlabel("N")
+    a0.set_ylabel(r"$\tilde E[x^\top Wx]/N^{3/2}$")
+    a0.legend(fontsize=7)
+    for key, mk, lab in (("mu_min", "o", r"$|\mu_{\min}|$ (PAP)"),
+                         ("residual", "s", r"max$_u|\tilde E[x_u^2-1]|$"),
+                         ("residual_quad", "^", r"max$|\tilde E[(x_u^2-1)x_ax_b]|$")):
+        ys = np.array([abs(float(r[key])) if r.get(key) is not None else np.nan
+                       for r in rows])
+        a1.plot(Ns, ys, mk, label=lab)
+    a1.set_xscale("log")
+    a1.set_yscale("log")
+    a1.set_xlabel("N")
+    a1.legend(fontsize=7)
+    if any(v is False for v in verdict):
+        a1.set_title("red crosses: truncated construction NOT PSD", color="red", fontsize=9)
+    if path is not None:
+        fig.savefig(path)
+    return fig
