@@ -12,8 +12,9 @@ phase-diagram cell (``lowerbound_cell``: a null instance and a planted control) 
 each in a fresh process so that the peak resident memory (``ru_maxrss``) belongs to that
 cell alone, and prints time, peak memory, mu_min of both forms and the time ratio
 dense / matrix-free at the dense form's size. BLAS uses the threads it finds (the targets
-are stated for 2 cores); the load average before and after each cell is recorded, since
-timings on a shared machine move with it.
+are stated for 2 cores); the load average before and after each cell and the cell's CPU
+time (user + system, all threads) are recorded, since wall times on a shared machine move
+with the load.
 
 With ``--phase`` it instead locates the PSD boundary (the ratio at which the null
 mu_min crosses 0) at each n of ``--ns`` by a short search through the sweep store
@@ -63,7 +64,8 @@ def _cell(job: str, params: dict, queue: mp.Queue) -> None:
     except (ValueError, MemoryError) as exc:
         row, err = {}, str(exc)
     seconds = time.perf_counter() - t0
-    queue.put({"seconds": seconds, "peak_rss_mib":
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put({"seconds": seconds, "cpu_seconds": use.ru_utime + use.ru_stime, "peak_rss_mib":
                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "error": err,
                **{k: v for k, v in row.items() if isinstance(v, (int, float, str))}})
 
@@ -156,7 +158,7 @@ def main() -> None:
         big = run_cell(spec["job"], {"n": n_big, **spec["params"], "form": "matrix-free"})
         for tag, res in (("dense", dense), ("matrix_free_at_dense_n", small),
                          ("matrix_free", big)):
-            for key in ("seconds", "peak_rss_mib", "mu_min", "mu_min_residual",
+            for key in ("seconds", "cpu_seconds", "peak_rss_mib", "mu_min", "mu_min_residual",
                         "lanczos_status", "planted_mu_min", "e1", "objective_ratio",
                         "load_before", "load_after", "error"):
                 if key in res:
