@@ -12,15 +12,10 @@ records peak traced memory (tracemalloc), checks that both agree where both run,
 reports where each form stops within the time budget (default 60 s per build). Writes
 JSON to benchmarks/results/bench_calibration.json.
 
-With ``--matrix-free N ...`` it instead times the matrix-free tensor-PCA form (D = 2:
-y3, y4 as graph operators, Lanczos mu_min with its residual) at the given n, with the dense
-shape form beside it where it still runs (n <= --dense-max) and the time ratio; peak RSS is
-reported (resource.getrusage), since the graph operators allocate outside tracemalloc's view
-only in part.
+The matrix-free form at n = 300 is benchmarked by benchmarks/bench_matrix_free.py.
 
 Usage: python benchmarks/bench_calibration.py [--quick] [--budget SECONDS] [--nmin N] [--nmax N]
        [--problems tensor-pca dense-subgraph]
-       python benchmarks/bench_calibration.py --matrix-free 50 100 200 300 [--dense-max 48]
 """
 
 from __future__ import annotations
@@ -75,38 +70,8 @@ def _measure(fn, problem: str, n: int, seed: int) -> dict:
     return {"seconds": dt, "peak_mib": peak / 2**20, "mu_min": mu, "error": err, "lam": lam}
 
 
-def _matrix_free_rows(ns: list[int], dense_max: int, seed: int) -> list[dict]:
-    import resource
-
-    from sosrmt.problems.tensor_pca import matrix_free_report, shape_report
-
-    rows = []
-    for n in ns:
-        A = np.random.default_rng(seed + n).standard_normal((n, n, n))
-        lam = 0.25 * n**0.75
-        t0 = time.perf_counter()
-        rep = matrix_free_report(A, lam, 2)
-        row = {"n": n, "dimension": rep["dimension"], "matrix_free_s": time.perf_counter() - t0,
-               "mu_min": rep["mu_min"], "mu_min_residual": rep["mu_min_residual"],
-               "lanczos_status": rep["lanczos_status"], "matvecs": rep["matvecs"],
-               "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-        if n <= dense_max:
-            t0 = time.perf_counter()
-            ref = shape_report(A, lam, 2)
-            row["dense_s"] = time.perf_counter() - t0
-            row["dense_mu_min"] = ref.mu_min
-            row["ratio_dense_over_matrix_free"] = row["dense_s"] / row["matrix_free_s"]
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    return rows
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--matrix-free", type=int, nargs="+", default=None, metavar="N",
-                    help="time the matrix-free tensor-PCA form at these n instead")
-    ap.add_argument("--dense-max", type=int, default=48,
-                    help="largest n at which the dense shape form runs beside it")
     ap.add_argument("--quick", action="store_true", help="n <= 14 and a 10 s budget")
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per build (default 60)")
     ap.add_argument("--nmax", type=int, default=48, help="largest n tried (default 48)")
@@ -115,15 +80,6 @@ def main() -> None:
                     choices=["tensor-pca", "dense-subgraph"])
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    if args.matrix_free:
-        with threadpool_limits(1):
-            rows = _matrix_free_rows(args.matrix_free, args.dense_max, args.seed)
-        out = Path(__file__).parent / "results"
-        out.mkdir(exist_ok=True)
-        path = out / "bench_calibration_matrix_free.json"
-        path.write_text(json.dumps({"rows": rows}, indent=1, default=str))
-        print(f"wrote {path}")
-        return
     budget = 10.0 if args.quick else args.budget
     nmax = min(args.nmax, 14) if args.quick else args.nmax
     sizes = list(range(args.nmin, nmax + 1, 2))
