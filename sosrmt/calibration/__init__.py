@@ -12,10 +12,15 @@ Potechin, Raghavendra, Schramm, Steurer, arXiv 1710.05017):
   scales polynomially in :math:`n`.
 
 Either can be wrapped as a :class:`sosrmt.sos.PseudoExpectation`, so every check of the
-SoS engine applies unchanged. :mod:`~sosrmt.calibration.fourier` holds the brute-force
-pseudo-calibration (the definition, summed term by term) used as a test oracle. The closed
-forms of :math:`F_D` and the shape coefficients of each problem live beside the problem
-in :mod:`sosrmt.problems`; :mod:`~sosrmt.calibration.reweighting` holds what they share.
+SoS engine applies unchanged. At degree 4 the moment matrix can also be applied without
+being formed (:mod:`~sosrmt.calibration.matrix_free` for the hypercube ring and the Lanczos
+solver, :mod:`~sosrmt.calibration.boolean_operator`,
+:mod:`~sosrmt.calibration.ternary_operator`); :mod:`~sosrmt.calibration.estimates` refuses
+sizes beyond the machine and :mod:`~sosrmt.calibration.phase` locates PSD boundaries.
+:mod:`~sosrmt.calibration.fourier` holds the brute-force pseudo-calibration (the
+definition, summed term by term) used as a test oracle. The closed forms of :math:`F_D`
+and the shape coefficients of each problem live beside the problem in
+:mod:`sosrmt.problems`; :mod:`~sosrmt.calibration.reweighting` holds what they share.
 """
 
 from sosrmt.calibration.hermite import (
@@ -30,6 +35,7 @@ from sosrmt.calibration.matrix_free import (
     StructuredMoments,
     lanczos_min_eigenvalue,
     lanczos_min_eigenvalue_structured,
+    lanczos_relative_min,
     moment_operator,
     operator_basis,
     shape_sum_operator,
@@ -79,6 +85,7 @@ __all__ = [
     "hermite_e_table",
     "lanczos_min_eigenvalue",
     "lanczos_min_eigenvalue_structured",
+    "lanczos_relative_min",
     "moment_operator",
     "operator_basis",
     "pair_overlap_expectation",
