@@ -91,6 +91,31 @@ PHASE = {
 }
 
 
+def sweep_evaluator(job: str, n: int, fixed: dict, *, seeds: int = 1, store: str | None = None,
+                    quiet: bool = True):
+    """``ratio -> mean diagnostics`` of ``job`` at size ``n`` through the sweep store."""
+    from sosrmt.sweep import Grid, aggregate, run_sweep
+
+    keys = ("mu_min", "mu_min_residual", "planted_mu_min", "e1", "objective_ratio",
+            "residual")
+
+    def evaluate(ratio: float) -> dict:
+        grid = Grid({"n": [n], "ratio": [ratio], **{k: [v] for k, v in fixed.items()}},
+                    seeds=seeds, seed=0, method_params=[k for k in ("form",) if k in fixed])
+        rows = run_sweep(job, grid, store=store, executor="serial", quiet=quiet)
+        ok = [r for r in rows if r.get("status", "ok") == "ok"]
+        if not ok:
+            raise RuntimeError(f"{job} n={n} ratio={ratio}: {rows[0].get('error')}")
+        agg = aggregate(ok, metrics=[k for k in keys if k in ok[0]])[0]
+        out = {k: agg.get(f"{k}_mean") for k in keys}
+        out["mu_min_se"] = agg.get("mu_min_se")
+        out["not_converged"] = sum(r.get("lanczos_status", "converged") != "converged"
+                                   for r in ok)
+        return out
+
+    return evaluate
+
+
 def phase(problems: list[str], ns: list[int], steps: list[int], seeds: int, store: str,
           quiet: bool = True, path: Path | None = None) -> dict:
     """PSD boundary per problem and n (:func:`sosrmt.calibration.phase.boundary_search`),
@@ -103,8 +128,9 @@ def phase(problems: list[str], ns: list[int], steps: list[int], seeds: int, stor
         per_n = []
         for n, budget in zip(ns, steps, strict=True):
             t0, load0 = time.perf_counter(), os.getloadavg()[0]
-            res = boundary_search(PROBLEMS[problem]["job"], n, fixed, guess, steps=budget,
-                                  seeds=seeds, store=store, quiet=quiet)
+            evaluate = sweep_evaluator(PROBLEMS[problem]["job"], n, fixed, seeds=seeds,
+                                       store=store, quiet=quiet)
+            res = {"n": n, **boundary_search(evaluate, guess, steps=budget)}
             res.update(seconds=time.perf_counter() - t0, load_before=load0,
                        load_after=os.getloadavg()[0])
             if np.isfinite(res["boundary"]):

@@ -8,8 +8,8 @@ dense subgraph, :math:`k=\\lceil\\sqrt n\\rceil`), :math:`m\\Delta^2/k^2` (Wisha
 :math:`k=\\lceil\\sqrt d\\rceil`). For each problem and :math:`n` we locate the **PSD
 boundary**: the ratio at which the relative minimum eigenvalue :math:`\\mu_{\\min}` of the
 truncated pseudo-calibration on a null input crosses 0
-(:func:`sosrmt.calibration.phase.boundary_search`: a few cells of the problem's
-``lowerbound_cell`` through the sweep engine, in the matrix-free form, whose
+(:func:`sosrmt.calibration.phase.boundary_search` over a few cells of the problem's
+``lowerbound_cell``, run through the sweep engine in the matrix-free form, whose
 :math:`\\mu_{\\min}` comes from Lanczos with a residual bound).
 
 Here the search runs at toy sizes (:math:`n = 8, 12`); the filled markers are the committed
@@ -31,6 +31,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sosrmt.calibration.phase import anchored_prediction, boundary_search
+from sosrmt.sweep import Grid, aggregate, run_sweep
+
+
+def evaluate_at(job, n, fixed):
+    """ratio -> mean mu_min of the problem's phase-diagram cell (through the sweep engine)"""
+
+    def evaluate(ratio):
+        grid = Grid({"n": [n], "ratio": [ratio], **{k: [v] for k, v in fixed.items()}},
+                    seeds=1, seed=0, method_params=["form"])
+        rows = run_sweep(job, grid, executor="serial", quiet=True)
+        assert all(r["status"] == "ok" for r in rows)
+        return {"mu_min": aggregate(rows, metrics=["mu_min"])[0]["mu_min_mean"]}
+
+    return evaluate
+
 
 PROBLEMS = {
     "tensor-pca": ("sosrmt.problems.tensor_pca:lowerbound_cell",
@@ -43,11 +58,12 @@ PROBLEMS = {
 quick_ns = [8, 12]
 quick = {}
 for name, (job, fixed, guess, _) in PROBLEMS.items():
-    quick[name] = [boundary_search(job, n, fixed, guess, steps=4) for n in quick_ns]
-    for res in quick[name]:
+    quick[name] = [boundary_search(evaluate_at(job, n, fixed), guess, steps=4)
+                   for n in quick_ns]
+    for n, res in zip(quick_ns, quick[name], strict=True):
         # the boundary is bracketed: mu_min >= 0 just below it and < 0 just above
         assert res["psd_below"] < res["boundary"] < res["not_psd_above"], res
-        print(f"{name:15s} n={res['n']:3d}: boundary {res['boundary']:.3g} "
+        print(f"{name:15s} n={n:3d}: boundary {res['boundary']:.3g} "
               f"in [{res['psd_below']:.3g}, {res['not_psd_above']:.3g}]")
 
 try:

@@ -15,8 +15,7 @@ of :math:`n`, up to the constant, which is fitted at the smallest :math:`n`
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -95,67 +94,56 @@ def anchored_prediction(problem: str, n: Sequence[float], n0: float,
     return scale * predicted_boundary(problem, np.asarray(n, dtype=float))
 
 
-def boundary_search(job: str, n: int, fixed: dict[str, Any], guess: float, *, steps: int = 4,
-                    seeds: int = 1, store: str | Path | None = None,
-                    quiet: bool = True) -> dict[str, Any]:
-    """Locate the PSD boundary of a phase-diagram job at one ``n`` with ``steps`` cells.
+def boundary_search(evaluate: Callable[[float], dict[str, Any]], guess: float, *,
+                    steps: int = 4) -> dict[str, Any]:
+    """Locate the PSD boundary at one size with ``steps`` evaluations.
 
     The first two ratios are ``guess / 1.3`` and ``guess * 1.3``; each further one bisects
     the bracket geometrically, or steps out by a factor 1.6 while there is no sign change.
-    Every cell runs through :func:`sosrmt.sweep.run_sweep` (``store`` keeps and resumes
-    them; ``form`` is a method parameter, so it does not change the instance).
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(ratio) -> dict`` with at least ``"mu_min"`` (for instance the mean over
+        seeds of the problem's ``lowerbound_cell`` rows, run through the sweep engine);
+        ratios are rounded to 4 significant digits, so that a store finds them again.
+    guess : float
+        Where the boundary is expected (e.g. the previous size's boundary).
 
     Returns
     -------
     dict
-        ``boundary``, ``psd_below``, ``not_psd_above`` (:func:`psd_boundary`) and ``cells``:
-        per ratio the means over seeds of ``mu_min`` (with ``mu_min_se`` and the Lanczos
-        ``mu_min_residual`` where reported), ``planted_mu_min``, ``e1``,
-        ``objective_ratio``, ``residual``.
+        ``boundary``, ``psd_below``, ``not_psd_above`` (:func:`psd_boundary`) and ``cells``
+        (each evaluation's dict with its ``ratio``).
 
     Examples
     --------
-    >>> res = boundary_search("sosrmt.problems.tensor_pca:lowerbound_cell", 8,
-    ...                       {"trunc": 2, "form": "matrix-free"}, 0.25, steps=3)
-    >>> len(res["cells"]), res["psd_below"] < res["not_psd_above"]
-    (3, True)
+    >>> res = boundary_search(lambda r: {"mu_min": 0.3 - r}, 0.25, steps=5)
+    >>> res["psd_below"] <= 0.3 <= res["not_psd_above"], round(res["boundary"], 2)
+    (True, 0.3)
     """
-    from sosrmt.sweep import Grid, aggregate, run_sweep
-
     if steps < 2:
-        raise ValueError(f"steps: expected at least 2 cells, got {steps}")
+        raise ValueError(f"steps: expected at least 2 evaluations, got {steps}")
     if not guess > 0:
         raise ValueError(f"guess: expected a positive ratio, got {guess}")
-    keys = ("mu_min", "mu_min_residual", "planted_mu_min", "e1", "objective_ratio",
-            "residual")
     seen: dict[float, dict[str, Any]] = {}
 
-    def evaluate(ratio: float) -> None:
+    def run(ratio: float) -> None:
         ratio = float(f"{ratio:.4g}")
-        grid = Grid({"n": [n], "ratio": [ratio], **{k: [v] for k, v in fixed.items()}},
-                    seeds=seeds, seed=0, method_params=[k for k in ("form",) if k in fixed])
-        rows = run_sweep(job, grid, store=store, executor="serial", quiet=quiet)
-        ok = [r for r in rows if r.get("status", "ok") == "ok"]
-        if not ok:
-            raise RuntimeError(f"n={n} ratio={ratio}: {rows[0].get('error')}")
-        agg = aggregate(ok, metrics=[k for k in keys if k in ok[0]])[0]
-        seen[ratio] = {k: agg.get(f"{k}_mean") for k in keys}
-        seen[ratio]["mu_min_se"] = agg.get("mu_min_se")
-        seen[ratio]["not_converged"] = sum(r.get("lanczos_status", "converged") != "converged"
-                                           for r in ok)
+        seen[ratio] = dict(evaluate(ratio))
 
-    evaluate(guess / 1.3)
-    evaluate(guess * 1.3)
+    run(guess / 1.3)
+    run(guess * 1.3)
     for _ in range(steps - 2):
         rs = sorted(seen)
         _, lo, hi = psd_boundary(rs, [seen[r]["mu_min"] for r in rs])
         if np.isfinite(lo) and np.isfinite(hi):
-            evaluate(math.sqrt(lo * hi))
+            run(math.sqrt(lo * hi))
         elif np.isfinite(lo):
-            evaluate(max(rs) * 1.6)
+            run(max(rs) * 1.6)
         else:
-            evaluate(min(rs) / 1.6)
+            run(min(rs) / 1.6)
     rs = sorted(seen)
     est, lo, hi = psd_boundary(rs, [seen[r]["mu_min"] for r in rs])
-    return {"n": n, "boundary": est, "psd_below": lo, "not_psd_above": hi,
+    return {"boundary": est, "psd_below": lo, "not_psd_above": hi,
             "cells": [{"ratio": r, **seen[r]} for r in rs]}
