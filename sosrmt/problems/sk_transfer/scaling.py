@@ -49,9 +49,10 @@ def scaling_fits(rows: Sequence[dict[str, Any]], *, x_min: float | None = None
 def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] | None = None,
                           path: str | Path | None = None) -> Figure:
     """Two panels against :math:`N` (log axis): the value / :math:`N^{3/2}` (filled where
-    the moment matrix is PSD, a red cross where it is not, open where undecided) with the
-    edge prediction and the lines 2 and 1.526; and :math:`|\\mu_{\\min}|` and the residuals
-    (log-log). Rows need ``N`` (add it back to sweep rows)."""
+    the moment matrix is PSD, a red cross where it is not, open where undecided; one colour
+    per truncation ``trunc``) with the edge prediction and the lines 2 and 1.526; and
+    :math:`|\\mu_{\\min}|` (same markers) and the residuals (log-log). Rows need ``N`` (add
+    it back to sweep rows)."""
     if ax is None:
         fig = Figure(figsize=(10, 4))
         axes = fig.subplots(1, 2)
@@ -60,16 +61,22 @@ def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] 
         fig = axes[0].figure
     a0, a1 = axes
     Ns = np.array([float(r["N"]) for r in rows])
-    vals = np.array([float(r["value_scaled"]) for r in rows])
-    verdict = [r.get("psd") for r in rows]
-    for flag, style, label in ((True, dict(marker="o", color="C0", ls=""), "PSD"),
-                               (False, dict(marker="x", color="red", ls="", ms=9),
-                                "NOT PSD (invalid)"),
-                               (None, dict(marker="o", mfc="none", color="C0", ls=""),
-                                "undecided")):
-        sel = np.array([v is flag for v in verdict])
-        if sel.any():
-            a0.plot(Ns[sel], vals[sel], label=f"pseudo-calibrated value ({label})", **style)
+    truncs = sorted({r.get("trunc") for r in rows}, key=lambda t: (t is None, t))
+    for i, trunc in enumerate(truncs):
+        tag = "" if trunc is None else f"D={trunc}, "
+        color = f"C{i}"
+        for flag, style, label in ((True, dict(marker="o", color=color), "PSD"),
+                                   (False, dict(marker="x", color="red", ms=9),
+                                    "NOT PSD: invalid"),
+                                   (None, dict(marker="o", mfc="none", color=color),
+                                    "undecided")):
+            sel = [j for j, r in enumerate(rows) if r.get("trunc") == trunc
+                   and r.get("psd") is flag]
+            if sel:
+                a0.plot(Ns[sel], [float(rows[j]["value_scaled"]) for j in sel], ls="",
+                        label=f"pseudo-calibrated value ({tag}{label})", **style)
+                a1.plot(Ns[sel], [abs(float(rows[j]["mu_min"])) for j in sel], ls="",
+                        label=rf"$|\mu_{{\min}}|$ PAP ({tag}{label})", **style)
     grid = np.unique(Ns)
     edge = [np.mean([r["edge_prediction"] for r in rows if float(r["N"]) == g])
             for g in grid]
@@ -80,17 +87,17 @@ def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] 
     a0.set_xlabel("N")
     a0.set_ylabel(r"$\tilde E[x^\top Wx]/N^{3/2}$")
     a0.legend(fontsize=7)
-    for key, mk, lab in (("mu_min", "o", r"$|\mu_{\min}|$ (PAP)"),
-                         ("residual", "s", r"max$_u|\tilde E[x_u^2-1]|$"),
+    for key, mk, lab in (("residual", "s", r"max$_u|\tilde E[x_u^2-1]|$"),
                          ("residual_quad", "^", r"max$|\tilde E[(x_u^2-1)x_ax_b]|$")):
         ys = np.array([abs(float(r[key])) if r.get(key) is not None else np.nan
                        for r in rows])
-        a1.plot(Ns, ys, mk, label=lab)
+        a1.plot(Ns, ys, mk, color="gray" if key == "residual" else "k", mfc="none",
+                label=lab + r" / $\tilde E[1]$")
     a1.set_xscale("log")
     a1.set_yscale("log")
     a1.set_xlabel("N")
     a1.legend(fontsize=7)
-    if any(v is False for v in verdict):
+    if any(r.get("psd") is False for r in rows):
         a1.set_title("red crosses: truncated construction NOT PSD", color="red", fontsize=9)
     if path is not None:
         fig.savefig(path)
