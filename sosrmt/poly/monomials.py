@@ -106,8 +106,17 @@ def pack_exponents(exps: np.ndarray, ring: str) -> np.ndarray:
     if exps.size and (exps.min() < 0 or exps.max() > limit):
         raise ValueError(f"exps: expected exponents in [0, {limit}] for the {ring} ring")
     if key_dtype(nvars, ring).kind == "O":
-        keys = np.empty(exps.shape[0], dtype=object)
-        keys[:] = [sum(int(e) << (shift * i) for i, e in enumerate(row) if e) for row in exps]
+        # Python-int keys, assembled from int64 partial keys of 62-bit slices of the
+        # variables (one object-array shift and add per slice instead of a loop per entry)
+        per = 62 // shift
+        keys = np.zeros(exps.shape[0], dtype=object)
+        for lo in range(0, nvars, per):
+            hi = min(nvars, lo + per)
+            part = exps[:, lo:hi] @ np.left_shift(
+                np.int64(1), shift * np.arange(hi - lo, dtype=np.int64)
+            )
+            if part.any():
+                keys = keys + (part.astype(object) << (shift * lo))
         return keys
     weights = np.left_shift(np.int64(1), shift * np.arange(nvars, dtype=np.int64))
     return exps @ weights

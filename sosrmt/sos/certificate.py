@@ -205,8 +205,11 @@ class SosCertificate:
         shift : float, optional
             Diagonal shift :math:`\\delta` added to every Gram matrix of the moment blocks
             before rounding (hypercube only, where :math:`m^\\top m` is constant so that the
-            shift costs exactly :math:`\\delta\\sum_b m_b^\\top m_b` on the bound). Default: chosen
-            from the smallest eigenvalue and the residual. Giving it selects ``"direct"``.
+            shift costs exactly :math:`\\delta\\sum_b m_b^\\top m_b` on the bound). Default: the
+            identity is first restored in floating point by the projection of step (3), then
+            each moment block gets the shift its own smallest eigenvalue needs (twice its
+            negative part plus :math:`10^{-9}` times its largest entry). Giving it selects
+            ``"direct"`` with that one shift on every moment block.
         method : {"auto", "direct", "peyrl-parrilo"}
             ``"direct"``: this certificate's Gram matrices, rounded and projected (steps
             below). ``"peyrl-parrilo"``: facial reduction and a strictly feasible re-solve

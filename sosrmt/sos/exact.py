@@ -39,7 +39,7 @@ class ExactProof:
     gram : tuple of list of list of Fraction
         The exact Gram matrices (empty when not verified).
     shift : float
-        The diagonal shift added before rounding (hypercube only).
+        The (largest) diagonal shift added before rounding (hypercube only).
     """
 
     verified: bool
@@ -137,23 +137,44 @@ def verify_certificate_exactly(
         return ExactProof(False, None, "the domain's square is not a simple rational")
     moment_blocks = [i for i, b in enumerate(rel.blocks) if b.multiplier is None]
     can_shift = ring == "hypercube" and not dom.inequalities
-    mu = float(min((np.linalg.eigvalsh(Q).min() for Q in cert_gram if Q.size), default=0.0))
     target = -rel.p.copy()
     target[0] += cert_lam
-    res = float(np.abs(target - rel.F.T.dot(z)).max(initial=0.0))
-    if shift is None:
-        scale = max(1.0, max(float(np.abs(Q).max(initial=0)) for Q in cert_gram))
-        shift = (2 * max(0.0, -mu) + 1e-9 * scale + 4 * res) if can_shift else 0.0
+    shifts = [0.0] * len(rel.blocks)
+    if shift is None and can_shift and moment_blocks:
+        # project onto the identity in floating point first (the same per-monomial
+        # projection as step (3), whose rows are disjoint), then give each moment block
+        # the shift its own smallest eigenvalue needs: the exact projection is left with
+        # rounding errors only, and blocks that are PSD pay (almost) nothing
+        rows = np.concatenate(
+            [np.arange(rel.blocks[i].rows.start, rel.blocks[i].rows.stop) for i in moment_blocks]
+        )
+        Fm = rel.F[rows]
+        colnorm2 = np.asarray(Fm.multiply(Fm).sum(axis=0)).ravel()
+        r = target - rel.F.T.dot(z)
+        z = z.copy()
+        z[rows] += Fm.dot(np.divide(r, colnorm2, out=np.zeros_like(r), where=colnorm2 > 0))
+        cert_gram = rel.gram_matrices(z)
+        for i in moment_blocks:
+            Q = cert_gram[i]
+            if Q.size:
+                mu_b = float(np.linalg.eigvalsh(Q).min())
+                scale_b = max(1.0, float(np.abs(Q).max()))
+                shifts[i] = 2 * max(0.0, -mu_b) + 1e-9 * scale_b
+        shift = max(shifts)
+    elif shift is None:
+        shift = 0.0
+    elif can_shift:
+        shifts = [shift if i in moment_blocks else 0.0 for i in range(len(rel.blocks))]
     if shift and not can_shift:
         return ExactProof(False, None, "a diagonal shift is only sound on the hypercube")
     # (1) round: Gram matrices (+ shift on moment blocks), multipliers, lambda
     grams: list[list[list[Fraction]]] = []
     lam_shift = Fraction(0)
-    for idx, (blk, Q) in enumerate(zip(rel.blocks, cert_gram, strict=True)):
-        if idx in moment_blocks and shift:
-            Q = Q + shift * np.eye(Q.shape[0])
+    for blk, Q, delta in zip(rel.blocks, cert_gram, shifts, strict=True):
+        if delta:
+            Q = Q + delta * np.eye(Q.shape[0])
             degs = key_degrees(blk.basis, ring)
-            lam_shift += Fraction(shift) * sum((square ** int(d) for d in degs), Fraction(0))
+            lam_shift += Fraction(delta) * sum((square ** int(d) for d in degs), Fraction(0))
         grams.append(_to_fraction_matrix(Q, denominator_bits))
     scale_bits = 1 << denominator_bits
     lam = Fraction(cert_lam) + lam_shift
