@@ -15,10 +15,12 @@ pseudo-expectation :math:`\\tilde{\\mathbb E}_{PAP}` on :math:`v` with inputs :m
   support, since :math:`D^\\top D = NI`);
 * semicircle edge: :math:`\\lambda_p/\\sqrt N\\approx 2-(3\\pi p/(2N))^{2/3}`.
 
-Here the PAP side is the Hermite-degree-truncated pseudo-calibration of
-:mod:`sosrmt.calibration`, so the SK constraints hold only up to the PAP residual, which is
-reported. What of this follows the papers and what is reconstructed is said on the SK theory
-page. The SK instance, brute force and spectral bound come from :mod:`sosrmt.problems.sk`.
+Here the PAP side is the Hermite-degree-truncated pseudo-calibration in the signed-measure
+form (:func:`~sosrmt.problems.planted_affine_planes.pap_measure`, :math:`2^p` points), so the
+SK constraints hold only up to the PAP residual, which is reported; for :math:`N` in the
+thousands see :mod:`~sosrmt.problems.sk_transfer.at_scale`. What of this follows the papers
+and what is reconstructed is said on the SK theory page. The SK instance, brute force and
+spectral bound come from :mod:`sosrmt.problems.sk`.
 """
 
 from __future__ import annotations
