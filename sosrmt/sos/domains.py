@@ -84,13 +84,20 @@ class Domain:
         if not self.mixed:
             return keys
         keys = np.asarray(keys)
-        for idx, rule in ((self.boolean, "bool"), (self.signs, "sign")):
-            for i in idx:
-                s = BITS * i
-                e = (keys >> s) & MASK
-                keep = np.minimum(e, 1) if rule == "bool" else (e & 1)
-                keys = keys - ((e - keep) << s)
-        return keys
+        # bit-parallel over all fields at once (a dozen array operations, not a few per
+        # variable): a Boolean field becomes the OR of its bits, a sign field its lowest bit
+        low_b = sum(1 << (BITS * i) for i in self.boolean)
+        low_s = sum(1 << (BITS * i) for i in self.signs)
+        field_b, field_s = low_b * MASK, low_s * MASK
+        if keys.dtype.kind != "O":
+            low_b, low_s, field_b, field_s = (
+                np.int64(v) for v in (low_b, low_s, field_b, field_s)
+            )
+        x = keys & field_b
+        ored = x
+        for k in range(1, BITS):
+            ored = ored | (x >> k)
+        return (keys & ~(field_b | field_s)) | (ored & low_b) | (keys & low_s)
 
     def multiply(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Broadcasting product of monomial keys in this domain (ring product, then reduction)."""
