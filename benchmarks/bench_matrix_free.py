@@ -117,14 +117,16 @@ def sweep_evaluator(job: str, n: int, fixed: dict, *, seeds: int = 1, store: str
 
 
 def phase(problems: list[str], ns: list[int], steps: list[int], seeds: int, store: str,
-          quiet: bool = True, path: Path | None = None) -> dict:
+          quiet: bool = True, path: Path | None = None, guess: float | None = None) -> dict:
     """PSD boundary per problem and n (:func:`sosrmt.calibration.phase.boundary_search`),
     each n starting from the previous n's boundary."""
     from sosrmt.calibration.phase import PREDICTIONS, boundary_search
 
     out: dict = {"ns": ns, "seeds": seeds, "problems": {}}
+    first_guess = guess
     for problem in problems:
         fixed, guess = PHASE[problem]
+        guess = first_guess or guess
         per_n = []
         for n, budget in zip(ns, steps, strict=True):
             t0, load0 = time.perf_counter(), os.getloadavg()[0]
@@ -159,16 +161,20 @@ def main() -> None:
                     help="cells per n in the boundary search (one per --ns entry)")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--store", default=None, help="sweep store of the phase cells")
+    ap.add_argument("--guess", type=float, default=None,
+                    help="boundary guess at the first n (default: per problem)")
+    ap.add_argument("--name", default="phase", help="file name stem of the phase output")
     args = ap.parse_args()
     if args.phase:
         if len(args.steps) != len(args.ns) or min(args.steps) < 2:
             ap.error("--steps: one count >= 2 per --ns entry")
         folder = Path(args.out) if args.out else Path(__file__).parent / "results"
         folder.mkdir(parents=True, exist_ok=True)
-        store = args.store or str(folder / "phase.sqlite")
+        store = args.store or str(folder / f"{args.name}.sqlite")
         t0 = time.perf_counter()
-        path = folder / "phase.json"
-        res = phase(args.problems, args.ns, args.steps, args.seeds, store, path=path)
+        path = folder / f"{args.name}.json"
+        res = phase(args.problems, args.ns, args.steps, args.seeds, store, path=path,
+                    guess=args.guess)
         res["seconds"] = time.perf_counter() - t0
         path.write_text(json.dumps(res, indent=1, default=str))
         print(f"wrote {path} ({res['seconds']:.0f} s)")
