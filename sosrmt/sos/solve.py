@@ -15,7 +15,7 @@ from sosrmt.sos.domains import Domain
 from sosrmt.sos.pseudo_expectation import PseudoExpectation
 from sosrmt.sos.relaxation import MomentRelaxation
 from sosrmt.sos.result import SosResult
-from sosrmt.sos.symmetry import solve_with_group
+from sosrmt.sos.symmetry import check_group, group_closure, solve_with_group
 
 __all__ = ["RelaxationSolver", "extract_point", "solve"]
 
@@ -386,6 +386,14 @@ def solve(
         raise ValueError("group: symmetry reduction and sparsity or user bases cannot be combined")
     if group is not None and bound_tol is not None:
         raise ValueError("bound_tol: not available with a symmetry group")
+    if group is not None:
+        # validate the group (closure, invariance of the objective and the domain) before
+        # the relaxation is assembled
+        if not isinstance(domain, Domain):
+            raise TypeError(f"domain: expected a Domain, got {type(domain).__name__}")
+        check_group(
+            group_closure(group, domain.nvars), domain.polynomial(objective, "objective"), domain
+        )
     rel = MomentRelaxation(
         objective,
         domain,

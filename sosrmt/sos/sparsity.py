@@ -31,7 +31,7 @@ dense one, and the certificate is again an SoS with block-diagonal Gram matrices
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -98,17 +98,33 @@ def check_cliques(
     """Validate user cliques: indices in range, and every monomial of the objective and every
     constraint inside one clique; raises a ValueError naming what is not covered."""
     n = domain.nvars
+    if isinstance(cliques, str | bytes) or not isinstance(cliques, Iterable):
+        raise TypeError(
+            f"sparsity: expected a list of cliques (lists of variable indices), got {cliques!r}"
+        )
+    cliques = list(cliques)
+    if not cliques:
+        raise ValueError("sparsity: expected at least one clique, got an empty list")
     out = []
     for c in cliques:
+        if isinstance(c, str | bytes) or not isinstance(c, Iterable):
+            raise TypeError(
+                f"sparsity: expected each clique to be a list of variable indices, got {c!r}"
+            )
+        c = list(c)
+        if any(isinstance(i, bool) or not isinstance(i, int | np.integer) for i in c):
+            raise TypeError(f"sparsity: expected integer variable indices, got the clique {c!r}")
         c = tuple(sorted({int(i) for i in c}))
         if not c or c[0] < 0 or c[-1] >= n:
-            raise ValueError(f"cliques: expected non-empty sets of indices in [0, {n}), got {c}")
+            raise ValueError(
+                f"sparsity: expected cliques of indices in [0, {n}), got {c}"
+            )
         out.append(c)
     sets = [frozenset(c) for c in out]
     for s in _constraint_sets(objective, domain):
         if not any(s <= c for c in sets):
             raise ValueError(
-                f"cliques: variables {sorted(s)} appear together in the objective or a "
+                f"sparsity: variables {sorted(s)} appear together in the objective or a "
                 "constraint but in no single clique (the decomposition does not cover the "
                 "support)"
             )
@@ -140,7 +156,9 @@ def home_clique(p: Polynomial, cliques: Sequence[tuple[int, ...]]) -> tuple[int,
     whole = frozenset().union(*support_variables(p))
     best = [c for c in cliques if whole <= frozenset(c)]
     if not best:
-        raise ValueError(f"cliques: no clique contains the constraint's variables {sorted(whole)}")
+        raise ValueError(
+            f"sparsity: no clique contains the constraint's variables {sorted(whole)}"
+        )
     return min(best, key=len)
 
 

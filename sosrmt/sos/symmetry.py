@@ -41,7 +41,7 @@ from sosrmt.sos.pseudo_expectation import PseudoExpectation
 from sosrmt.sos.relaxation import MomentRelaxation, svec_pairs, svec_to_matrix
 from sosrmt.sos.result import SosResult
 
-__all__ = ["group_closure", "isotypic_bases", "solve_with_group"]
+__all__ = ["check_group", "group_closure", "isotypic_bases", "solve_with_group"]
 
 _MAX_GROUP = 5000
 
@@ -55,8 +55,17 @@ def group_closure(generators: Sequence[Sequence[int]], n: int) -> list[tuple[int
     >>> len(group_closure([[1, 2, 3, 4, 0], [4, 3, 2, 1, 0]], 5))  # dihedral group of C5
     10
     """
+    if isinstance(generators, str | bytes) or not isinstance(generators, Sequence | np.ndarray):
+        raise TypeError(f"group: expected a list of permutations, got {generators!r}")
     gens = []
     for g in generators:
+        if isinstance(g, str | bytes) or not isinstance(g, Sequence | np.ndarray) or any(
+            isinstance(v, bool) or not isinstance(v, int | np.integer) for v in g
+        ):
+            raise TypeError(
+                f"group: expected a list of permutations (lists of variable indices), "
+                f"got the generator {g!r}"
+            )
         g = tuple(int(v) for v in g)
         if sorted(g) != list(range(n)):
             raise ValueError(f"group: expected permutations of range({n}), got {g}")

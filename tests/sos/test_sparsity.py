@@ -144,3 +144,63 @@ def test_term_sparsity_bad_input():
         MomentRelaxation(p, Hypercube(4), 4, sparsity="terms")
     with pytest.raises(ValueError, match="moment_basis"):
         MomentRelaxation(p, Hypercube(4), 4, sparsity="term", moment_basis=[x[0]])
+
+
+def test_bad_clique_decompositions_name_the_argument():
+    x = variables(4, "hypercube")
+    p = x[0] * x[1] + x[1] * x[2] + x[2] * x[3]
+    # x2 x3 in the objective, but 2 and 3 in no common clique
+    with pytest.raises(ValueError, match=r"sparsity: variables \[2, 3\].*does not cover"):
+        solve(p, Hypercube(4), 4, sparsity=[[0, 1, 2], [3]])
+    # a constraint's variables must share a clique too
+    y = variables(3)
+    dom = Semialgebraic(3, inequalities=[1 - y[0] ** 2 - y[2] ** 2], bound=1.0)
+    with pytest.raises(ValueError, match=r"sparsity: variables \[0, 2\].*constraint"):
+        MomentRelaxation(y[0] + y[1] + y[2], dom, 2, sparsity=[[0, 1], [1, 2]])
+    with pytest.raises(ValueError, match="sparsity: expected at least one clique"):
+        MomentRelaxation(p, Hypercube(4), 4, sparsity=[])
+    with pytest.raises(TypeError, match="sparsity: expected each clique"):
+        MomentRelaxation(p, Hypercube(4), 4, sparsity=[0, 1, 2, 3])
+    with pytest.raises(TypeError, match="sparsity: expected integer"):
+        MomentRelaxation(p, Hypercube(4), 4, sparsity=[[0, 1.5]])
+    with pytest.raises(ValueError, match=r"sparsity: expected cliques of indices in \[0, 4\)"):
+        MomentRelaxation(p, Hypercube(4), 4, sparsity=[[0, 1, 2, 3, -1]])
+
+
+def test_second_order_cones_and_bound_tol_keep_the_bound_and_its_proofs():
+    n = 16
+    W = nx.to_numpy_array(nx.random_regular_graph(3, n, seed=1), nodelist=range(n))
+    cut = (Polynomial.constant(W.sum() / 2, n, "hypercube") - Polynomial.quadratic_form(W) / 2) / 2
+    kw = {"sparsity": "correlative+term", "eps": 1e-7, "early_stop": False}
+    psd = solve(cut, Hypercube(n), 4, soc_2x2=False, **kw)
+    soc = solve(cut, Hypercube(n), 4, **kw)
+    assert 2 in psd.stats["blocks"]  # there are 2 x 2 blocks to hand over as cones
+    assert psd.ok and soc.ok
+    assert soc.bound == pytest.approx(psd.bound, abs=1e-4)
+    assert soc.certificate.min_eigenvalue() > -1e-6  # the dual mapped back is PSD
+    assert soc.certificate.verify_exact(method="direct").verified
+    # SCS alone would run on towards eps = 1e-10; the rigorous bound stops it much earlier
+    tol = solve(cut, Hypercube(n), 4, **(kw | {"eps": 1e-10, "chunk": 100, "bound_tol": 1e-4}))
+    assert tol.status == "optimal_inaccurate" and tol.stats["stopped_by"] == "bound_tol"
+    assert tol.stats["iterations"] <= soc.stats["iterations"]
+    # the rigorous bound of the early stop is within the tolerance of the relaxation's value
+    assert soc.value - 1e-5 <= tol.bound <= soc.value + 2e-4 * abs(soc.value)
+    proof = tol.certificate.verify_exact(method="direct")
+    # an exact SoS certificate of this relaxation: never below its value
+    assert proof.verified and float(proof.bound) >= soc.value - 1e-5
+    with pytest.raises(ValueError, match="bound_tol"):
+        solve(cut, Hypercube(n), 2, bound_tol=0.0)
+
+
+def test_scalar_blocks_form_a_nonnegative_cone():
+    y = variables(2)
+    dom = Semialgebraic(2, inequalities=[1 - y[0] ** 2, 1 - y[1] ** 2], bound=1.0)
+    rel = MomentRelaxation(y[0] * y[1] + y[0], dom, 2)
+    assert rel.cone["l"] == 2  # the two localizing blocks at degree 2 are scalars
+    assert sum(rel.cone["s"]) + rel.cone["l"] == sum(b.size for b in rel.blocks)
+    bounds = []
+    for backend in ("scs", "cvxpy"):
+        res = solve(y[0] * y[1] + y[0], dom, 2, backend=backend)
+        assert res.ok and res.bound >= 2.0 - 1e-6  # the maximum, at (1, 1)
+        bounds.append(res.bound)
+    assert bounds[0] == pytest.approx(bounds[1], abs=1e-4)

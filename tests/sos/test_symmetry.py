@@ -61,3 +61,28 @@ def test_group_closure_and_bad_groups():
         )
     with pytest.raises(ValueError, match="combined"):
         solve(p, Hypercube(3), 2, group=[[2, 1, 0]], sparsity="correlative")
+
+
+def test_a_group_that_does_not_preserve_the_problem_is_refused_before_assembly(monkeypatch):
+    import importlib
+
+    solve_module = importlib.import_module("sosrmt.sos.solve")
+
+    x = variables(4, "hypercube")
+    path = x[0] * x[1] + x[1] * x[2] + x[2] * x[3]
+
+    def no_assembly(*args, **kwargs):
+        raise AssertionError("the relaxation was assembled before the group was checked")
+
+    monkeypatch.setattr(solve_module, "MomentRelaxation", no_assembly)
+    # the rotation of a 4-cycle is not a symmetry of the path
+    with pytest.raises(ValueError, match=r"group: the permutation \[1, 2, 3, 0\] does not"):
+        solve(path, Hypercube(4), 4, group=[[1, 2, 3, 0]])
+    with pytest.raises(TypeError, match="group: expected a list of permutations"):
+        solve(path, Hypercube(4), 4, group=[3, 2, 1, 0])  # one permutation, not a list
+    with pytest.raises(ValueError, match=r"group: expected permutations of range\(4\)"):
+        solve(path, Hypercube(4), 4, group=[[3, 2, 1]])
+    y = variables(3)
+    mixed = Semialgebraic(3, boolean=[0])
+    with pytest.raises(ValueError, match="does not preserve boolean"):
+        solve(y[0] * y[1] + y[1] * y[2] + y[0] * y[2], mixed, 2, group=[[1, 0, 2]])
