@@ -19,7 +19,8 @@ The package follows the problem protocol of :mod:`sosrmt.problems`:
   lower bound :func:`best_cut` ("best found", never OPT);
 * upper bounds: :func:`spectral_bound`, :func:`sos_value` (degree 2 or 4 through the
   engine), :func:`burer_monteiro` (degree 2 at large n with a dual certificate),
-  :func:`baselines`;
+  :func:`baselines`; degree 4 beyond brute force, both sides certified:
+  :func:`sos4_bounds` (the ADMM backend);
 * the chain of one instance: :func:`value_chain` (``method="sos"`` or ``"bm"``), of several
   :func:`value_chains`, with every
   stage's memory and time estimated and checked first (:func:`estimate_resources`);
@@ -43,6 +44,7 @@ from sosrmt.problems.sk.bounds import (
     spectral_bound,
 )
 from sosrmt.problems.sk.chain import chain_job, lowerbound_cell, value_chain, value_chains
+from sosrmt.problems.sk.degree4 import Sos4Bounds, sos4_bounds
 from sosrmt.problems.sk.exact import BRUTE_FORCE_MAX_N, brute_force, brute_force_max
 from sosrmt.problems.sk.heuristic import anneal, best_cut, local_search
 from sosrmt.problems.sk.instance import (
@@ -65,6 +67,7 @@ __all__ = [
     "PARISI",
     "BurerMonteiroResult",
     "ResourceEstimate",
+    "Sos4Bounds",
     "anneal",
     "baselines",
     "best_cut",
@@ -87,6 +90,7 @@ __all__ = [
     "sample_null",
     "sample_planted",
     "sk_instance",
+    "sos4_bounds",
     "sos_value",
     "spectral_bound",
     "summarize_both_sides",

@@ -10,6 +10,7 @@ instance                  :math:`n^2` floats                 2 arrays while it i
 brute force               :math:`\\min(2^{n-1}, 2^{24})`      4 float blocks of that size
 SoS degree 2 (SCS)        :math:`n^3` and cone entries       11 B per :math:`n^3` + 1.8 kB/entry
 SoS degree 4 (SCS)        cone entries of both blocks        1.8 kB per entry (n = 16 ... 28)
+SoS degree 4 (ADMM)       cone entries, even block squared   0.4 kB per entry + 8 blocks
 Burer--Monteiro           :math:`n^2` (dual eigensolver)     2 :math:`n\\times n` arrays
 spectral bound            :math:`n^2`                        1.5 :math:`n\\times n` arrays
 ========================  ================================  ==============================
@@ -48,6 +49,14 @@ SOS2_BYTES_PER_N3 = 11.0
 SOS_SECONDS_PER_N3 = 3.5e-10
 #: Typical SCS iteration count of a degree-4 SK solve (n = 24 ... 32).
 SOS4_ITERATIONS = 2000
+#: ADMM backend, degree 4: bytes per cone entry (conic data, iterates, certificate) and
+#: dense copies of the even block (eigendecomposition, polishing).
+ADMM_BYTES_PER_ENTRY = 400.0
+ADMM_DENSE_BLOCKS = 8
+#: ADMM: seconds per cone entry of one iteration with the partial eigensolver, and a
+#: typical iteration count.
+ADMM_SECONDS_PER_ENTRY = 1e-7
+ADMM_ITERATIONS = 3000
 #: Brute-force throughput, configurations times half-width per second.
 BRUTE_RATE = 2e9
 #: Burer--Monteiro: seconds per n^2 k of one iteration, and a typical iteration count.
@@ -154,6 +163,7 @@ def estimate_resources(
     method: str = "sos",
     brute: bool = False,
     planted: bool = False,
+    backend: str = "scs",
 ) -> ResourceEstimate:
     """Estimate every stage of :func:`~sosrmt.problems.sk.value_chain` at size ``n``.
 
@@ -168,6 +178,8 @@ def estimate_resources(
         Whether brute force runs.
     planted : bool
         A spiked instance (one more :math:`n\\times n` array while it is built).
+    backend : {"scs", "admm", "cvxpy"}
+        The SoS solver of degree 4 (degree 2 is always costed as SCS).
 
     Examples
     --------
@@ -193,6 +205,11 @@ def estimate_resources(
             )
             continue
         block, entries = sos_cone_entries(n, d)
+        if d == 4 and backend == "admm":
+            nbytes = ADMM_BYTES_PER_ENTRY * entries + ADMM_DENSE_BLOCKS * _F8 * float(block) ** 2
+            seconds = ADMM_ITERATIONS * ADMM_SECONDS_PER_ENTRY * entries
+            stages.append(Stage("degree-4 SoS (ADMM)", nbytes, seconds))
+            continue
         nbytes = SOS_BYTES_PER_ENTRY * entries
         if d == 2:
             nbytes += SOS2_BYTES_PER_N3 * nn * n

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sosrmt.sos.backends.admm import AdmmBackend
 from sosrmt.sos.backends.base import STATUSES, Backend, EarlyStop, RawSolution
 from sosrmt.sos.backends.cvxpy_backend import CvxpyBackend
 from sosrmt.sos.backends.scs_backend import ScsBackend
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKENDS",
     "STATUSES",
+    "AdmmBackend",
     "Backend",
     "CvxpyBackend",
     "EarlyStop",
@@ -35,6 +37,7 @@ __all__ = [
 BACKENDS: dict[str, type[Backend]] = {
     ScsBackend.name: ScsBackend,
     CvxpyBackend.name: CvxpyBackend,
+    AdmmBackend.name: AdmmBackend,
 }
 
 
@@ -66,7 +69,7 @@ def make_backend(name: str, relaxation: MomentRelaxation, **options: Any) -> Bac
     Examples
     --------
     >>> sorted(BACKENDS)
-    ['cvxpy', 'scs']
+    ['admm', 'cvxpy', 'scs']
     """
     if name not in BACKENDS:
         raise ValueError(f"backend: expected one of {sorted(BACKENDS)}, got {name!r}")
