@@ -222,3 +222,38 @@ def test_annealing_reaches_the_optimum_region_at_n24():
     X = sk.anneal(W, np.ones((4, 24)), sweeps=100, rng=1)
     vals = np.einsum("ri,ij,rj->r", X, W, X)
     assert np.all(vals <= opt + 1e-9) and vals.max() >= 0.99 * opt
+
+
+# ---------------------------------------------------------------- degree 4 by ADMM
+@pytest.mark.parametrize("seed", [0, 5])
+def test_sos4_bounds_bracket_opt_and_certify_it(seed):
+    W = sk.sk_instance(12, seed=seed)
+    opt = sk.brute_force_max(W)[0]
+    b = sk.sos4_bounds(W, rng=seed)
+    # SOS_4 >= OPT >= best found, lower <= SOS_4 <= upper: both certified
+    assert b.lower <= b.upper and b.best_found <= opt + 1e-9
+    assert b.lower - 1e-9 <= opt <= b.upper + 1e-9
+    assert b.tight and b.upper <= opt * (1 + 1e-5) and b.certified_gap <= 1e-9
+    assert float(b.cut @ W @ b.cut) == pytest.approx(b.best_found)
+    row = b.as_dict()
+    assert len(row["cut"]) == 12 and row["certified_gap"] == b.certified_gap
+
+
+def test_sos4_bounds_are_certified_even_when_stopped_early():
+    W = sk.sk_instance(14, seed=2)
+    opt = sk.brute_force_max(W)[0]
+    b = sk.sos4_bounds(W, max_iters=20, polish=0, warm_start=False)
+    assert b.status == "max_iters"
+    assert b.lower <= opt <= b.upper  # loose, but still bounds
+
+
+def test_value_chain_with_admm_reports_both_sides():
+    W = sk.sk_instance(10, seed=1)
+    row = sk.value_chain(W, backend="admm")
+    assert row["chain_ok"] and row["tight"]
+    assert row["sos4_lower"] <= row["opt"] + 1e-9 <= row["sos4_bound"] + 2e-9
+    row = sk.value_chain(W, backend="admm", brute=False, best_found=True)
+    assert row["best_found"] is not None and len(row["best_cut"]) == 10
+    assert row["sos4_certified_gap"] is not None and row["chain_ok"]
+    with pytest.raises(ValueError, match="refused before any work"):
+        sk.sos4_bounds(np.zeros((400, 400)))

@@ -27,6 +27,8 @@ sk.sos_value(sk.sk_instance(4, seed=0), 2)
 base = hwm()
 if stage == "sos4":
     sk.sos_value(W, 4)
+elif stage == "sos4admm":
+    sk.sos4_bounds(W, max_iters=200, polish=2)
 else:
     sk.burer_monteiro(W, rng=0, maxiter=30)
 print(json.dumps({"bytes": hwm() - base}))
@@ -44,10 +46,14 @@ def _measure(stage, n):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status (Linux)")
 @pytest.mark.parametrize(("stage", "n"), [("sos4", 20), ("sos4", 22), ("sos4", 24),
+                                          ("sos4admm", 32),
                                           pytest.param("bm", 2000, marks=pytest.mark.slow)])
 def test_estimate_against_measured_peak(stage, n):
     measured = _measure(stage, n)
-    if stage == "sos4":
+    if stage == "sos4admm":
+        est = next(s.nbytes for s in sk.estimate_resources(n, degrees=(4,), backend="admm")
+                   .stages if s.name.startswith("degree-4"))
+    elif stage == "sos4":
         est = next(s.nbytes for s in sk.estimate_resources(n, degrees=(4,)).stages
                    if s.name.startswith("degree-4"))
     else:
@@ -58,6 +64,7 @@ def test_estimate_against_measured_peak(stage, n):
 
 @pytest.mark.parametrize("argv", [["--n", "150", "--degree", "4"],
                                   ["--n", "300", "--degree", "4"],
+                                  ["--n", "400", "--degree", "4", "--backend", "admm"],
                                   ["--n", "100000", "--bm"],
                                   ["--n", "1000000"]])
 def test_cli_refuses_at_once_in_one_line(argv):

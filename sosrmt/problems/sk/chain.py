@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from sosrmt._validation import as_rng, check_int
 from sosrmt.problems.sk.bounds import _burer_monteiro, _sos, _spectral
+from sosrmt.problems.sk.degree4 import sos4_bounds as _sos4_bounds
 from sosrmt.problems.sk.exact import BRUTE_FORCE_MAX_N, _brute_force
 from sosrmt.problems.sk.heuristic import _best_cut
 from sosrmt.problems.sk.instance import SeedLike, sample_null, sk_instance, validate_coupling
@@ -61,7 +62,11 @@ def value_chain(
         search (see :func:`~sosrmt.problems.sk.best_cut`); default: when brute force does
         not run and :math:`n\\le 5000`.
     backend : str
-        SoS engine backend.
+        SoS engine backend. ``"admm"``: degree 4 by :func:`~sosrmt.problems.sk.sos4_bounds`,
+        which adds ``sos4_lower`` (a certified lower bound on SOS_4) and
+        ``sos4_certified_gap`` ((``sos4_lower`` - best found) / best found, positive when
+        SOS_4 provably exceeds the best cut found); its options (``time_limit``, ``eps``,
+        ...) come through ``options``.
     rng : seed or Generator
         For Burer--Monteiro's start and the local search.
     progress : bool
@@ -101,7 +106,8 @@ def value_chain(
     if best_found is None:
         best_found = not brute and n <= 5000
     check_resources(
-        estimate_resources(n, degrees=degrees, method=method, brute=bool(brute)),
+        estimate_resources(n, degrees=degrees, method=method, brute=bool(brute),
+                           backend=backend),
         memory_limit=memory_limit,
         max_seconds=max_seconds,
     )
@@ -135,6 +141,21 @@ def value_chain(
                        sos2_seconds=time.perf_counter() - t0)
             if not (np.isfinite(bm.value) and np.isfinite(bm.bound)):
                 out["failed"].append("sos2")
+        elif d == 4 and backend == "admm":
+            # both sides certified, warm-started at the best cut (which it also returns)
+            b4 = _sos4_bounds(W, rng=rng, **options)
+            out.update(sos4=b4.value, sos4_bound=b4.upper, sos4_lower=b4.lower,
+                       sos4_status=b4.status, sos4_seconds=b4.seconds["total"],
+                       sos4_iterations=b4.iterations, sos4_certified_gap=b4.certified_gap)
+            out["tight"] = b4.tight
+            if b4.upper is None or b4.lower is None:
+                out["failed"].append("sos4")
+            if best_found:
+                out.update(best_found=b4.best_found, best_cut=b4.cut,
+                           best_found_seconds=b4.seconds["best_found"])
+                best_found = False
+                stages.remove("best found")
+                bar.total = len(stages)
         else:
             res = _sos(W, d, backend=backend, **options)
             out[f"sos{d}_status"] = res.status
@@ -202,7 +223,8 @@ def value_chains(
     seeds = check_int(seeds, "seeds", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     use_brute = n <= BRUTE_FORCE_MAX_N if brute is None else brute
-    est = check_resources(estimate_resources(n, degrees=degrees, method=method, brute=use_brute),
+    est = check_resources(estimate_resources(n, degrees=degrees, method=method, brute=use_brute,
+                                             backend=options.get("backend", "scs")),
                           memory_limit=memory_limit)
     if progress:
         tqdm.write(f"estimate per instance: {est.summary()}", file=sys.stderr)
@@ -222,7 +244,11 @@ def _chain_holds(out: dict[str, Any], degrees: tuple[int, ...]) -> bool:
     ok = True
     if low is not None:
         ok = all(b >= low - 1e-9 * max(1.0, abs(b)) for b in bounds)
-    if 4 in degrees and 2 in degrees:
+    if out.get("sos4_lower") is not None:  # certified: low <= SOS_4 <= its bound, SOS_2's
+        ok &= out["sos4_lower"] <= out["sos4_bound"]
+        if 2 in degrees:
+            ok &= out["sos4_lower"] <= out["sos2_bound"]
+    elif 4 in degrees and 2 in degrees:
         ok &= out["sos4"] <= out["sos2_bound"] + 1e-6 * max(1.0, abs(out["sos2_bound"]))
     lowest = out[f"sos{degrees[0]}"]
     ok &= lowest <= out["spectral"] + 1e-6 * abs(out["spectral"])

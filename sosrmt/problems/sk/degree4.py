@@ -201,7 +201,8 @@ def sos4_bounds(
     size = sum(b.size for b in rel.blocks)
     options: dict[str, Any] = {"eps": eps, "max_iters": max_iters, "time_limit": time_limit,
                                "threads": threads, "verbose": verbose,
-                               "rho": max(best, 1.0) / size**1.5, "adapt_rho": False}
+                               "rho": max(best, 1.0) / size**1.5, "adapt_rho": False,
+                               "early_stop_tol": 5e-2}
     if warm_start:
         options["warm_start"] = (_point_moments(rel, cut), _degree2_dual(rel, W, bm.y))
     solver = RelaxationSolver(rel, "admm", **options)

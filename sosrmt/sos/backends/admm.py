@@ -269,6 +269,12 @@ class AdmmBackend:
         Dense eigendecompositions in single precision while the largest relative residual
         exceeds this (None: always double). The certificates are computed in double
         precision whatever the iterates were.
+    early_stop_tol : float
+        The early-stop callback (a feasible point attaining the certified bound) is tried
+        only once the largest relative residual is below this, the moment blocks' iterates
+        have rank at most 2, and then at doubling intervals (each try costs
+        eigendecompositions). The moments returned after an early stop are as accurate as
+        this tolerance.
     verbose : bool
         One line per check on standard error.
     """
@@ -279,7 +285,7 @@ class AdmmBackend:
         self,
         relaxation: MomentRelaxation,
         *,
-        eps: float = 1e-7,
+        eps: float = 1e-8,
         eps_inaccurate: float = 1e-4,
         max_iters: int = 10_000,
         time_limit: float | None = None,
@@ -292,6 +298,7 @@ class AdmmBackend:
         warm_start: tuple[np.ndarray, np.ndarray] | None = None,
         threads: int | None = 1,
         single_until: float | None = 1e-2,
+        early_stop_tol: float = 1e-3,
         verbose: bool = False,
     ) -> None:
         if not eps > 0 or not eps_inaccurate > 0:
@@ -308,6 +315,7 @@ class AdmmBackend:
             raise ValueError(f"threads: expected a positive integer or None, got {threads!r}")
         self.threads = None if threads is None else int(threads)
         self.single_until = None if single_until is None else float(single_until)
+        self.early_stop_tol = float(early_stop_tol)
         if not 0 < fraction <= 1:
             raise ValueError(f"fraction: expected a number in (0, 1], got {fraction!r}")
         t0 = time.perf_counter()
@@ -437,7 +445,7 @@ class AdmmBackend:
                 if worst <= self.eps:
                     status = "optimal"
                     break
-                if (early_stop is not None and it >= next_stop and worst < 5e-2
+                if (early_stop is not None and it >= next_stop and worst < self.early_stop_tol
                         and all(blk.rank <= 2 for blk in self.blocks if blk.side > 0)):
                     if early_stop(x, self.rho * u):
                         status, stopped = "optimal", True
