@@ -255,8 +255,18 @@ class MomentRelaxation:
             if moment_basis is None
             else self._monomial_keys(moment_basis, "moment_basis", 2, 0)
         )
+        # one basis object shared by many constraints (e.g. [1] for scalar constraints) is
+        # checked once per multiplier degree
+        seen: dict[tuple[int, int], np.ndarray] = {}
+
+        def localizing_keys(i: int, b: Sequence[Polynomial]) -> np.ndarray:
+            deg = domain.inequalities[i].degree
+            if (id(b), deg) not in seen:
+                seen[id(b), deg] = self._monomial_keys(b, "localizing_bases", 2, deg)
+            return seen[id(b), deg]
+
         self.custom_localizing = {
-            int(i): self._monomial_keys(b, "localizing_bases", 2, domain.inequalities[i].degree)
+            int(i): localizing_keys(int(i), b)
             for i, b in (localizing_bases or {}).items()
             if self._check_index(i, len(domain.inequalities), "localizing_bases")
         }

@@ -26,7 +26,7 @@ from sosrmt.sos import Semialgebraic, SosResult, solve
 __all__ = ["ip_relaxation_engine"]
 
 
-def ip_relaxation_engine(X: npt.ArrayLike, delta: float, *, backend: str = "cvxpy",
+def ip_relaxation_engine(X: npt.ArrayLike, delta: float, *, backend: str = "clarabel",
                          whiten: bool = False, isotropy_tol: float = 1e-6,
                          allow_duplicates: bool = False, **solve_kwargs: object) -> SosResult:
     """The "2+2" relaxation of the canonical program as an engine :class:`SosResult`.
@@ -38,7 +38,8 @@ def ip_relaxation_engine(X: npt.ArrayLike, delta: float, *, backend: str = "cvxp
     delta : float
         Slab half-width, 0 < delta < 1.
     backend : str
-        Engine backend (``"cvxpy"``, Clarabel, by default; ``"scs"``).
+        Engine backend: ``"clarabel"`` (default: Clarabel called directly), ``"cvxpy"``
+        (Clarabel through cvxpy), ``"scs"``.
     whiten, isotropy_tol, allow_duplicates
         Input handling, see :func:`sosrmt.problems.anticoncentration.prepare_points`.
     **solve_kwargs
@@ -94,12 +95,15 @@ def ip_relaxation_engine(X: npt.ArrayLike, delta: float, *, backend: str = "cvxp
     eq_basis = [one, *pairs, *w,
                 *(w[i] * w[j] for i, j in itertools.combinations(range(n), 2))]
     domain = Semialgebraic(N, [sphere], ineqs, bound=1.0, boolean=range(n))
-    if backend == "cvxpy" and solve_kwargs.get("solver", "CLARABEL").upper() == "CLARABEL":
+    scalar = [one]  # one basis object for all scalar constraints (checked once)
+    if backend == "clarabel" or (
+        backend == "cvxpy" and str(solve_kwargs.get("solver", "CLARABEL")).upper() == "CLARABEL"
+    ):
         # the settings of the hand-assembled path (see the module notes)
         solve_kwargs.setdefault("eps", 1e-6)
         solve_kwargs.setdefault("static_regularization_constant", 1e-6)
         solve_kwargs.setdefault("dynamic_regularization_eps", 1e-10)
     return solve(sum(w, zero) / n, domain, 4, backend=backend, moment_basis=basis,
-                 localizing_bases={k: [one] for k in range(len(ineqs))},
+                 localizing_bases=dict.fromkeys(range(len(ineqs)), scalar),
                  equality_bases={0: eq_basis}, **solve_kwargs)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sosrmt.sos.backends.admm import AdmmBackend
 from sosrmt.sos.backends.base import STATUSES, Backend, EarlyStop, RawSolution
+from sosrmt.sos.backends.clarabel_backend import ClarabelBackend
 from sosrmt.sos.backends.cvxpy_backend import CvxpyBackend
 from sosrmt.sos.backends.scs_backend import ScsBackend
 
@@ -25,6 +26,7 @@ __all__ = [
     "STATUSES",
     "AdmmBackend",
     "Backend",
+    "ClarabelBackend",
     "CvxpyBackend",
     "EarlyStop",
     "RawSolution",
@@ -38,6 +40,7 @@ BACKENDS: dict[str, type[Backend]] = {
     ScsBackend.name: ScsBackend,
     CvxpyBackend.name: CvxpyBackend,
     AdmmBackend.name: AdmmBackend,
+    ClarabelBackend.name: ClarabelBackend,
 }
 
 
@@ -69,7 +72,7 @@ def make_backend(name: str, relaxation: MomentRelaxation, **options: Any) -> Bac
     Examples
     --------
     >>> sorted(BACKENDS)
-    ['admm', 'cvxpy', 'scs']
+    ['admm', 'clarabel', 'cvxpy', 'scs']
     """
     if name not in BACKENDS:
         raise ValueError(f"backend: expected one of {sorted(BACKENDS)}, got {name!r}")
