@@ -152,6 +152,7 @@ class _Factor:
     mat: sp.csr_matrix | None = None
     scalar: float = 1.0
     pre: tuple[tuple[int, int], ...] = ()
+    rows: np.ndarray | None = None  # mat holds only these rows (the others are zero)
 
 
 def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None,
@@ -221,7 +222,14 @@ def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None,
             continue
         mat = sp.csr_matrix((np.ones(count), (row, col)), shape=(n ** len(outs), n ** len(ins)))
         mat.sum_duplicates()
-        out.append(_Factor(tuple(ins), outs, "sparse", mat, pre=tuple(pre)))
+        rows = np.flatnonzero(np.diff(mat.indptr))
+        if rows.size < mat.shape[0] // 2:
+            # a product walks every row of a CSR matrix: keep the nonzero ones only, so that
+            # its cost follows the edges, not n^|outputs|
+            out.append(_Factor(tuple(ins), outs, "sparse", mat[rows], pre=tuple(pre),
+                               rows=rows))
+        else:
+            out.append(_Factor(tuple(ins), outs, "sparse", mat, pre=tuple(pre)))
     return out
 
 
@@ -288,6 +296,10 @@ def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
                                       (n ** len(f.outputs), flat.shape[1]))
             else:
                 res = np.asarray(f.mat @ flat)
+                if f.rows is not None:
+                    full = np.zeros((n ** len(f.outputs), flat.shape[1]))
+                    full[f.rows] = res
+                    res = full
             return res.reshape((n,) * len(f.outputs) + tt.shape[len(f.inputs):])
 
         t = step((f.kind, id(f.mat), tuple(pos), len(f.outputs)), apply)
@@ -299,9 +311,24 @@ def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
 def _accumulate(out: np.ndarray, parts: dict, n: int, ndim: int) -> np.ndarray:
     """out[dst] += sum of coeff * transpose(t, order), one pass per distinct tensor."""
     view = out.reshape((n,) * ndim) if ndim else out.reshape(())
+    compact: dict[tuple[int, ...], np.ndarray] = {}
     for (_, order), (coeff, t) in parts.items():
-        if coeff != 0.0:
-            view += coeff * np.transpose(t, order)
+        if coeff == 0.0:
+            continue
+        tt = np.transpose(t, order)
+        flat_axes = tuple(i for i in range(tt.ndim) if tt.strides[i] == 0 and tt.shape[i] > 1)
+        if not flat_axes:
+            view += coeff * tt
+            continue
+        # constant along some axes (a summed-out variable): add the small slices first, so
+        # that all such terms cost one pass over the output together
+        small = tt[tuple(slice(0, 1) if i in flat_axes else slice(None) for i in range(tt.ndim))]
+        if flat_axes in compact:
+            compact[flat_axes] = compact[flat_axes] + coeff * small
+        else:
+            compact[flat_axes] = coeff * small
+    for small in compact.values():
+        view += small
     return out
 
 
@@ -341,7 +368,13 @@ class SparseGraphOperator(LinearOperator):
             for k, (fs, ins, outs) in enumerate(((fwd, term.V, term.U), (bwd, term.U, term.V))):
                 if (len(fs) == 1 and fs[0].kind == "sparse" and not fs[0].pre
                         and fs[0].inputs == ins and fs[0].outputs == outs):
-                    pieces.append((k, coeff * fs[0].mat))
+                    mat = fs[0].mat
+                    if fs[0].rows is not None:  # back to the full row range
+                        full = n ** len(outs)
+                        pick = sp.csr_matrix((np.ones(fs[0].rows.size), (
+                            fs[0].rows, np.arange(fs[0].rows.size))), shape=(full, mat.shape[0]))
+                        mat = (pick @ mat).tocsr()
+                    pieces.append((k, coeff * mat))
             if len(pieces) == 2:
                 for k, mat in pieces:
                     self._merged[k] = mat if self._merged[k] is None else self._merged[k] + mat

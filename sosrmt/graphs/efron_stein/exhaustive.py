@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from sosrmt._validation import check_int
 from sosrmt.graphs.efron_stein.graph import _derivative_matrix, _edge_ids, _es_shape, _injections
-from sosrmt.graphs.efron_stein.schatten import QGrid, _log_power_sums, check_q
+from sosrmt.graphs.efron_stein.schatten import QGrid, check_q
 from sosrmt.graphs.inputs import check_sparse_model
 from sosrmt.graphs.shape import Shape
 
@@ -30,6 +30,16 @@ __all__ = ["MAX_VARIABLES", "exhaustive_last_level", "exhaustive_moment"]
 #: Largest number of input variables enumerated (2^15 = 32768 inputs, n = 6).
 MAX_VARIABLES = 15
 _CHUNK = 2048
+
+
+def _batch_log_power_sums(ev: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """log sum_i ev[b, i]^q for every batch row b and q (ev >= 0), stably."""
+    top = ev.max(axis=1, keepdims=True)
+    safe = np.where(top > 0, top, 1.0)
+    rel = ev / safe
+    sums = np.stack([np.sum(rel ** q, axis=1) for q in qs], axis=1)
+    with np.errstate(divide="ignore"):
+        return np.where(top > 0, qs[None, :] * np.log(safe) + np.log(sums), -np.inf)
 
 
 def _inputs(num_vars: int, p: float, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +122,7 @@ def exhaustive_moment(shape: Shape, n: int, p: float, q: QGrid) -> np.ndarray:
         mats = np.asarray((inc.T @ prod.T).T).reshape(-1, d1, d2)
         gram = mats @ mats.transpose(0, 2, 1) if d1 <= d2 else mats.transpose(0, 2, 1) @ mats
         ev = np.clip(np.linalg.eigvalsh(gram), 0.0, None)
-        logs.append(np.stack([_log_power_sums(e, qs) for e in ev]) + logp[:, None])
+        logs.append(_batch_log_power_sums(ev, qs) + logp[:, None])
     total = np.logaddexp.reduce(np.vstack(logs), axis=0)
     return np.exp(total / (2.0 * qs))
 
@@ -141,21 +151,22 @@ def exhaustive_last_level(shape: Shape, n: int, p: float, r: int, side: str,
         raise ValueError(f"side: expected 'C' (r < t) or 'R' (r >= 1), got {side!r} with r={r}")
     slot = t - 1 if side == "C" else r - 1
     mat, labels = _derivative_matrix(shape, n, r, 10**8, slot=slot)
-    dense = mat.toarray() if side == "C" else mat.toarray().T
-    uniq, lab = np.unique(labels, return_inverse=True)
-    blocks = np.stack([dense[:, lab == e] @ dense[:, lab == e].T for e in range(uniq.size)])
-    flat = blocks.reshape(uniq.size, -1)
-    w_hi, w_lo = 1.0 / (2.0 * p), 1.0 / (2.0 * (1.0 - p))
-    d = dense.shape[0]
+    dense = mat.toarray() if side == "C" else mat.toarray().T  # slot labels the columns
+    _, lab = np.unique(labels, return_inverse=True)
+    m = int(lab.max()) + 1
+    d1, d2 = dense.shape
+    # tr Y^q = ||F diag(w_lab)||_{S_2q}^{2q}: eigenvalues of the smaller Gram matrix
+    chunk = max(1, min(_CHUNK, 20_000_000 // (d1 * d2)))
+    w_hi, w_lo = 1.0 / math.sqrt(2.0 * p), 1.0 / math.sqrt(2.0 * (1.0 - p))
     logs = []
-    # the weights of edges outside the labels do not enter Y: enumerate the labelled ones
-    m = uniq.size
-    for start in range(0, 2 ** m, _CHUNK):
-        bits, logp = _inputs(m, p, start, min(start + _CHUNK, 2 ** m))
-        w2 = np.where(bits == 1, w_hi, w_lo)
-        ys = (w2 @ flat).reshape(-1, d, d)
-        ev = np.clip(np.linalg.eigvalsh(ys), 0.0, None)
-        logs.append(np.stack([_log_power_sums(e, qs) for e in ev])
-                    + logp[:, None])
+    # only the weights of the labelled edges enter Y: enumerate those
+    for start in range(0, 2 ** m, chunk):
+        bits, logp = _inputs(m, p, start, min(start + chunk, 2 ** m))
+        w = np.where(bits == 1, w_hi, w_lo)[:, lab]             # (batch, d2)
+        scaled = dense[None, :, :] * w[:, None, :]
+        gram = (scaled @ scaled.transpose(0, 2, 1) if d1 <= d2
+                else scaled.transpose(0, 2, 1) @ scaled)
+        ev = np.clip(np.linalg.eigvalsh(gram), 0.0, None)
+        logs.append(_batch_log_power_sums(ev, qs) + logp[:, None])
     total = np.logaddexp.reduce(np.vstack(logs), axis=0)
     return np.exp(total / (2.0 * qs))
