@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
 from sosrmt._validation import as_rng, check_int
-from sosrmt.problems.sk.bounds import _burer_monteiro, _sos, _spectral
+from sosrmt.problems.sk.bounds import _burer_monteiro, _spectral
+from sosrmt.problems.sk.degree4 import sos4_bounds as _sos4_bounds
 from sosrmt.problems.sk.exact import BRUTE_FORCE_MAX_N, _brute_force
 from sosrmt.problems.sk.heuristic import _best_cut
 from sosrmt.problems.sk.instance import SeedLike, sample_null
@@ -33,7 +34,8 @@ from sosrmt.problems.sk.resources import check_resources, estimate_resources
 __all__ = ["both_sides_cell", "both_sides_params", "plot_both_sides", "summarize_both_sides"]
 
 #: Columns of a cell (values divided by n^{3/2}).
-CURVES = ("opt", "best_found", "sos4_bound", "sos2_bound", "spectral", "transfer")
+CURVES = ("opt", "best_found", "sos4_bound", "sos4_lower", "sos2_bound", "spectral",
+          "transfer")
 #: Largest constraint residual max_u |E~[x_u^2 - 1]| / E~[1] for which a transfer value counts.
 TRANSFER_RESIDUAL_MAX = 0.05
 
@@ -46,8 +48,13 @@ def both_sides_cell(
     transfer_max: int = 200,
     p: int = 8,
     trunc: int = 4,
+    sos4_time_limit: float = 1500.0,
 ) -> dict[str, Any]:
     """Sweep job: every curve that size ``n`` allows, on one null SK instance (results only).
+
+    Degree 4 (:math:`n\\le` ``sos4_max``) goes through :func:`~sosrmt.problems.sk.sos4_bounds`
+    (ADMM, at most ``sos4_time_limit`` seconds of iterations): ``sos4_bound`` (rigorous upper
+    bound) and ``sos4_lower`` (certified lower bound on SOS_4).
 
     Examples
     --------
@@ -71,9 +78,11 @@ def both_sides_cell(
     else:
         out["best_found"] = _best_cut(W, rng=gen, V=bm.V)[0] / scale
     if 4 in degrees:
-        res = _sos(W, 4)
-        out["sos4_status"] = res.status
-        out["sos4_bound"] = res.bound / scale if res.ok and res.bound is not None else None
+        b4 = _sos4_bounds(W, rng=gen, time_limit=sos4_time_limit)
+        out["sos4_status"] = b4.status
+        out["sos4_tight"] = b4.tight
+        out["sos4_bound"] = None if b4.upper is None else b4.upper / scale
+        out["sos4_lower"] = None if b4.lower is None else b4.lower / scale
     out["spectral"] = _spectral(W) / scale
     if n <= transfer_max and p < n:
         # imported here: sk_transfer builds on this package
@@ -95,6 +104,7 @@ def both_sides_params(
     transfer_max: int = 200,
     p: int = 8,
     trunc: int = 4,
+    sos4_time_limit: float = 1500.0,
 ) -> dict[str, Any]:
     """The sweep parameters of a both-sides figure, checked (sizes, memory of the largest).
 
@@ -111,10 +121,16 @@ def both_sides_params(
     if not sizes:
         raise ValueError("n: expected at least one size")
     check_resources(estimate_resources(sizes[-1], degrees=(2,), method="bm"))
+    s4 = [v for v in sizes if v <= sos4_max]
+    if s4:
+        check_resources(estimate_resources(s4[-1], degrees=(4,), backend="admm"))
+    if not sos4_time_limit > 0:
+        raise ValueError(f"sos4_time_limit: expected positive seconds, got {sos4_time_limit!r}")
     return {"n": sizes, "sos4_max": check_int(sos4_max, "sos4_max", minimum=0),
             "transfer_max": check_int(transfer_max, "transfer_max", minimum=0),
             "p": check_int(p, "p", minimum=1, maximum=16),
-            "trunc": check_int(trunc, "trunc", minimum=0)}
+            "trunc": check_int(trunc, "trunc", minimum=0),
+            "sos4_time_limit": float(sos4_time_limit)}
 
 
 def summarize_both_sides(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -156,6 +172,8 @@ _STYLE = {
     "spectral": (r"$n\lambda_{\max}(W)$", {"marker": "^", "color": "C3"}),
     "sos2_bound": ("SOS$_2$ bound (Burer-Monteiro)", {"marker": "v", "color": "C2"}),
     "sos4_bound": ("SOS$_4$ bound", {"marker": "o", "color": "C1", "ms": 5}),
+    "sos4_lower": ("SOS$_4$ certified lower bound",
+                   {"marker": "o", "color": "C1", "ms": 5, "fillstyle": "none", "ls": ":"}),
     "transfer": ("PAP transfer value (signed-measure form, toy sizes)",
                  {"marker": "P", "color": "C0", "ls": ":"}),
     "best_found": ("best cut found (lower bound on OPT)",
@@ -170,8 +188,14 @@ def plot_both_sides(
     path: str | Path | None = None,
     *,
     ax: Axes | None = None,
+    sos4_rows: Sequence[Mapping[str, Any]] = (),
 ) -> Figure:
     """value / :math:`n^{3/2}` against n (log axis) for every curve of :func:`both_sides`.
+
+    ``sos4_rows``: degree-4 results computed elsewhere (rows of
+    ``benchmarks/bench_sk_degree4.py``: ``n``, ``upper``, ``lower``, ``best_found``, raw
+    values), drawn as certified intervals :math:`[\text{lower},\text{upper}]` of SOS_4
+    with the best cut found beside them.
 
     Transfer points that are not valid on every seed (:math:`\\tilde{\\mathbb E}[vv^\\top]` not
     PSD, or a constraint residual above ``TRANSFER_RESIDUAL_MAX``) are crossed out in red: the
@@ -203,6 +227,19 @@ def plot_both_sides(
                 ax.plot(ns[bad & keep], mean[bad & keep], "x", color="red", ms=12, mew=2,
                         zorder=6, label="transfer invalid: not PSD, or residual "
                         f"|E[x_u^2-1]| > {TRANSFER_RESIDUAL_MAX}")
+    rows4 = [r for r in sos4_rows if r.get("upper") is not None]
+    if rows4:
+        n4 = np.array([float(r["n"]) for r in rows4])
+        up = np.array([r["upper"] for r in rows4], dtype=float) / n4**1.5
+        lo = np.array([np.nan if r.get("lower") is None else r["lower"] for r in rows4],
+                      dtype=float) / n4**1.5
+        lo = np.where(np.isnan(lo), up, lo)
+        ax.vlines(n4, lo, up, color="C1", lw=3, alpha=0.6,
+                  label="SOS$_4$ certified interval (ADMM benchmark)")
+        ax.plot(n4, up, "_", color="C1", ms=14, mew=2)
+        best = np.array([r["best_found"] for r in rows4], dtype=float) / n4**1.5
+        ax.plot(n4, best, "D", color="C4", fillstyle="none", ms=6)
+        ns = np.union1d(ns, n4)
     ax.axhline(PARISI, color="gray", ls=":", lw=1.2, label="Parisi limit of OPT, 1.526")
     ax.axhline(2.0, color="gray", ls="--", lw=1.2, label="limit 2 (spectral, SOS$_2$, SOS$_4$)")
     ax.set_xscale("log")
