@@ -8,9 +8,9 @@ every product. Same value; the table gives moments, PSD block sizes and times.
 
 Second table: the anti-concentration "2+2" relaxation two ways, the hand-assembled SDP
 (``ip_relaxation``, Clarabel called directly) and the same relaxation on the engine
-(``ip_relaxation_engine``, Clarabel through cvxpy, the scalar constraints as one
-nonnegative cone), timed in the same run, with the ratio engine / hand (the import of
-cvxpy is excluded) and both rigorous bounds.
+(``ip_relaxation_engine``: the engine's direct Clarabel backend, the scalar constraints
+as one nonnegative cone, the same Clarabel settings), timed in the same run, with the
+ratio engine / hand (imports excluded) and both rigorous bounds.
 
 Usage: python benchmarks/bench_sos_mixed.py [--quick] [--out PATH]
 """

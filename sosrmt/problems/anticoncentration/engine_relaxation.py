@@ -20,6 +20,7 @@ import itertools
 import numpy.typing as npt
 
 from sosrmt.poly import Polynomial, variables
+from sosrmt.problems.anticoncentration.relaxation import _CLARABEL_METHOD
 from sosrmt.problems.anticoncentration.samplers import prepare_points
 from sosrmt.sos import Semialgebraic, SosResult, solve
 
@@ -103,6 +104,7 @@ def ip_relaxation_engine(X: npt.ArrayLike, delta: float, *, backend: str = "clar
         solve_kwargs.setdefault("eps", 1e-6)
         solve_kwargs.setdefault("static_regularization_constant", 1e-6)
         solve_kwargs.setdefault("dynamic_regularization_eps", 1e-10)
+        solve_kwargs.setdefault("direct_solve_method", _CLARABEL_METHOD)
     return solve(sum(w, zero) / n, domain, 4, backend=backend, moment_basis=basis,
                  localizing_bases=dict.fromkeys(range(len(ineqs)), scalar),
                  equality_bases={0: eq_basis}, **solve_kwargs)
