@@ -169,7 +169,10 @@ def add_bound_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
         description="Per n: dimensions, empirical E||M|| (s.e.), the 2q-moment quantity, "
                     "L1(q*), the exact recursive bound (small n), the closed-form "
                     "separator bound, the Tulsiani-Wu diagnostic (a comparison, not a bound), "
-                    "kappa and |S_min|; then log-log slopes.")
+                    "kappa and |S_min|; then log-log slopes. With --model pbiased the bounds "
+                    "come in two routes: every random weight bounded by its maximum, and the "
+                    "concentrated route (exact weights at the last level; ES_conc, "
+                    "ES_conc_cl).")
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
     parser.add_argument("--model", default="rademacher", choices=["rademacher", "pbiased"],
                         help="input model")
