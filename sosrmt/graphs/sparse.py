@@ -235,11 +235,13 @@ def _factors(term: _Term, adj: sp.csr_matrix, memory_limit: float | None,
 
 def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
                 dst: tuple[int, ...], adj: sp.csr_matrix,
-                cache: dict[tuple, np.ndarray] | None = None) -> tuple[tuple, float, np.ndarray]:
-    """y[dst] = sum over src of prod_factors K[outputs, inputs] x[src], as ``(key, scale, t)``.
+                cache: dict[tuple, np.ndarray] | None = None):
+    """y[dst] = sum over src of prod_factors K[outputs, inputs] x[src], step by step.
 
-    ``y = scale * transpose(t, order)`` with ``key = (steps, order)``; equal keys give equal
-    tensors, so the caller adds each distinct one once.
+    Returns ``(last, fn, t_in, order, scale)``: ``y = scale * transpose(fn(t_in), order)``,
+    where ``fn`` is the term's last linear step, left undone so that the caller can add the
+    inputs of terms that end in the same step (``last``, a hashable signature) and apply it
+    once; ``fn`` is None for a term without steps (then ``t_in`` is the result).
 
     ``cache`` (one dict per product) memoises the partial contractions of ``x``: the tensor
     after a sequence of steps depends only on the steps' kinds, matrices and axis
@@ -252,6 +254,7 @@ def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
     t = x.reshape((n,) * len(src)) if src else x.reshape(())
     scale = 1.0
     key: tuple = ()
+    pending: tuple | None = None  # the last step, not yet computed: (k, fn, input, key)
 
     def along(t: np.ndarray, i: int) -> np.ndarray:
         """Sum axis i against A (A is symmetric): the result keeps the axis in place."""
@@ -259,14 +262,25 @@ def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
         res = adj @ moved.reshape(n, -1)
         return np.moveaxis(np.asarray(res).reshape(moved.shape), 0, i)
 
-    def step(k: tuple, compute):
-        nonlocal key
-        key = (*key, k)
+    def flush() -> None:
+        nonlocal t, pending
+        if pending is None:
+            return
+        k, fn, t_in, before = pending
+        full = (*before, k)
         if cache is None:
-            return compute()
-        if key not in cache:
-            cache[key] = compute()
-        return cache[key]
+            t = fn(t_in)
+        else:
+            if full not in cache:
+                cache[full] = fn(t_in)
+            t = cache[full]
+        pending = None
+
+    def step(k: tuple, fn) -> None:
+        nonlocal key, pending
+        flush()
+        pending = (k, fn, t, key)
+        key = (*key, k)
 
     # shrinking factors first, growing ones last: no intermediate exceeds n^max(|U|, |V|)
     for f in sorted(factors, key=lambda f: len(f.outputs) - len(f.inputs)):
@@ -277,17 +291,17 @@ def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
             continue  # the variable keeps its axis: identity on it
         for v, w in f.pre:  # axis v -> axis w: t[..., w] = sum_v A[w, v] t[..., v]
             i = axes.index(v)
-            t = step(("A", i), lambda t=t, i=i: along(t, i))
+            step(("A", i), lambda t, i=i: along(t, i))
             axes[i] = w
         if f.mat is adj:  # one A-edge: contract in place, like a leaf elimination
             i = axes.index(f.inputs[0])
-            t = step(("A", i), lambda t=t, i=i: along(t, i))
+            step(("A", i), lambda t, i=i: along(t, i))
             axes[i] = f.outputs[0]
             continue
         pos = [axes.index(v) for v in f.inputs]
         rest = [i for i in range(len(axes)) if i not in pos]
 
-        def apply(t: np.ndarray = t, f: _Factor = f, pos: list[int] = pos,
+        def apply(t: np.ndarray, f: _Factor = f, pos: list[int] = pos,
                   rest: list[int] = rest) -> np.ndarray:
             tt = np.transpose(t, pos + rest)
             flat = tt.reshape(n ** len(f.inputs), -1)
@@ -302,10 +316,15 @@ def _apply_term(factors: list[_Factor], x: np.ndarray, src: tuple[int, ...],
                     res = full
             return res.reshape((n,) * len(f.outputs) + tt.shape[len(f.inputs):])
 
-        t = step((f.kind, id(f.mat), tuple(pos), len(f.outputs)), apply)
+        step((f.kind, id(f.mat), tuple(pos), len(f.outputs)), apply)
         axes = list(f.outputs) + [axes[i] for i in rest]
     order = tuple(axes.index(v) for v in dst)
-    return (key, order), scale, t
+    if pending is None:
+        return None, None, t, order, scale
+    k, fn, t_in, _ = pending
+    if cache is not None and key in cache:  # already computed by another term
+        return None, None, cache[key], order, scale
+    return (k, t_in.shape), fn, t_in, order, scale
 
 
 def _accumulate(out: np.ndarray, parts: dict, n: int, ndim: int) -> np.ndarray:
@@ -358,6 +377,24 @@ class SparseGraphOperator(LinearOperator):
                   _factors(term, adj, memory_limit, True))
                  for term, coeff in _terms(shape, p).items()]
         self.terms = len(terms)
+        # equal component matrices of different terms become one object, so that terms
+        # ending in the same product share it (see _apply)
+        seen: dict[tuple, list[sp.csr_matrix]] = {}
+        for _, _, fwd, bwd in terms:
+            for f in (*fwd, *bwd):
+                if f.kind != "sparse" or f.mat is adj:
+                    continue
+                m = f.mat
+                sig = (m.shape, m.nnz, hash(m.indptr.tobytes()), hash(m.indices.tobytes()),
+                       None if f.rows is None else hash(f.rows.tobytes()))
+                for other in seen.setdefault(sig, []):
+                    if (np.array_equal(other.indptr, m.indptr)
+                            and np.array_equal(other.indices, m.indices)
+                            and np.array_equal(other.data, m.data)):
+                        f.mat = other
+                        break
+                else:
+                    seen[sig].append(m)
         self.nnz = sum(f.mat.nnz for _, _, fs, _ in terms for f in fs if f.mat is not None)
         # terms that are one sparse matrix from the column tuple to the row tuple (in order)
         # are summed into one matrix per direction: one product instead of several
@@ -391,16 +428,27 @@ class SparseGraphOperator(LinearOperator):
         out = (np.zeros(self.shape[1] if transpose else self.shape[0]) if merged is None
                else np.asarray(merged @ x, dtype=float))
         cache: dict[tuple, np.ndarray] = {}
-        parts: dict[tuple, list] = {}  # terms ending in the same tensor are added once
+        # terms ending in the same last step are added before it and it is applied once
+        # (a sparse product saved per extra term); the results are then added per tensor
+        last: dict[tuple, list] = {}
+        parts: dict[tuple, list] = {}
         for term, coeff, fwd, bwd in self._terms:
-            if transpose:
-                key, scale, t = _apply_term(bwd, x, term.U, term.V, self._adj, cache)
+            fs, src, dst = (bwd, term.U, term.V) if transpose else (fwd, term.V, term.U)
+            sig, fn, t, order, scale = _apply_term(fs, x, src, dst, self._adj, cache)
+            if fn is None:
+                pkey = (id(t), order)
+                if pkey in parts:
+                    parts[pkey][0] += coeff * scale
+                else:
+                    parts[pkey] = [coeff * scale, t]
+                continue
+            gkey = (sig, order)
+            if gkey in last:
+                last[gkey][1] = last[gkey][1] + (coeff * scale) * t
             else:
-                key, scale, t = _apply_term(fwd, x, term.V, term.U, self._adj, cache)
-            if key in parts:
-                parts[key][0] += coeff * scale
-            else:
-                parts[key] = [coeff * scale, t]
+                last[gkey] = [fn, (coeff * scale) * t]
+        for (_, order), (fn, t_in) in last.items():
+            parts[(len(parts), order)] = [1.0, fn(t_in)]
         ndim = len(self.shape_alpha.V if transpose else self.shape_alpha.U)
         out = _accumulate(out, parts, self.n, ndim)
         return out * (self._col_mask if transpose else self._row_mask)
