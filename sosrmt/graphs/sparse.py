@@ -16,6 +16,10 @@ sparse matrix (a relational join of edge lists, so its cost is the number of hom
 of that part into the graph, proportional to its nonzeros), and the components are applied
 axis by axis. Nothing of size :math:`n^2` per edge is ever formed beyond the input and output
 vectors themselves.
+
+The module is a little over 500 lines because the term expansion, the component matrices
+and the product schedule (shared partial contractions, terms that end in the same step) are
+one algorithm whose private helpers only make sense together.
 """
 
 from __future__ import annotations
