@@ -87,6 +87,9 @@ for ax, (name, (_, _, _, label)) in zip(axes, PROBLEMS.items(), strict=True):
         ok = np.isfinite(est)
         ax.errorbar(ns[ok], est[ok], yerr=[est[ok] - lo[ok], hi[ok] - est[ok]], fmt="s",
                     color="C1", capsize=3, label="committed run, n = 50..300")
+        above = ~ok & np.isfinite(hi)           # no PSD cell found: the boundary is below
+        if above.any():
+            ax.plot(ns[above], hi[above], "v", color="C1", label="below this (no PSD cell)")
         if ok.any():
             grid = np.geomspace(8, 320, 50)
             first = int(np.flatnonzero(ok)[0])
@@ -94,9 +97,11 @@ for ax, (name, (_, _, _, label)) in zip(axes, PROBLEMS.items(), strict=True):
                     color="C2", label="predicted scaling")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("n")
     ax.set_ylabel(f"PSD boundary ({label})")
     ax.set_title(name)
-axes[0].legend(fontsize=7)
+for ax in axes:
+    ax.legend(fontsize=6)
 fig.tight_layout()
 plt.show()
