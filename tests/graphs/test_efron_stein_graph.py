@@ -373,7 +373,9 @@ def test_bad_inputs():
     with pytest.raises(TypeError, match="shape"):
         exact_bound("Z", 6)
     with pytest.raises(ValueError, match="model"):
-        bound_table("Z", "gaussian", [6], 2)
+        bound_table("Z", "poisson", [6], 2)  # gaussian has its bound (test_gaussian_bound)
+    with pytest.raises(ValueError, match="label"):
+        bound_table(Shape(2, (0,), (1,), [(0, 1)], labels=[2]), "gaussian", [6], 2)
     with pytest.raises(ValueError, match="p"):
         bound_table("Z", "pbiased", [6], 2)
     with pytest.raises(ValueError, match="ns"):

@@ -174,8 +174,9 @@ def add_bound_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
                     "concentrated route (exact weights at the last level; ES_conc, "
                     "ES_conc_cl).")
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
-    parser.add_argument("--model", default="rademacher", choices=["rademacher", "pbiased"],
-                        help="input model")
+    parser.add_argument("--model", default="rademacher",
+                        choices=["rademacher", "pbiased", "gaussian"],
+                        help="input model (gaussian: label-1 shapes)")
     parser.add_argument("--p", default=None, nargs="+", metavar="P",
                         help="pbiased edge probability: a number, n^-a (n^-0.5), c/n (10/n) "
                              "or c/sqrt(n), evaluated at each n; several values (e.g. "

@@ -22,6 +22,9 @@ Modules
 :mod:`~sosrmt.graphs.efron_stein.pbiased`
     The full recursive bound for p-biased (sparse) inputs: weights bounded by their maximum,
     and the concentrated route (exact weights at the last level, diagonal placement).
+:mod:`~sosrmt.graphs.efron_stein.gaussian`
+    Gaussian inputs (label-1 shapes): the Rademacher recursion given :math:`|g|`, and the
+    exact Schatten moments by Gauss–Hermite quadrature.
 :mod:`~sosrmt.graphs.efron_stein.exhaustive`
     Exact expectations over every p-biased input at ``n <= 6`` (the checks of the bounds).
 :mod:`~sosrmt.graphs.efron_stein.ratio`
@@ -47,6 +50,12 @@ from sosrmt.graphs.efron_stein.closed_form import (
     es_kappa,
 )
 from sosrmt.graphs.efron_stein.exhaustive import exhaustive_last_level, exhaustive_moment
+from sosrmt.graphs.efron_stein.gaussian import (
+    GaussianBound,
+    exhaustive_gaussian_moment,
+    gaussian_abs_moment,
+    gaussian_bound,
+)
 from sosrmt.graphs.efron_stein.graph import (
     EXACT_MAX_PAIRS,
     GraphBound,
@@ -94,6 +103,7 @@ __all__ = [
     "EXACT_MAX_PAIRS",
     "Assignment",
     "ClosedFormBound",
+    "GaussianBound",
     "GraphBound",
     "Level1Result",
     "MatrixPolynomial",
@@ -114,10 +124,13 @@ __all__ = [
     "es_constant",
     "es_kappa",
     "exact_bound",
+    "exhaustive_gaussian_moment",
     "exhaustive_last_level",
     "exhaustive_moment",
     "format_bound_table",
     "format_ratio_table",
+    "gaussian_abs_moment",
+    "gaussian_bound",
     "graph_level1_bound",
     "last_level_bound",
     "level1_bound",

@@ -18,6 +18,7 @@ from sosrmt._report import fit_loglog, format_table
 from sosrmt._validation import as_rng, check_int
 from sosrmt.graphs.dense import graph_matrix
 from sosrmt.graphs.efron_stein.closed_form import _closed_form_bound, _es_kappa
+from sosrmt.graphs.efron_stein.gaussian import gaussian_bound
 from sosrmt.graphs.efron_stein.graph import _es_shape, _exact_bound, _graph_level1
 from sosrmt.graphs.efron_stein.matrix import RngLike
 from sosrmt.graphs.efron_stein.pbiased import _pbiased_bound
@@ -90,9 +91,11 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     ----------
     shape : Shape or str
         A shape or a name / text accepted by :func:`sosrmt.graphs.parse_shape`.
-    model : {"rademacher", "pbiased"}
-        Input model. For ``pbiased`` only the empirical columns and :math:`L_1` are computed
-        (the exact and closed-form recursions need Rademacher inputs).
+    model : {"rademacher", "pbiased", "gaussian"}
+        Input model. ``pbiased``: the bounds of
+        :func:`sosrmt.graphs.efron_stein.pbiased_bound` (two routes); ``gaussian`` (label-1
+        shapes): those of :func:`sosrmt.graphs.efron_stein.gaussian_bound`, without
+        :math:`L_1`.
     ns : sequence of int
         Sizes.
     trials : int
@@ -138,9 +141,9 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     """
     if isinstance(shape, str):
         shape = parse_shape(shape)
-    if model not in ("rademacher", "pbiased"):
-        raise ValueError(f"model: expected 'rademacher' or 'pbiased' (the Efron-Stein "
-                         f"derivative step needs two-point inputs), got {model!r}")
+    if model not in ("rademacher", "pbiased", "gaussian"):
+        raise ValueError(f"model: expected 'rademacher', 'pbiased' or 'gaussian', got "
+                         f"{model!r}")
     work = _es_shape(shape, model)  # the one validation of the shape
     if isinstance(ns, int | np.integer) or not len(ns):
         raise ValueError(f"ns: expected a non-empty list of sizes, got {ns!r}")
@@ -177,7 +180,8 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             "predicted": (float(n) ** kappa if prob is None
                           else sparse_norm_bound(work, n, p_n).value),
         }
-        if n <= l1_max_n and work.max_arity <= 2 and t > 0:  # edgeless: M is deterministic
+        if n <= l1_max_n and work.max_arity <= 2 and t > 0 and model != "gaussian":
+            # (edgeless: M is deterministic; L1 is the two-point level-1 quantity)
             l1 = _graph_level1(work, n, model, p_n, qs, l1_trials, gen)
             row["l1"], row["l1_q"] = l1.l1_min, l1.q_star
         if model == "rademacher":
@@ -188,6 +192,14 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
                 row["bound_exact"], row["bound_exact_q"] = ex.value, ex.q_star
                 row["bound_tree"] = ex.tree_value
                 row["tw_diagnostic"] = ex.tw
+        elif model == "gaussian":
+            gb = gaussian_bound(work, n, qs, exact=n <= exact_max_n)
+            row["bound_closed"] = gb.closed_value
+            row["bound_closed_q"] = int(gb.q[int(np.argmin(gb.closed))])
+            if gb.flattened is not None:
+                row["bound_exact"] = float(np.min(gb.flattened))
+                row["bound_exact_q"] = int(gb.q[int(np.argmin(gb.flattened))])
+                row["bound_tree"] = gb.value
         elif t > 0:
             pb = _pbiased_bound(work, n, p_n, qs, exact=n <= exact_max_n)
             row["bound_closed"] = pb.closed_value
@@ -234,7 +246,10 @@ def format_bound_table(table: dict[str, Any]) -> str:
              "log-log slopes: " + ", ".join(
                  f"{k}={v:.3f}" for k, v in table["slopes"].items() if v is not None)
              + f"  (kappa={table['kappa']:g})",
-             "* TW_diag: comparison with constants 1, not a bound" if not sparse else
+             ("gaussian: ES columns are the Rademacher bounds times (C(n,2) E|g|^(2qt))^(1/2q) "
+              "(gaussian_bound); L1 is not defined for Gaussian inputs"
+              if table["model"] == "gaussian" else
+              "* TW_diag: comparison with constants 1, not a bound") if not sparse else
              "pbiased: ES_exact/ES_tree/ES_closed bound every weight by w_max (pbiased_bound); "
              "ES_conc (tree, exact matrices) and ES_conc_cl (closed form) keep the exact "
              "weights of the last level (concentrated route); sparse_pred is the separator "
