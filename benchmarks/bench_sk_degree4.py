@@ -69,6 +69,8 @@ def one(n: int, seed: int, time_limit: float, eps: float) -> dict:
                scale=n**1.5)
     if n <= sk.BRUTE_FORCE_MAX_N:
         row["opt"] = sk.brute_force_max(W)[0]
+    bm = sk.burer_monteiro(W, rng=seed)  # the degree-2 bound beside it (seconds)
+    row.update(sos2_bound=bm.bound, spectral=sk.spectral_bound(W))
     return row
 
 
