@@ -50,12 +50,14 @@ SOS_SECONDS_PER_N3 = 3.5e-10
 #: Typical SCS iteration count of a degree-4 SK solve (n = 24 ... 32).
 SOS4_ITERATIONS = 2000
 #: ADMM backend, degree 4: bytes per cone entry (conic data, iterates, certificate) and
-#: dense copies of the even block (eigendecomposition, polishing).
+#: dense copies of the even block (eigendecomposition, polishing); measured peak 0.78 GiB
+#: at n = 64 against 1.0 GiB estimated.
 ADMM_BYTES_PER_ENTRY = 400.0
 ADMM_DENSE_BLOCKS = 8
-#: ADMM: seconds per cone entry of one iteration with the partial eigensolver, and a
-#: typical iteration count.
-ADMM_SECONDS_PER_ENTRY = 1e-7
+#: ADMM: seconds per cone entry of one iteration (2.5 s per iteration at n = 64, dense
+#: eigendecompositions on one thread under a load of 6 to 8), and the iterations it takes
+#: to converge at n = 20 ... 24 (early stops on tight instances come sooner).
+ADMM_SECONDS_PER_ENTRY = 1.2e-6
 ADMM_ITERATIONS = 3000
 #: Brute-force throughput, configurations times half-width per second.
 BRUTE_RATE = 2e9
