@@ -1,16 +1,19 @@
 """sosrmt lowerbound <problem>: phase diagrams of pseudo-calibrated SoS lower bounds.
 
 For each cell of the grid n x ratio x truncation x seeds, one null instance and one planted
-control are drawn, pseudo-calibrated (signed-measure form at small n, shape form beyond),
-and four diagnostics are recorded: E~[1], the relative minimum eigenvalue mu_min of the
-degree-(--degree) moment matrix (>= 0 iff it is PSD), the largest relative constraint
-residual and the objective ratio. The cells run through the sweep engine (serial by
-default, --jobs N for a process pool, --store to keep and resume); each cell is the job
-sosrmt.problems.<problem>:lowerbound_cell.
+control are drawn, pseudo-calibrated (signed-measure form at small n, shape form beyond,
+or --form matrix-free up to n = 300 at degree 4 for tensor-pca, dense-subgraph and
+sparse-pca), and four diagnostics are recorded: E~[1], the relative minimum eigenvalue
+mu_min of the degree-(--degree) moment matrix (>= 0 iff it is PSD; in the matrix-free form
+with its Lanczos residual mu_min_residual, the distance within which an eigenvalue lies),
+the largest relative constraint residual and the objective ratio. A cell whose time or
+memory estimate exceeds --max-seconds or the machine's memory is refused before any work.
+The cells run through the sweep engine (serial by default, --jobs N for a process pool,
+--store to keep and resume); each cell is the job sosrmt.problems.<problem>:lowerbound_cell.
 
-At these sizes the truncated pseudo-calibration is typically not PSD even where the
-theorems hold for large n: read the output as trends in the ratio and in n, never as a PSD
-verdict (docs: theory/lowerbounds).
+The truncated pseudo-calibration is typically not PSD even where the theorems hold for
+large n (up to n = 300 its PSD boundary falls with n): read the output as trends in the
+ratio and in n, never as a verdict on the theorems (docs: theory/lowerbounds).
 """
 
 from __future__ import annotations
