@@ -32,7 +32,7 @@ from sosrmt.problems import sk
 from sosrmt.sweep import Grid, run_sweep
 
 store = Path(tempfile.mkdtemp()) / "sk-both-sides.sqlite"
-params = sk.both_sides_params([8, 12, 16, 48, 128, 400], sos4_max=16, transfer_max=16, p=6)
+params = sk.both_sides_params([8, 12, 16, 48, 128, 400], sos4_max=12, transfer_max=16, p=6)
 grid = Grid(params, seeds=2, method_params=["sos4_max", "transfer_max"])
 rows = run_sweep("sosrmt.problems.sk:both_sides_cell", grid, store=store, jobs=1,
                  executor="serial", quiet=True)
