@@ -70,9 +70,9 @@ def run(kind: str, n: int, mode: str, limit: float, degree: int = 4) -> dict:
         proc = subprocess.run([sys.executable, "-c", JOB, kind, str(n), mode, str(degree)],
                               capture_output=True, text=True, timeout=limit)
     except subprocess.TimeoutExpired:
-        return {"graph": kind, "n": n, "mode": mode, "status": f"> {limit:.0f} s"}
+        return {"graph": kind, "n": n, "mode": mode, "degree": degree, "status": f"> {limit:.0f} s"}
     if proc.returncode:
-        return {"graph": kind, "n": n, "mode": mode,
+        return {"graph": kind, "n": n, "mode": mode, "degree": degree,
                 "status": "failed: " + proc.stderr.strip().splitlines()[-1][:60]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
