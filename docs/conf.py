@@ -147,7 +147,17 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
             "sosrmt.problems.anticoncentration",
         ],
     ),
-    ("calibration", "Pseudo-calibration", ["sosrmt.calibration"]),
+    (
+        "calibration",
+        "Pseudo-calibration",
+        [
+            "sosrmt.calibration",
+            "sosrmt.calibration.boolean_operator",
+            "sosrmt.calibration.ternary_operator",
+            "sosrmt.calibration.estimates",
+            "sosrmt.calibration.phase",
+        ],
+    ),
     (
         "graphs",
         "Graph matrices",
