@@ -20,7 +20,8 @@ Writes ``benchmarks/results/pap_transfer_quick.json`` (``--quick``, < 1 min) or,
 sizes, ``docs/results/sk_lower/pap_transfer_full.json`` and ``pap_transfer_full.png``.
 
 Usage: python benchmarks/bench_pap_transfer.py [--quick] [--n 200 500 1000 2000]
-       [--trunc 4 6] [--seeds 1] [--eps 0.05] [--circles 16] [--no-sk] [--out PATH]
+       [--trunc 4 6] [--seeds 1] [--first-seed 0] [--eps 0.05] [--circles 16] [--no-sk]
+       [--out PATH]
        python benchmarks/bench_pap_transfer.py --merge A.json B.json [--out PATH]
 (``--merge`` joins runs made in parallel, e.g. one per truncation, and redoes fits and figure.)
 """
@@ -102,13 +103,13 @@ def compare_small(sizes: list[int], trunc: int, eps: float) -> list[dict]:
 
 
 def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_check: bool,
-              circles: int, log: bool = True) -> list[dict]:
+              circles: int, first_seed: int = 0, log: bool = True) -> list[dict]:
     rows = []
     for trunc in truncs:
         for N in sizes:
             p = choose_p(N, eps)
             est = transfer_resources(N, p, sk_lanczos=sk_check)
-            for seed in range(seeds):
+            for seed in range(first_seed, first_seed + seeds):
                 load_before = _load()
                 tracemalloc.start()
                 t0 = time.perf_counter()
@@ -139,6 +140,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[200, 500, 1000, 2000])
     parser.add_argument("--trunc", type=int, nargs="+", default=[4, 6])
     parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--circles", type=int, default=16,
                         help="constraints u sampled for the quadratic residuals")
     parser.add_argument("--merge", type=Path, nargs="+", default=None)
@@ -176,11 +178,13 @@ def main() -> None:
 
     print("2. at scale (p = ceil(N^(2/3 + eps)))")
     t0 = time.perf_counter()
-    rows = run_scale(sizes, truncs, seeds, args.eps, not args.no_sk, args.circles)
+    rows = run_scale(sizes, truncs, seeds, args.eps, not args.no_sk, args.circles,
+                     args.first_seed)
     payload = {"command": "python benchmarks/bench_pap_transfer.py"
                           + (" --quick" if args.quick else
                              f" --n {' '.join(map(str, sizes))} --trunc "
-                             f"{' '.join(map(str, truncs))} --seeds {seeds}"),
+                             f"{' '.join(map(str, truncs))} --seeds {seeds}"
+                             f" --first-seed {args.first_seed}"),
                "eps": args.eps, "p_rule": "p = ceil(N^(2/3 + eps))", "cores": os.cpu_count(),
                "seconds_total": time.perf_counter() - t0,
                "comparison_with_signed_form": comp, "rows": rows}
