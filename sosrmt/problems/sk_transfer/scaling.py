@@ -97,6 +97,9 @@ def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] 
     a1.set_yscale("log")
     a1.set_xlabel("N")
     a1.legend(fontsize=7)
+    for a in (a0, a1):
+        a.set_xticks(grid, [f"{g:g}" for g in grid])
+        a.minorticks_off()
     if any(r.get("psd") is False for r in rows):
         a1.set_title("red crosses: truncated construction NOT PSD", color="red", fontsize=9)
     if path is not None:
