@@ -132,7 +132,11 @@ html_show_sourcelink = False
 # (only when their text changes) and committed.
 API_SECTIONS: list[tuple[str, str, list[str]]] = [
     ("poly", "Polynomials", ["sosrmt.poly"]),
-    ("sos", "SoS relaxations", ["sosrmt.sos", "sosrmt.sos.testproblems"]),
+    (
+        "sos",
+        "SoS relaxations",
+        ["sosrmt.sos", "sosrmt.sos.testproblems", "sosrmt.sos.backends.clarabel_backend"],
+    ),
     (
         "problems",
         "Problems",
