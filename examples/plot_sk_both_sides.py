@@ -6,9 +6,11 @@ Every curve the sizes allow, divided by :math:`n^{3/2}`, against :math:`n` (log 
 OPT by brute force (:math:`n\\le 28`) and beyond it the best cut found (simulated
 annealing and local search: a cut, so a certified lower bound on OPT), the rigorous
 degree-4 SoS bound where the solver reaches, the degree-2 bound by Burer–Monteiro with its
-dual certificate, :math:`n\\lambda_{\\max}(W)`, and the PAP-to-SK transfer value at toy
-sizes, crossed out where it is not a valid pseudo-expectation (not PSD, or the constraints
-:math:`x_u^2=1` violated by more than 0.05: at these sizes, everywhere). Asymptotically
+dual certificate, :math:`n\\lambda_{\\max}(W)`, and the PAP-to-SK transfer value (the
+pseudo-calibration in its factored shape form, subspace dimension :math:`p\\approx
+n^{0.72}`), crossed out where it is not a valid pseudo-expectation (not PSD, or the constraints
+:math:`x_u^2=1` violated by more than 0.05: at every size measured, up to :math:`n=2000` in
+``docs/results/sk_lower/``). Asymptotically
 OPT tends to 1.526 (Parisi) and the spectral, degree-2 and degree-4
 values to 2 (Montanari–Sen arXiv 1504.05910; Kunisky–Bandeira arXiv 1907.11686); at the
 sizes where degree 4 can be solved it is still tight, and the gap opens only where the
@@ -32,7 +34,7 @@ from sosrmt.problems import sk
 from sosrmt.sweep import Grid, run_sweep
 
 store = Path(tempfile.mkdtemp()) / "sk-both-sides.sqlite"
-params = sk.both_sides_params([8, 12, 16, 48, 128, 400], sos4_max=12, transfer_max=16, p=6)
+params = sk.both_sides_params([8, 12, 16, 48, 128, 400], sos4_max=12, transfer_max=400)
 grid = Grid(params, seeds=2, method_params=["sos4_max", "transfer_max"])
 rows = run_sweep("sosrmt.problems.sk:both_sides_cell", grid, store=store, jobs=1,
                  executor="serial", quiet=True)

@@ -69,8 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--both-sides",
         action="store_true",
         help="the figure value/n^1.5 against n for every curve the sizes allow (OPT or best "
-        "cut found, SOS_4 bound, SOS_2 bound by Burer-Monteiro, n*lambda_max, PAP transfer "
-        "at small n), computed through a resumable sweep store",
+        "cut found, SOS_4 bounds, SOS_2 bound by Burer-Monteiro, n*lambda_max, PAP transfer "
+        "value), computed through a resumable sweep store",
     )
     parser.add_argument(
         "--store",
@@ -100,8 +100,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--transfer-max",
         type=int,
-        default=200,
-        help="--both-sides: largest n of the PAP transfer (default 200)",
+        default=2000,
+        help="--both-sides: largest n of the PAP transfer (default 2000)",
     )
     add_common_arguments(parser)
     parser.set_defaults(func=run)

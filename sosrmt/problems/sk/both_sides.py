@@ -3,9 +3,10 @@
 Per size n and seed (one sweep cell, :func:`both_sides_cell`): OPT by brute force
 (n <= 28) or the best cut found beyond (a lower bound, never OPT), the degree-4 SoS bound
 (n <= ``sos4_max``), the degree-2 bound by Burer--Monteiro, :math:`n\\lambda_{\\max}`, and
-the PAP-to-SK transfer value (n <= ``transfer_max``; the Hermite-truncated signed-measure
-form, enumerated over :math:`2^p` points, so at toy sizes only, with its PSD status and
-constraint residual stored beside it). :func:`both_sides_params` checks the sweep's
+the PAP-to-SK transfer value (n <= ``transfer_max``; the Hermite-truncated
+pseudo-calibration in its factored shape form, with subspace dimension
+:math:`p\\approx n^{0.72}`, to thousands, with its PSD status and constraint residual
+stored beside it). :func:`both_sides_params` checks the sweep's
 parameters (``sosrmt sk --both-sides`` runs the cells through :func:`sosrmt.sweep.run_sweep`,
 resumable, with provenance), :func:`summarize_both_sides` aggregates the rows and
 :func:`plot_both_sides` draws the figure with the reference lines 1.526 (Parisi) and 2.
@@ -45,8 +46,8 @@ def both_sides_cell(
     rng: SeedLike,
     n: int,
     sos4_max: int = 24,
-    transfer_max: int = 200,
-    p: int = 8,
+    transfer_max: int = 2000,
+    p: int | None = None,
     trunc: int = 4,
     sos4_time_limit: float = 1500.0,
 ) -> dict[str, Any]:
@@ -54,7 +55,11 @@ def both_sides_cell(
 
     Degree 4 (:math:`n\\le` ``sos4_max``) goes through :func:`~sosrmt.problems.sk.sos4_bounds`
     (ADMM, at most ``sos4_time_limit`` seconds of iterations): ``sos4_bound`` (rigorous upper
-    bound) and ``sos4_lower`` (certified lower bound on SOS_4).
+    bound) and ``sos4_lower`` (certified lower bound on SOS_4). The PAP transfer
+    (:math:`n\\le` ``transfer_max``) is the factored shape form of
+    :func:`~sosrmt.problems.sk_transfer.transfer_at_scale` with subspace dimension ``p``
+    (default :func:`~sosrmt.problems.sk_transfer.choose_p`) and Hermite truncation ``trunc``;
+    its PSD verdict and constraint residual are recorded, never repaired.
 
     Examples
     --------
@@ -63,7 +68,8 @@ def both_sides_cell(
     True
     """
     n = check_int(n, "n", minimum=4)
-    p = check_int(p, "p", minimum=1, maximum=16)
+    if p is not None:
+        p = check_int(p, "p", minimum=2)
     gen = as_rng(rng)
     degrees = (2, 4) if n <= sos4_max else (2,)
     check_resources(estimate_resources(n, degrees=degrees, method="bm",
@@ -84,16 +90,16 @@ def both_sides_cell(
         out["sos4_bound"] = None if b4.upper is None else b4.upper / scale
         out["sos4_lower"] = None if b4.lower is None else b4.lower / scale
     out["spectral"] = _spectral(W) / scale
-    if n <= transfer_max and p < n:
+    if n <= transfer_max and (p is None or p < n):
         # imported here: sk_transfer builds on this package
-        from sosrmt.problems.sk_transfer import transfer
+        from sosrmt.problems.sk_transfer import transfer_at_scale
 
-        tr = transfer(W, p, trunc, rng=gen)
-        out.update(transfer=tr.value_scaled, transfer_residual=tr.residual,
-                   transfer_vv_min=tr.vv_min_eigenvalue,
-                   transfer_psd=bool(tr.vv_min_eigenvalue >= 0),
-                   transfer_valid=bool(tr.vv_min_eigenvalue >= 0
-                                       and tr.residual <= TRANSFER_RESIDUAL_MAX))
+        # the SK-side Lanczos only confirms the PAP verdict (same sign): skipped to halve the time
+        tr = transfer_at_scale(W, p, trunc, rng=gen, sk_lanczos=False).as_dict()
+        out.update(transfer=tr["value_scaled"], transfer_residual=tr["residual"],
+                   transfer_vv_min=tr["mu_min"], transfer_p=tr["p"],
+                   transfer_psd=tr["psd"],
+                   transfer_valid=bool(tr["psd"] and tr["residual"] <= TRANSFER_RESIDUAL_MAX))
     return out
 
 
@@ -101,8 +107,8 @@ def both_sides_params(
     ns: Sequence[int],
     *,
     sos4_max: int = 24,
-    transfer_max: int = 200,
-    p: int = 8,
+    transfer_max: int = 2000,
+    p: int | None = None,
     trunc: int = 4,
     sos4_time_limit: float = 1500.0,
 ) -> dict[str, Any]:
@@ -128,8 +134,8 @@ def both_sides_params(
         raise ValueError(f"sos4_time_limit: expected positive seconds, got {sos4_time_limit!r}")
     return {"n": sizes, "sos4_max": check_int(sos4_max, "sos4_max", minimum=0),
             "transfer_max": check_int(transfer_max, "transfer_max", minimum=0),
-            "p": check_int(p, "p", minimum=1, maximum=16),
-            "trunc": check_int(trunc, "trunc", minimum=0),
+            "p": None if p is None else check_int(p, "p", minimum=2),
+            "trunc": check_int(trunc, "trunc", minimum=0, maximum=7),
             "sos4_time_limit": float(sos4_time_limit)}
 
 
@@ -174,7 +180,7 @@ _STYLE = {
     "sos4_bound": ("SOS$_4$ bound", {"marker": "o", "color": "C1", "ms": 5}),
     "sos4_lower": ("SOS$_4$ certified lower bound",
                    {"marker": "o", "color": "C1", "ms": 5, "fillstyle": "none", "ls": ":"}),
-    "transfer": ("PAP transfer value (signed-measure form, toy sizes)",
+    "transfer": ("PAP transfer value (factored shape form)",
                  {"marker": "P", "color": "C0", "ls": ":"}),
     "best_found": ("best cut found (lower bound on OPT)",
                    {"marker": "D", "color": "C4", "fillstyle": "none", "ls": "-."}),
