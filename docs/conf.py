@@ -135,7 +135,12 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
     (
         "sos",
         "SoS relaxations",
-        ["sosrmt.sos", "sosrmt.sos.testproblems", "sosrmt.sos.backends.clarabel_backend"],
+        [
+            "sosrmt.sos",
+            "sosrmt.sos.testproblems",
+            "sosrmt.sos.backends.admm",
+            "sosrmt.sos.backends.clarabel_backend",
+        ],
     ),
     (
         "problems",
