@@ -62,6 +62,33 @@ def _check(shape: Shape, n: int, p: float) -> tuple[Shape, int, float, int]:
     return shape, n, p, num_vars
 
 
+def _realisation_incidence(shape: Shape, n: int) -> tuple[np.ndarray, sp.csr_matrix, int, int]:
+    """The realisations of ``shape`` on ``[n]`` as an incidence map onto matrix entries.
+
+    Returns ``(var, inc, d1, d2)``: ``var[r, e]`` is the input variable (index into the
+    upper-triangular edges of :math:`K_n`) of edge ``e`` in realisation ``r``; ``inc`` maps a
+    vector of per-realisation products to the flattened ``d1 x d2`` graph matrix.
+    Shared by the exhaustive p-biased and the Gauss-Hermite evaluators.
+    """
+    num_vars = n * (n - 1) // 2
+    sig = _injections(n, shape.k)
+    ids = _edge_ids(sig, shape.edges, n)
+    iu, ju = np.triu_indices(n, 1)
+    var_of = np.full(n * n, -1, dtype=np.int64)
+    var_of[iu * n + ju] = np.arange(num_vars)
+    var = var_of[ids]
+    row = np.zeros(sig.shape[0], dtype=np.int64)
+    for u in shape.U:
+        row = row * n + sig[:, u]
+    col = np.zeros(sig.shape[0], dtype=np.int64)
+    for v in shape.V:
+        col = col * n + sig[:, v]
+    d1, d2 = n ** len(shape.U), n ** len(shape.V)
+    inc = sp.csr_matrix((np.ones(sig.shape[0]), (np.arange(sig.shape[0]), row * d2 + col)),
+                        shape=(sig.shape[0], d1 * d2))
+    return var, inc, d1, d2
+
+
 def exhaustive_moment(shape: Shape, n: int, p: float, q: QGrid) -> np.ndarray:
     r""":math:`|||M_\alpha|||_{2q}` exactly, averaging over all :math:`2^{\binom n2}` inputs.
 
@@ -97,22 +124,7 @@ def exhaustive_moment(shape: Shape, n: int, p: float, q: QGrid) -> np.ndarray:
     """
     shape, n, p, num_vars = _check(shape, n, p)
     qs = check_q(q)
-    sig = _injections(n, shape.k)
-    ids = _edge_ids(sig, shape.edges, n)
-    iu, ju = np.triu_indices(n, 1)
-    var_of = np.full(n * n, -1, dtype=np.int64)
-    var_of[iu * n + ju] = np.arange(num_vars)
-    var = var_of[ids]
-    a, b = len(shape.U), len(shape.V)
-    row = np.zeros(sig.shape[0], dtype=np.int64)
-    for u in shape.U:
-        row = row * n + sig[:, u]
-    col = np.zeros(sig.shape[0], dtype=np.int64)
-    for v in shape.V:
-        col = col * n + sig[:, v]
-    d1, d2 = n ** a, n ** b
-    inc = sp.csr_matrix((np.ones(sig.shape[0]), (np.arange(sig.shape[0]), row * d2 + col)),
-                        shape=(sig.shape[0], d1 * d2))
+    var, inc, d1, d2 = _realisation_incidence(shape, n)
     hi, lo = math.sqrt((1 - p) / p), -math.sqrt(p / (1 - p))
     logs = []
     for start in range(0, 2 ** num_vars, _CHUNK):

@@ -18,16 +18,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from sosrmt._validation import check_int
 from sosrmt.graphs.efron_stein.closed_form import _closed_form_bound
+from sosrmt.graphs.efron_stein.exhaustive import _realisation_incidence
 from sosrmt.graphs.efron_stein.graph import (
     EXACT_MAX_PAIRS,
-    _edge_ids,
     _es_shape,
     _exact_bound,
-    _injections,
     _q_for,
 )
 from sosrmt.graphs.efron_stein.schatten import QGrid, check_q
@@ -160,22 +158,7 @@ def exhaustive_gaussian_moment(shape: Shape, n: int, q: QGrid) -> np.ndarray:
                          f"n={n}; use a smaller n or q")
     nodes, weights = np.polynomial.hermite_e.hermegauss(k)
     weights = weights / math.sqrt(2.0 * math.pi)
-    sig = _injections(n, shape.k)
-    ids = _edge_ids(sig, shape.edges, n)
-    iu, ju = np.triu_indices(n, 1)
-    var_of = np.full(n * n, -1, dtype=np.int64)
-    var_of[iu * n + ju] = np.arange(num_vars)
-    var = var_of[ids]
-    a, b = len(shape.U), len(shape.V)
-    row = np.zeros(sig.shape[0], dtype=np.int64)
-    for u in shape.U:
-        row = row * n + sig[:, u]
-    col = np.zeros(sig.shape[0], dtype=np.int64)
-    for v in shape.V:
-        col = col * n + sig[:, v]
-    d1, d2 = n ** a, n ** b
-    inc = sp.csr_matrix((np.ones(sig.shape[0]), (np.arange(sig.shape[0]), row * d2 + col)),
-                        shape=(sig.shape[0], d1 * d2))
+    var, inc, d1, d2 = _realisation_incidence(shape, n)
     total = np.zeros(qs.size)
     grid = np.array(list(itertools.product(range(k), repeat=num_vars)))
     for start in range(0, grid.shape[0], 4096):
