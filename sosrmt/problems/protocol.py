@@ -61,6 +61,7 @@ __all__ = [
     "Problem",
     "RngLike",
     "check_problem",
+    "matrix_free_cell_row",
 ]
 
 
@@ -233,3 +234,28 @@ def check_problem(module: ModuleType | str) -> list[str]:
             if issue is not None:
                 problems.append(issue)
     return problems
+
+
+def matrix_free_cell_row(null: dict[str, Any], planted: dict[str, Any]) -> dict[str, Any]:
+    """The diagnostics of a matrix-free ``lowerbound_cell``: null instance and planted control.
+
+    Every problem's matrix-free report has the same keys (``e1``, ``mu_min`` with its
+    Lanczos ``mu_min_residual`` and ``lanczos_status``, ``residual``, ``objective_ratio``);
+    this is the one place that turns the two reports into the cell's result columns.
+    ``negative_mass`` is NaN: the matrix-free form has no signed measure.
+
+    Examples
+    --------
+    >>> r = {"e1": 1.0, "mu_min": -0.5, "mu_min_residual": 1e-9, "lanczos_status": "converged",
+    ...      "residual": 0.0, "objective_ratio": 0.9}
+    >>> row = matrix_free_cell_row(r, dict(r, mu_min=0.2))
+    >>> row["mu_min"], row["planted_mu_min"]
+    (-0.5, 0.2)
+    """
+    return {"e1": null["e1"], "mu_min": null["mu_min"],
+            "mu_min_residual": null["mu_min_residual"],
+            "lanczos_status": null["lanczos_status"], "residual": null["residual"],
+            "objective_ratio": null["objective_ratio"], "negative_mass": float("nan"),
+            "planted_e1": planted["e1"], "planted_mu_min": planted["mu_min"],
+            "planted_mu_min_residual": planted["mu_min_residual"],
+            "planted_objective_ratio": planted["objective_ratio"]}

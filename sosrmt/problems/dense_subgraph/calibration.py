@@ -55,7 +55,7 @@ from sosrmt.problems.dense_subgraph.model import (
     sample_null,
     sample_planted,
 )
-from sosrmt.problems.protocol import RngLike
+from sosrmt.problems.protocol import RngLike, matrix_free_cell_row
 from sosrmt.sos import PseudoExpectation
 
 __all__ = [
@@ -478,12 +478,7 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4,
     if form == "matrix-free":
         a = matrix_free_report(G, k, q)
         b = matrix_free_report(Gp, k, q)
-        return {"k_used": k, "q": q, "form_used": form, "e1": a["e1"], "mu_min": a["mu_min"],
-                "mu_min_residual": a["mu_min_residual"], "lanczos_status": a["lanczos_status"],
-                "residual": a["residual"], "objective_ratio": a["objective_ratio"],
-                "negative_mass": float("nan"), "planted_e1": b["e1"],
-                "planted_mu_min": b["mu_min"], "planted_mu_min_residual": b["mu_min_residual"],
-                "planted_objective_ratio": b["objective_ratio"]}
+        return {"k_used": k, "q": q, "form_used": form, **matrix_free_cell_row(a, b)}
     if form == "shape":
         null = shape_report(G, k, q, tau=trunc, prior=prior, degree=degree)
         planted = shape_report(Gp, k, q, tau=trunc, prior=prior, degree=degree)

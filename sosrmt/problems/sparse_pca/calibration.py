@@ -54,7 +54,7 @@ from sosrmt.calibration.estimates import (
 from sosrmt.calibration.reweighting import ROW_CHUNK, check_nonnegative, check_trunc
 from sosrmt.graphs import GraphInput, graph_matrix
 from sosrmt.poly import exponents, monomial_basis
-from sosrmt.problems.protocol import RngLike
+from sosrmt.problems.protocol import RngLike, matrix_free_cell_row
 from sosrmt.problems.sparse_pca.matrix_free import estimate_matrix_free, matrix_free_report
 from sosrmt.problems.sparse_pca.model import (
     _check_delta,
@@ -515,12 +515,7 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4,
     if form == "matrix-free":
         a = matrix_free_report(V, k, delta, trunc, prior=prior)
         b = matrix_free_report(Vp, k, delta, trunc, prior=prior)
-        return {"m": m, "k_used": k, "form_used": form, "e1": a["e1"], "mu_min": a["mu_min"],
-                "mu_min_residual": a["mu_min_residual"], "lanczos_status": a["lanczos_status"],
-                "residual": a["residual"], "objective_ratio": a["objective_ratio"],
-                "negative_mass": float("nan"), "planted_e1": b["e1"],
-                "planted_mu_min": b["mu_min"], "planted_mu_min_residual": b["mu_min_residual"],
-                "planted_objective_ratio": b["objective_ratio"]}
+        return {"m": m, "k_used": k, "form_used": form, **matrix_free_cell_row(a, b)}
     make = calibration_report if form == "signed" else shape_report
     null = make(V, k, delta, trunc, prior=prior, degree=degree)
     planted = make(Vp, k, delta, trunc, prior=prior, degree=degree)

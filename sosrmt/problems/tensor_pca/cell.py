@@ -11,7 +11,7 @@ from sosrmt.calibration.estimates import (
     shape_form_estimate,
     signed_form_estimate,
 )
-from sosrmt.problems.protocol import RngLike
+from sosrmt.problems.protocol import RngLike, matrix_free_cell_row
 from sosrmt.problems.tensor_pca.calibration import (
     calibration_report,
     shape_report,
@@ -102,13 +102,7 @@ def lowerbound_cell(*, rng: RngLike, n: int, ratio: float, trunc: int = 4, k: in
         half = None if max_seconds is None else max_seconds / 2
         null_mf = matrix_free_report(A, lam, trunc, max_seconds=half)
         planted_mf = matrix_free_report(Ap, lam, trunc)
-        return {"lam": lam, "form_used": form, "e1": null_mf["e1"],
-                "mu_min": null_mf["mu_min"], "mu_min_residual": null_mf["mu_min_residual"],
-                "lanczos_status": null_mf["lanczos_status"], "residual": 0.0,
-                "objective_ratio": null_mf["objective_ratio"], "negative_mass": float("nan"),
-                "planted_e1": planted_mf["e1"], "planted_mu_min": planted_mf["mu_min"],
-                "planted_mu_min_residual": planted_mf["mu_min_residual"],
-                "planted_objective_ratio": planted_mf["objective_ratio"]}
+        return {"lam": lam, "form_used": form, **matrix_free_cell_row(null_mf, planted_mf)}
     make = calibration_report if form == "signed" else shape_report
     null = make(A, lam, trunc, degree=degree)
     planted = make(Ap, lam, trunc, degree=degree)
