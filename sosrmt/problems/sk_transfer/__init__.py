@@ -11,8 +11,10 @@ form and matrix-free moment matrices, for :math:`N` in the thousands
 """
 
 from sosrmt.problems.sk_transfer.at_scale import (
+    BASES,
     ScaleTransferResult,
     choose_p,
+    pap_basis,
     sk_min_eigenvalue,
     sk_moment_operator,
     transfer_at_scale,
@@ -28,10 +30,12 @@ from sosrmt.problems.sk_transfer.reduction import (
 from sosrmt.problems.sk_transfer.scaling import plot_transfer_scaling, scaling_fits
 
 __all__ = [
+    "BASES",
     "ScaleTransferResult",
     "TransferResult",
     "choose_p",
     "edge_prediction",
+    "pap_basis",
     "pap_inputs",
     "plot_transfer_scaling",
     "scaling_fits",

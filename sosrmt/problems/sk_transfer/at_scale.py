@@ -46,8 +46,10 @@ from sosrmt.problems.sk.instance import SeedLike
 from sosrmt.problems.sk_transfer.reduction import edge_prediction
 
 __all__ = [
+    "BASES",
     "ScaleTransferResult",
     "choose_p",
+    "pap_basis",
     "sk_min_eigenvalue",
     "sk_moment_operator",
     "transfer_at_scale",
@@ -57,6 +59,8 @@ __all__ = [
 
 #: Default exponent margin of :func:`choose_p`: :math:`p = \lceil N^{2/3+\varepsilon}\rceil`.
 DEFAULT_EPS = 0.05
+#: The two bases of the top eigenspace the PAP inputs can be taken in (:func:`pap_basis`).
+BASES = ("frame", "gaussian")
 
 
 def choose_p(N: int, eps: float = DEFAULT_EPS) -> int:
@@ -113,6 +117,56 @@ def transfer_resources(N: int, p: int, *, sk_lanczos: bool = True) -> dict[str, 
     return {"memory_bytes": mem, "pap_dimension": float(pap_dim),
             "sk_dimension": float(sk_dim), "flops_pap_matvec": pap_flops,
             "flops_sk_matvec": 8.0 * N * N * p + 4.0 * N * p * p + pap_flops}
+
+
+def pap_basis(U: np.ndarray, basis: str = "frame", *, rng: SeedLike = None) -> np.ndarray:
+    """The PAP inputs :math:`D` (rows :math:`d_u`) with column span that of ``U``.
+
+    Parameters
+    ----------
+    U : ndarray, shape (N, p)
+        Orthonormal columns (the top-:math:`p` eigenvectors of :math:`W`).
+    basis : {"frame", "gaussian"}
+        ``"frame"``: :math:`D=\\sqrt N\\,UO`, :math:`O` Haar on :math:`O(p)`, so
+        :math:`D^\\top D=NI`. ``"gaussian"``: :math:`D=UO\\,(G^\\top G)^{1/2}`, :math:`G` an
+        independent :math:`N\\times p` standard Gaussian matrix.
+    rng : optional
+        For :math:`O` (and :math:`G`).
+
+    Notes
+    -----
+    The reduction only needs the column span of :math:`D` to be that of :math:`U`
+    (:math:`x=Dv` then lies in the top eigenspace). If the span of :math:`U` is uniformly
+    distributed (orthogonally invariant :math:`W`), then :math:`UO` is a Haar frame
+    independent of :math:`G`, and :math:`G = Q(G^\\top G)^{1/2}` with :math:`Q` a Haar frame
+    independent of :math:`(G^\\top G)^{1/2}`; so ``"gaussian"`` rows are i.i.d.
+    :math:`N(0,I_p)`, the null distribution the PAP pseudo-calibration is built for. The
+    ``"frame"`` rows have :math:`\\sum_u d_ud_u^\\top = NI` exactly and row norms more
+    concentrated than Gaussian ones.
+
+    Examples
+    --------
+    >>> U = np.linalg.qr(np.random.default_rng(0).standard_normal((30, 4)))[0]
+    >>> D = pap_basis(U, "frame", rng=0)
+    >>> bool(np.allclose(D.T @ D, 30 * np.eye(4)))
+    True
+    >>> G = pap_basis(U, "gaussian", rng=0)
+    >>> bool(np.allclose(U @ (U.T @ G), G))          # same column span
+    True
+    """
+    U = np.asarray(U, dtype=float)
+    if U.ndim != 2 or U.shape[1] < 1 or U.shape[0] < U.shape[1]:
+        raise ValueError(f"U: expected an N x p array with N >= p >= 1, got shape {U.shape}")
+    if basis not in BASES:
+        raise ValueError(f"basis: expected one of {BASES}, got {basis!r}")
+    N, p = U.shape
+    gen = as_rng(rng)
+    O = scipy.stats.ortho_group.rvs(p, random_state=gen) if p > 1 else np.ones((1, 1))
+    if basis == "frame":
+        return math.sqrt(N) * U @ O
+    G = gen.standard_normal((N, p))
+    s, V = np.linalg.eigh(G.T @ G)
+    return U @ O @ ((V * np.sqrt(np.maximum(s, 0.0))) @ V.T)
 
 
 # ---------------------------------------------------------------------- SK operator
@@ -215,17 +269,23 @@ def _residuals(fm: FactoredMoments, D: np.ndarray, circles: int) -> dict[str, An
     chosen = (np.arange(N) if circles >= N
               else np.unique(np.linspace(0, N - 1, max(circles, 1)).round().astype(int)))
     worst = 0.0
+    square = math.inf
     for u in chosen:
         du = D[u]
         G = 2.0 * np.outer(du, du)
         np.fill_diagonal(G, 0.0)
-        _, R = fm.apply_polynomial(fm.square * float(du @ du) - 1.0, G)
+        g0 = fm.square * float(du @ du) - 1.0
+        e_g, R = fm.apply_polynomial(g0, G)
+        # E~[g^2] for g = x_u^2 - 1 = g0 + sum_{k!=l} G_kl v_k v_l / 2, against the prior's
+        prior = g0 * g0 + 0.5 * fm.square**2 * float(np.sum(G * G))
+        square = min(square, (g0 * e_g + 0.5 * float(np.sum(G * R))) / prior)
         M = (D @ R) @ D.T                                         # E~[(x_u^2-1) x_a x_b]
         np.fill_diagonal(M, 0.0)
         worst = max(worst, float(np.max(np.abs(M))))
     return {"residual": float(np.max(np.abs(r_const))) / e1,
             "residual_mean": float(np.mean(np.abs(r_const))) / e1,
-            "residual_quad": worst / e1, "residual_quad_circles": int(chosen.size)}
+            "residual_quad": worst / e1, "residual_quad_circles": int(chosen.size),
+            "residual_square_min": square / fm.e1}
 
 
 # ---------------------------------------------------------------------- the transfer
@@ -274,7 +334,7 @@ def _psd_verdict(res: LanczosResult) -> tuple[bool | None, str]:
 
 
 def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
-                      rng: SeedLike = None, eps: float = DEFAULT_EPS,
+                      rng: SeedLike = None, eps: float = DEFAULT_EPS, basis: str = "frame",
                       sk_lanczos: bool = True, residual_circles: int = 32,
                       tol: float = 1e-6, maxiter: int | None = None) -> ScaleTransferResult:
     """The PAP-to-SK transfer with the factored shape form, for :math:`N` up to thousands.
@@ -291,6 +351,8 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
         For the Haar rotation :math:`O`.
     eps : float
         Margin of :func:`choose_p` when ``p`` is None.
+    basis : {"frame", "gaussian"}
+        Basis of the top eigenspace the PAP inputs are taken in (:func:`pap_basis`).
     sk_lanczos : bool
         Also run Lanczos on the SK moment operator (dimension :math:`1+N+\\binom N2`).
     residual_circles : int
@@ -304,7 +366,10 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
     ScaleTransferResult
         ``row`` keys: those of :func:`~sosrmt.problems.sk_transfer.transfer` (``value``,
         ``value_scaled``, ``lambda_p``, ``edge_prediction``, ``residual``,
-        ``vv_min_eigenvalue``, ``gap``, ``N``, ``p``, ``trunc``, ``e1``, ``spectral``) and
+        ``vv_min_eigenvalue``, ``gap``, ``N``, ``p``, ``trunc``, ``e1``, ``spectral``;
+        ``gap`` is :math:`(\\tilde{\\mathbb E}[x^\\top Wx]-\\lambda_p\\tilde{\\mathbb E}
+        \\|x\\|^2)/\\tilde{\\mathbb E}[1]`), ``basis``, ``exponent``
+        (:math:`\\log p/\\log N`), ``residual_square_min`` (see Notes) and
         ``value_prior_scaled`` (the prior's value, :math:`N` times the mean top-:math:`p`
         eigenvalue, over :math:`N^{3/2}`), ``mu_min``, ``mu_min_residual``,
         ``mu_min_status``, ``pap_dimension``, ``psd``, ``psd_evidence``, ``sk_mu_min``,
@@ -318,6 +383,12 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
     ``psd`` is the verdict on :math:`\\Lambda_{PAP}`, which is the verdict on the SK
     matrix (:func:`sk_moment_operator`). It is never repaired: a non-PSD instance is
     reported as such (``psd`` False).
+
+    ``residual_square_min`` is :math:`\\min_u\\tilde{\\mathbb E}[(x_u^2-1)^2]/
+    (\\tilde{\\mathbb E}[1]\\,\\mathbb E_{\\rm prior}[(x_u^2-1)^2])` over the sampled
+    :math:`u`: the Rayleigh quotient of the moment matrix at the constraint polynomial
+    itself (relative to the prior, as ``mu_min``). An exact pseudo-expectation gives 0
+    there; a negative value is a witness that the matrix is not PSD.
 
     Examples
     --------
@@ -339,12 +410,13 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
     est = transfer_resources(N, p, sk_lanczos=sk_lanczos)
     check_memory(est["memory_bytes"], f"the PAP-to-SK transfer at N={N}, p={p}",
                  hint="lower N, or pass sk_lanczos=False")
+    if basis not in BASES:
+        raise ValueError(f"basis: expected one of {BASES}, got {basis!r}")
     gen = as_rng(rng)
 
     t0 = time.perf_counter()
     evals, U = scipy.linalg.eigh(W, subset_by_index=[N - p, N - 1])
-    O = scipy.stats.ortho_group.rvs(p, random_state=gen)
-    D = math.sqrt(N) * U @ O
+    D = pap_basis(U, basis, rng=gen)
     lam_p = float(evals[0])
     spectral = sk.spectral_bound(W)
     time_eig = time.perf_counter() - t0
@@ -356,6 +428,7 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
     raw = float(np.sum(B * fm.Y2)) + fm.square * fm.y0 * float(np.trace(B))
     value = raw / e1
     vv = fm.second_moment() / e1
+    norm2 = float(np.sum((D.T @ D) * vv))                 # E~[|x|^2] / E~[1]
     time_moments = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -375,8 +448,9 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
     row: dict[str, Any] = {
         "value": value, "value_scaled": value / scale, "lambda_p": lam_p,
         "edge_prediction": edge_prediction(p, N), "residual": resid["residual"],
-        "vv_min_eigenvalue": float(np.linalg.eigvalsh(vv)[0]), "gap": value - lam_p * N,
-        "N": N, "p": p, "trunc": trunc, "e1": e1, "spectral": spectral,
+        "vv_min_eigenvalue": float(np.linalg.eigvalsh(vv)[0]),
+        "gap": value - lam_p * norm2, "N": N, "p": p, "trunc": trunc, "basis": basis,
+        "exponent": math.log(p) / math.log(N), "e1": e1, "spectral": spectral,
         "value_prior_scaled": float(N * np.mean(evals)) / scale,
         "mu_min": lz.mu_min, "mu_min_residual": lz.residual, "mu_min_status": lz.status,
         "pap_dimension": lz.dimension, "psd": psd, "psd_evidence": evidence,
@@ -386,6 +460,7 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
         "sk_dimension": None if sk_res is None else sk_res.dimension,
         "residual_mean": resid["residual_mean"], "residual_quad": resid["residual_quad"],
         "residual_quad_circles": resid["residual_quad_circles"],
+        "residual_square_min": resid["residual_square_min"],
         "memory_estimate_bytes": est["memory_bytes"],
         "time_eig": time_eig, "time_moments": time_moments, "time_pap_lanczos": time_pap,
         "time_sk_lanczos": time_sk, "time_residuals": time_res,
@@ -396,7 +471,7 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
 
 def transfer_scale_cell(*, rng: SeedLike, N: int, trunc: int = 6, eps: float = DEFAULT_EPS,
                         p: int | None = None, sk_lanczos: bool = True,
-                        residual_circles: int = 32) -> dict[str, Any]:
+                        residual_circles: int = 32, basis: str = "frame") -> dict[str, Any]:
     """Sweep job (``"sosrmt.problems.sk_transfer:transfer_scale_cell"``): a null SK
     instance of size ``N`` (:func:`sosrmt.problems.sk.sample_null`) and
     :func:`transfer_at_scale` on it; results only (the row of :meth:`as_dict` without the
@@ -416,7 +491,7 @@ def transfer_scale_cell(*, rng: SeedLike, N: int, trunc: int = 6, eps: float = D
     gen = as_rng(rng)
     W = sk.sample_null(N, rng=gen)
     row = transfer_at_scale(W, p_used, trunc, rng=gen, sk_lanczos=sk_lanczos,
-                            residual_circles=residual_circles).as_dict()
+                            residual_circles=residual_circles, basis=basis).as_dict()
     for echo in ("N", "trunc"):
         row.pop(echo, None)
     return row
