@@ -20,8 +20,8 @@ Writes ``benchmarks/results/pap_transfer_quick.json`` (``--quick``, < 1 min) or,
 sizes, ``docs/results/sk_lower/pap_transfer_full.json`` and ``pap_transfer_full.png``.
 
 Usage: python benchmarks/bench_pap_transfer.py [--quick] [--n 200 500 1000 2000]
-       [--trunc 4 6] [--seeds 1] [--first-seed 0] [--eps 0.05] [--circles 16] [--no-sk]
-       [--out PATH]
+       [--trunc 4 6] [--seeds 1] [--first-seed 0] [--eps 0.05 0.133 0.233]
+       [--basis frame gaussian] [--max-p P] [--circles 16] [--no-sk] [--out PATH]
        python benchmarks/bench_pap_transfer.py --merge A.json B.json [--out PATH]
 (``--merge`` joins runs made in parallel, e.g. one per truncation, and redoes fits and figure.)
 """
@@ -103,32 +103,38 @@ def compare_small(sizes: list[int], trunc: int, eps: float) -> list[dict]:
 
 
 def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_check: bool,
-              circles: int, first_seed: int = 0, log: bool = True) -> list[dict]:
+              circles: int, first_seed: int = 0, log: bool = True, basis: str = "frame",
+              max_p: int | None = None) -> list[dict]:
     rows = []
     for trunc in truncs:
         for N in sizes:
             p = choose_p(N, eps)
+            if max_p is not None and p > max_p:
+                print(f"  N={N} eps={eps}: p={p} > --max-p {max_p}, skipped", flush=True)
+                continue
             est = transfer_resources(N, p, sk_lanczos=sk_check)
             for seed in range(first_seed, first_seed + seeds):
                 load_before = _load()
                 tracemalloc.start()
                 t0 = time.perf_counter()
                 row = transfer_scale_cell(rng=seed, N=N, trunc=trunc, eps=eps,
-                                          sk_lanczos=sk_check, residual_circles=circles)
+                                          sk_lanczos=sk_check, residual_circles=circles,
+                                          basis=basis)
                 seconds = time.perf_counter() - t0
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
-                row.update(N=N, trunc=trunc, seed=seed, seconds=seconds,
+                row.update(N=N, trunc=trunc, seed=seed, eps=eps, seconds=seconds,
                            peak_traced_bytes=peak, estimate_bytes=est["memory_bytes"],
                            load_before=load_before, load_after=_load(),
                            signed_form="not run: 2^p points" if p > 20 else "runs")
                 rows.append(row)
                 if log:
-                    print(f"  N={N} p={p} D={trunc} seed={seed}: value/N^1.5="
+                    print(f"  N={N} p={p} D={trunc} {basis} seed={seed}: value/N^1.5="
                           f"{row['value_scaled']:.4f} mu_min={row['mu_min']:.4f} "
                           f"({row['mu_min_status']}, res {row['mu_min_residual']:.1e}) "
                           f"psd={row['psd']} residual={row['residual']:.3f} "
-                          f"quad={row['residual_quad']:.3f} {seconds:.1f}s "
+                          f"quad={row['residual_quad']:.3f} "
+                          f"square_min={row['residual_square_min']:+.3f} {seconds:.1f}s "
                           f"peak {peak / 2**20:.0f} MiB (est {est['memory_bytes'] / 2**20:.0f})"
                           f" load {load_before} -> {row['load_after']}", flush=True)
     return rows
@@ -144,7 +150,12 @@ def main() -> None:
     parser.add_argument("--circles", type=int, default=16,
                         help="constraints u sampled for the quadratic residuals")
     parser.add_argument("--merge", type=Path, nargs="+", default=None)
-    parser.add_argument("--eps", type=float, default=0.05)
+    parser.add_argument("--eps", type=float, nargs="+", default=[0.05],
+                        help="exponent margins: p = ceil(N^(2/3 + eps)), one curve each")
+    parser.add_argument("--basis", nargs="+", default=["frame"], choices=["frame", "gaussian"],
+                        help="basis of the top eigenspace for the PAP inputs (pap_basis)")
+    parser.add_argument("--max-p", type=int, default=None,
+                        help="skip cells whose p exceeds this (the PAP Lanczos costs N p^2)")
     parser.add_argument("--no-sk", action="store_true", help="skip the SK-side Lanczos")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -156,8 +167,14 @@ def main() -> None:
                        else ROOT / "docs/results/sk_lower/pap_transfer_full.json")
     if args.merge:
         parts = [json.loads(path.read_text()) for path in args.merge]
+        for part in parts:              # runs made before the rows carried eps and basis
+            for r in part["rows"]:
+                r.setdefault("eps", part["eps"] if not isinstance(part["eps"], list)
+                             else part["eps"][0])
+                r.setdefault("basis", "frame")
         payload = {"command": " + ".join(part["command"] for part in parts),
-                   "eps": parts[0]["eps"], "p_rule": parts[0]["p_rule"],
+                   "eps": sorted({r["eps"] for part in parts for r in part["rows"]}),
+                   "p_rule": parts[0]["p_rule"],
                    "cores": parts[0]["cores"],
                    "seconds_total": sum(part["seconds_total"] for part in parts),
                    "comparison_with_signed_form": [r for part in parts
@@ -170,7 +187,7 @@ def main() -> None:
     print("1. factored shape form against the signed-measure form (same instance, same D)")
     comp = []
     for trunc in truncs:
-        comp += compare_small(small, trunc, args.eps)
+        comp += compare_small(small, trunc, args.eps[0])
     print(format_table(comp, ["N", "p", "trunc", "seconds_factored", "seconds_signed",
                               "ratio", "mu_min", "mu_min_signed", "agree"]))
     if not all(r["agree"] for r in comp):
@@ -178,37 +195,52 @@ def main() -> None:
 
     print("2. at scale (p = ceil(N^(2/3 + eps)))")
     t0 = time.perf_counter()
-    rows = run_scale(sizes, truncs, seeds, args.eps, not args.no_sk, args.circles,
-                     args.first_seed)
+    rows = []
+    for basis in args.basis:
+        for eps in args.eps:
+            rows += run_scale(sizes, truncs, seeds, eps, not args.no_sk, args.circles,
+                              args.first_seed, basis=basis, max_p=args.max_p)
     payload = {"command": "python benchmarks/bench_pap_transfer.py"
                           + (" --quick" if args.quick else
                              f" --n {' '.join(map(str, sizes))} --trunc "
                              f"{' '.join(map(str, truncs))} --seeds {seeds}"
-                             f" --first-seed {args.first_seed}"),
-               "eps": args.eps, "p_rule": "p = ceil(N^(2/3 + eps))", "cores": os.cpu_count(),
+                             f" --first-seed {args.first_seed}"
+                             f" --eps {' '.join(map(str, args.eps))}"
+                             f" --basis {' '.join(args.basis)}"
+                             + (f" --max-p {args.max_p}" if args.max_p else "")
+                             + (" --no-sk" if args.no_sk else "")),
+               "eps": args.eps, "basis": args.basis, "p_rule": "p = ceil(N^(2/3 + eps))",
+               "cores": os.cpu_count(),
                "seconds_total": time.perf_counter() - t0,
                "comparison_with_signed_form": comp, "rows": rows}
     _finish(payload, out)
 
 
 def _finish(payload: dict, out: Path) -> None:
-    """Fits per truncation, the NOT-PSD list, JSON and figure."""
+    """Fits per curve (truncation, exponent margin, basis), the NOT-PSD list, JSON, figure."""
     rows = payload["rows"]
+    for r in rows:                      # rows of runs made before these keys existed
+        r.setdefault("eps", payload.get("eps"))
+        r.setdefault("basis", "frame")
     fits = {}
-    for trunc in sorted({r["trunc"] for r in rows}):
-        sel = [r for r in rows if r["trunc"] == trunc]
-        fits[str(trunc)] = {k: (None if f is None else {"slope": f.slope, "slope_se": f.slope_se,
-                                                        "n_points": f.n_points})
-                            for k, f in scaling_fits(sel).items()}
-        print(f"slopes against N, D = {trunc}: "
+    keys = sorted({(r["trunc"], float(r["eps"]), r["basis"]) for r in rows})
+    for trunc, eps, basis in keys:
+        sel = [r for r in rows if (r["trunc"], float(r["eps"]), r["basis"]) == (trunc, eps, basis)]
+        name = f"D={trunc} eps={eps:g} {basis}"
+        fits[name] = {k: (None if f is None else {"slope": f.slope, "slope_se": f.slope_se,
+                                                  "n_points": f.n_points})
+                      for k, f in scaling_fits(sel).items()}
+        print(f"slopes against N, {name}: "
               + ", ".join(f"{k} {v['slope']:+.3f} +- {v['slope_se']:.3f}" if v else f"{k} n/a"
-                          for k, v in fits[str(trunc)].items()))
-    nonpsd = [(r["N"], r["trunc"], r["seed"]) for r in rows if r["psd"] is False]
+                          for k, v in fits[name].items()))
+    nonpsd = [(r["N"], r["p"], r["trunc"], r["basis"], r["seed"]) for r in rows
+              if r["psd"] is False]
     print("NOT PSD (truncated construction invalid there): "
-          + (", ".join(f"N={a} D={b} seed={c}" for a, b, c in nonpsd) if nonpsd else "none"))
-    print(format_table(rows, ["N", "p", "trunc", "seed", "value_scaled", "mu_min",
-                              "mu_min_residual", "psd", "sk_mu_min", "residual",
-                              "residual_quad", "seconds", "peak_traced_bytes"]))
+          + (", ".join(f"N={a} p={b} D={c} {d} seed={e}" for a, b, c, d, e in nonpsd)
+             if nonpsd else "none"))
+    print(format_table(rows, ["N", "p", "trunc", "basis", "seed", "value_scaled", "mu_min",
+                              "psd", "residual", "residual_mean", "residual_quad",
+                              "residual_square_min", "seconds"]))
     payload.update(fits=fits, not_psd=nonpsd)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(to_jsonable(payload), indent=1))

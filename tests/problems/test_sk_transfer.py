@@ -166,3 +166,65 @@ def test_scale_cell_fits_and_plot():
     fig = skt.plot_transfer_scaling(rows)
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert any("NOT PSD" in lab for lab in labels)
+
+
+# ---------------------------------------------------------------- constraints imposed exactly
+def _dense_multilinear(D, trunc):
+    """M_ml[S, T] = E~[x^(S sym-diff T)] over sets, by enumeration of the 2^p points."""
+    mu = pap_measure(D, trunc)
+    X = mu.prior.points @ D.T
+    N = D.shape[0]
+    basis = [(), *((u,) for u in range(N)),
+             *((int(a), int(b)) for a, b in zip(*np.triu_indices(N, 1), strict=True))]
+    M = np.empty((len(basis), len(basis)))
+    for i, S in enumerate(basis):
+        for j, T in enumerate(basis):
+            idx = sorted(set(S) ^ set(T))
+            M[i, j] = mu.weights @ np.prod(X[:, idx], axis=1)
+    return mu, M
+
+
+@pytest.mark.parametrize(("N", "p", "trunc", "basis"),
+                         [(9, 4, 6, "frame"), (10, 5, 4, "gaussian"), (8, 6, 7, "frame")])
+def test_multilinear_operator_equals_dense_reduction(N, p, trunc, basis):
+    W = sk.sk_instance(N, seed=N + p)
+    res = skt.transfer_at_scale(W, p, trunc, rng=2, sk_lanczos=False, basis=basis)
+    mu, M = _dense_multilinear(res.D, trunc)
+    op = skt.multilinear_operator(res.moments, res.D)
+    got = np.column_stack([op.matvec(col) for col in np.eye(M.shape[0])])
+    np.testing.assert_allclose(got, M, atol=1e-9 * np.abs(M).max())
+    out = skt.exact_constraint_point(res.moments, res.D, W, tol=1e-10)
+    lam = np.linalg.eigvalsh(M)[0] / mu.e1
+    assert out["ml_mu_min"] == pytest.approx(lam, abs=1e-6)
+    # the mixture with the uniform measure is PSD and keeps the constraints exact
+    t = out["mix_weight"]
+    mixed = (1 - t) * M / mu.e1 + t * np.eye(M.shape[0])
+    assert np.linalg.eigvalsh(mixed)[0] > -1e-8
+    assert out["value_mixed"] == pytest.approx((1 - t) * res.row["value"], rel=1e-12)
+    # the multilinear value is the transferred one (W has zero diagonal)
+    assert out["value_ml"] == pytest.approx(res.row["value"], rel=1e-10)
+
+
+def test_gaussian_basis_rows_and_span():
+    W = sk.sk_instance(40, seed=3)
+    res = skt.transfer_at_scale(W, 6, 4, rng=0, sk_lanczos=False, basis="gaussian")
+    U = np.linalg.eigh(W)[1][:, -6:]
+    np.testing.assert_allclose(U @ (U.T @ res.D), res.D, atol=1e-10)   # same span
+    assert not np.allclose(res.D.T @ res.D, 40 * np.eye(6))           # not a frame
+    row = res.as_dict()
+    assert row["basis"] == "gaussian"
+    if row["vv_min_eigenvalue"] >= 0:        # x in the top eigenspace: the floor holds
+        assert row["gap"] >= -1e-9 * abs(row["value"])
+    with pytest.raises(ValueError, match="basis"):
+        skt.transfer_at_scale(W, 6, 4, basis="qr")
+
+
+def test_constraint_square_witness_is_the_rayleigh_quotient():
+    W = sk.sk_instance(12, seed=5)
+    res = skt.transfer_at_scale(W, 5, 6, rng=1, sk_lanczos=False, residual_circles=12)
+    mu = pap_measure(res.D, 6)
+    X = mu.prior.points @ res.D.T
+    g = X**2 - 1.0                                           # x_u^2 - 1 at every point
+    ratio = (mu.weights @ g**2) / (mu.prior.probs @ g**2) / mu.e1
+    assert res.row["residual_square_min"] == pytest.approx(ratio.min(), rel=1e-8)
+    assert res.row["psd"] is False or res.row["residual_square_min"] >= -1e-9

@@ -7,6 +7,10 @@ signed-measure form of the PAP pseudo-calibration, :math:`2^p` points (:func:`tr
 form and matrix-free moment matrices, for :math:`N` in the thousands
 (:func:`transfer_at_scale`, the sweep job
 ``"sosrmt.problems.sk_transfer:transfer_scale_cell"``);
+:mod:`~sosrmt.problems.sk_transfer.multilinear`: the same point with the SK constraints
+imposed exactly (multilinear reduction), its smallest eigenvalue and the mixture with the
+uniform measure that makes it PSD (:func:`exact_constraint_point`, the sweep job
+``"sosrmt.problems.sk_transfer:exact_constraint_cell"``);
 :mod:`~sosrmt.problems.sk_transfer.scaling`: log-log fits against :math:`N` and the figure.
 """
 
@@ -20,6 +24,12 @@ from sosrmt.problems.sk_transfer.at_scale import (
     transfer_at_scale,
     transfer_resources,
     transfer_scale_cell,
+)
+from sosrmt.problems.sk_transfer.multilinear import (
+    exact_constraint_cell,
+    exact_constraint_point,
+    multilinear_memory,
+    multilinear_operator,
 )
 from sosrmt.problems.sk_transfer.reduction import (
     TransferResult,
@@ -35,6 +45,10 @@ __all__ = [
     "TransferResult",
     "choose_p",
     "edge_prediction",
+    "exact_constraint_cell",
+    "exact_constraint_point",
+    "multilinear_memory",
+    "multilinear_operator",
     "pap_basis",
     "pap_inputs",
     "plot_transfer_scaling",

@@ -49,6 +49,7 @@ __all__ = [
     "BASES",
     "ScaleTransferResult",
     "choose_p",
+    "lanczos_smallest",
     "pap_basis",
     "sk_min_eigenvalue",
     "sk_moment_operator",
@@ -218,16 +219,23 @@ def sk_moment_operator(fm: FactoredMoments, D: np.ndarray) -> spla.LinearOperato
     return spla.LinearOperator((size, size), matvec=matvec, rmatvec=matvec, dtype=float)
 
 
-def sk_min_eigenvalue(fm: FactoredMoments, D: np.ndarray, *, tol: float = 1e-6,
-                      maxiter: int | None = None, seed: int = 0) -> LanczosResult:
-    """:math:`\\lambda_{\\min}(M)/\\tilde{\\mathbb E}[1]` of :func:`sk_moment_operator` by
-    Lanczos (the SK prior's moment matrix is the identity, so this is the relative
-    :math:`\\mu_{\\min}`). When :math:`\\Lambda_{PAP}\\succeq0` it is 0 (the null space of
-    :math:`T` is large); a negative value is the PAP one seen through :math:`T`."""
-    op = sk_moment_operator(fm, D)
-    e1 = fm.e1
+def lanczos_smallest(op: spla.LinearOperator, e1: float, *, tol: float = 1e-6,
+                     maxiter: int | None = None, seed: int = 0) -> LanczosResult:
+    """Smallest eigenvalue of ``op / e1`` by Lanczos (ARPACK), with its residual.
+
+    The smallest eigenvalue of a PSD moment matrix with a large null space is 0, and
+    ARPACK's tolerance is relative to :math:`|\\theta|`, so Lanczos runs on
+    :math:`A + I` and the shift is undone. A negative Ritz value is a Rayleigh quotient, so
+    certain; a nonnegative one is not a certificate.
+
+    Examples
+    --------
+    >>> A = spla.aslinearoperator(np.diag([3.0, -1.0, 2.0, 5.0]))
+    >>> round(lanczos_smallest(A, 2.0).mu_min, 6)
+    -0.5
+    """
     if e1 == 0:
-        raise ValueError("fm: E~[1] = 0, the relative eigenvalue is undefined")
+        raise ValueError("e1: E~[1] = 0, the relative eigenvalue is undefined")
     count = {"n": 0}
 
     def scaled(v: np.ndarray) -> np.ndarray:
@@ -235,8 +243,6 @@ def sk_min_eigenvalue(fm: FactoredMoments, D: np.ndarray, *, tol: float = 1e-6,
         return op.matvec(v) / e1
 
     def shifted(v: np.ndarray) -> np.ndarray:
-        # the smallest eigenvalue is 0 (a huge null space) when the matrix is PSD; ARPACK's
-        # tolerance is relative to |theta|, so Lanczos runs on A + I and the shift is undone
         return scaled(v) + v
 
     size = op.shape[0]
@@ -258,6 +264,19 @@ def sk_min_eigenvalue(fm: FactoredMoments, D: np.ndarray, *, tol: float = 1e-6,
     residual = float(np.linalg.norm(scaled(vec) - theta * vec))
     return LanczosResult(status=status, mu_min=theta, residual=residual, dimension=size,
                          matvecs=count["n"])
+
+
+def sk_min_eigenvalue(fm: FactoredMoments, D: np.ndarray, *, tol: float = 1e-6,
+                      maxiter: int | None = None, seed: int = 0) -> LanczosResult:
+    """:math:`\\lambda_{\\min}(M)/\\tilde{\\mathbb E}[1]` of :func:`sk_moment_operator` by
+    Lanczos (:func:`lanczos_smallest`; the SK prior's moment matrix is the identity, so this
+    is the relative :math:`\\mu_{\\min}`). When :math:`\\Lambda_{PAP}\\succeq0` it is 0 (the
+    null space of :math:`T` is large); a negative value is the PAP one seen through
+    :math:`T`."""
+    if fm.e1 == 0:
+        raise ValueError("fm: E~[1] = 0, the relative eigenvalue is undefined")
+    return lanczos_smallest(sk_moment_operator(fm, D), fm.e1, tol=tol, maxiter=maxiter,
+                            seed=seed)
 
 
 # ---------------------------------------------------------------------- residuals

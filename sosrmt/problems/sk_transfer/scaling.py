@@ -46,11 +46,25 @@ def scaling_fits(rows: Sequence[dict[str, Any]], *, x_min: float | None = None
     return out
 
 
+def _group(row: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The curve a row belongs to: (truncation, exponent margin, basis), None where absent."""
+    return (row.get("trunc"), row.get("eps"), row.get("basis"))
+
+
+def _group_label(key: tuple[Any, Any, Any]) -> str:
+    trunc, eps, basis = key
+    parts = ([] if trunc is None else [f"D={trunc}"]) + (
+        [] if eps is None else [f"p=N^{2 / 3 + float(eps):.2f}"]) + (
+        [] if basis in (None, "frame") else [str(basis)])
+    return "".join(part + ", " for part in parts)
+
+
 def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] | None = None,
                           path: str | Path | None = None) -> Figure:
     """Two panels against :math:`N` (log axis): the value / :math:`N^{3/2}` (filled where
     the moment matrix is PSD, a red cross where it is not, open where undecided; one colour
-    per truncation ``trunc``) with the edge prediction and the lines 2 and 1.526; and
+    per curve: truncation ``trunc``, exponent margin ``eps`` and ``basis`` where the rows
+    have them) with the edge prediction and the lines 2 and 1.526; and
     :math:`|\\mu_{\\min}|` (same markers) and the residuals (log-log). Rows need ``N`` (add
     it back to sweep rows)."""
     if ax is None:
@@ -61,26 +75,30 @@ def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] 
         fig = axes[0].figure
     a0, a1 = axes
     Ns = np.array([float(r["N"]) for r in rows])
-    truncs = sorted({r.get("trunc") for r in rows}, key=lambda t: (t is None, t))
-    for i, trunc in enumerate(truncs):
-        tag = "" if trunc is None else f"D={trunc}, "
-        color = f"C{i}"
+    groups = sorted({_group(r) for r in rows}, key=lambda g: tuple((x is None, x) for x in g))
+    for i, key in enumerate(groups):
+        tag = _group_label(key)
+        color = f"C{i % 10}"
         for flag, style, label in ((True, dict(marker="o", color=color), "PSD"),
                                    (False, dict(marker="x", color="red", ms=9),
                                     "NOT PSD: invalid"),
                                    (None, dict(marker="o", mfc="none", color=color),
                                     "undecided")):
-            sel = [j for j, r in enumerate(rows) if r.get("trunc") == trunc
-                   and r.get("psd") is flag]
+            sel = [j for j, r in enumerate(rows) if _group(r) == key and r.get("psd") is flag]
             if sel:
                 a0.plot(Ns[sel], [float(rows[j]["value_scaled"]) for j in sel], ls="",
                         label=f"pseudo-calibrated value ({tag}{label})", **style)
                 a1.plot(Ns[sel], [abs(float(rows[j]["mu_min"])) for j in sel], ls="",
                         label=rf"$|\mu_{{\min}}|$ PAP ({tag}{label})", **style)
     grid = np.unique(Ns)
-    edge = [np.mean([r["edge_prediction"] for r in rows if float(r["N"]) == g])
-            for g in grid]
-    a0.plot(grid, edge, "--", color="C2", label=r"edge $2-(3\pi p/2N)^{2/3}$")
+    margins = sorted({r.get("eps") for r in rows}, key=lambda e: (e is None, e))
+    for k, eps in enumerate(margins):
+        sel = [r for r in rows if r.get("eps") == eps]
+        xs = sorted({float(r["N"]) for r in sel})
+        edge = [np.mean([r["edge_prediction"] for r in sel if float(r["N"]) == g]) for g in xs]
+        tag = "" if eps is None else f", p=N^{2 / 3 + float(eps):.2f}"
+        a0.plot(xs, edge, "--", color="gray", alpha=1.0 - 0.25 * min(k, 3),
+                label=r"edge $2-(3\pi p/2N)^{2/3}$" + tag)
     a0.axhline(2.0, color="k", lw=0.8, label="2 (spectral limit)")
     a0.axhline(1.526, color="gray", lw=0.8, ls=":", label="1.526 (Parisi)")
     a0.set_xscale("log")
