@@ -22,6 +22,10 @@ Modules
 :mod:`~sosrmt.graphs.efron_stein.pbiased`
     The full recursive bound for p-biased (sparse) inputs: weights bounded by their maximum,
     and the concentrated route (exact weights at the last level, diagonal placement).
+:mod:`~sosrmt.graphs.efron_stein.symmetrised`
+    The symmetrised route for p-biased inputs (Jensen with an independent copy: a sparse
+    Rademacher matrix, no weights), exact over the difference graph at small ``n`` and in
+    closed form at any ``n``, with the separator-weighted sparse exponent.
 :mod:`~sosrmt.graphs.efron_stein.gaussian`
     Gaussian inputs (label-1 shapes): the Rademacher recursion given :math:`|g|`, and the
     exact Schatten moments by Gauss–Hermite quadrature.
@@ -94,6 +98,11 @@ from sosrmt.graphs.efron_stein.schatten import (
     es_constant,
     schatten_norms,
 )
+from sosrmt.graphs.efron_stein.symmetrised import (
+    SymmetrisedBound,
+    binomial_log_moment,
+    symmetrised_bound,
+)
 from sosrmt.graphs.efron_stein.table import bound_table, format_bound_table, plot_bound_table
 from sosrmt.graphs.efron_stein.tensor_network import TensorNetworkBound, tensor_network_bound
 from sosrmt.graphs.tensor import tensor_network_matrix
@@ -110,10 +119,12 @@ __all__ = [
     "PBiasedBound",
     "RecursiveBound",
     "SchattenNorms",
+    "SymmetrisedBound",
     "TensorNetworkBound",
     "TwoPointModel",
     "assignments",
     "bernoulli_constant",
+    "binomial_log_moment",
     "bound_table",
     "closed_form_bound",
     "combine_levels",
@@ -140,6 +151,7 @@ __all__ = [
     "recursive_bound",
     "schatten_norms",
     "stacked_derivatives",
+    "symmetrised_bound",
     "tensor_network_bound",
     "tensor_network_matrix",
     "tw_diagnostic",

@@ -14,6 +14,10 @@ For :math:`G(n,p)` inputs the one-level inequality carries random weights
   :math:`\max_e\|C_e\|`), and the term that feeds back into itself is closed by a scalar
   quadratic inequality (:func:`last_level_bound`).
 
+A third route, which needs no weights at all, is the symmetrised route of
+:mod:`sosrmt.graphs.efron_stein.symmetrised`; its closed form is carried here as
+``sym_closed`` so that every table shows the three side by side.
+
 The derivation, and which steps are proved, reconstructed or measured, are on the theory page
 :doc:`/theory/efron_stein` (Rajendran–Tulsiani, arXiv:2209.02655, reduce the non-Rademacher
 case to scalar concentration; the concentrated route is the version computed here).
@@ -37,6 +41,7 @@ from sosrmt.graphs.efron_stein.graph import (
 )
 from sosrmt.graphs.efron_stein.recursion import combine_levels
 from sosrmt.graphs.efron_stein.schatten import QGrid, check_q, schatten_norms
+from sosrmt.graphs.efron_stein.symmetrised import _sym_closed
 from sosrmt.graphs.inputs import check_sparse_model
 from sosrmt.graphs.shape import Shape
 
@@ -136,7 +141,10 @@ class PBiasedBound:
     Per ``q``: ``flattened``, ``tree`` (``None`` when only the closed forms were computed)
     and ``closed`` are the weight-bound route; ``conc_flattened``, ``conc_tree`` and
     ``conc_closed`` the concentrated route (exact weights at the last level, see
-    :func:`last_level_bound`), never larger than the weight-bound route.
+    :func:`last_level_bound`), never larger than the weight-bound route; ``sym_closed`` the
+    closed form of the symmetrised route
+    (:func:`sosrmt.graphs.efron_stein.symmetrised_bound`), which reproduces the
+    separator-weighted sparse exponent.
     """
 
     shape: Shape
@@ -150,6 +158,7 @@ class PBiasedBound:
     conc_flattened: np.ndarray | None = None
     conc_tree: np.ndarray | None = None
     conc_closed: np.ndarray | None = None
+    sym_closed: np.ndarray | None = None
 
     @property
     def value(self) -> float | None:
@@ -176,6 +185,17 @@ class PBiasedBound:
     @property
     def conc_closed_value(self) -> float | None:
         return None if self.conc_closed is None else float(np.min(self.conc_closed))
+
+    @property
+    def sym_closed_value(self) -> float | None:
+        """:math:`\\min_q` of the symmetrised route's closed form, or None."""
+        return None if self.sym_closed is None else float(np.min(self.sym_closed))
+
+    @property
+    def best_closed_value(self) -> float:
+        """The smallest closed form of the three routes (each is a valid bound)."""
+        vals = [self.closed_value, self.conc_closed_value, self.sym_closed_value]
+        return min(v for v in vals if v is not None)
 
 
 def pbiased_bound(shape: Shape, n: int, p: float, q: QGrid | None = None, *,
@@ -229,6 +249,10 @@ def pbiased_bound(shape: Shape, n: int, p: float, q: QGrid | None = None, *,
     ``X`` slot (the tree form is computed as well). The closed forms (any ``n``) replace
     :math:`\|F_{r,t-r}\|_{S_{2q}}` and :math:`\max_e\|C_e\|` by Schur-test bounds per edge
     assignment (for the blocks, one edge's endpoints are fixed).
+
+    *Symmetrised route.* ``sym_closed`` is the closed form of
+    :func:`sosrmt.graphs.efron_stein.symmetrised_bound` (no weights: Jensen with an
+    independent copy turns the input into a sparse Rademacher matrix).
 
     Examples
     --------
@@ -355,4 +379,5 @@ def _pbiased_bound(shape: Shape, n: int, p: float, qs: np.ndarray, exact: bool,
     closed = scale * _closed_form_bound(shape, n, qs).values
     ccl, ccr = _closed_last_levels(shape, n, p, qs)
     cclosed = np.minimum(_combine_concentrated(ccl, ccr, t, qs, w)[0], closed)
-    return PBiasedBound(shape, n, p, qs, w, flat, tree, closed, cflat, ctree, cclosed)
+    return PBiasedBound(shape, n, p, qs, w, flat, tree, closed, cflat, ctree, cclosed,
+                        _sym_closed(shape, n, p, qs))

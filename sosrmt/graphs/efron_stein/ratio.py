@@ -20,7 +20,8 @@ from sosrmt.graphs.shape import Shape, parse_shape
 __all__ = ["format_ratio_table", "ratio_table"]
 
 #: Bound columns of :func:`bound_table` whose ratio to the empirical mean is reported.
-_BOUNDS = ("bound_exact", "bound_tree", "bound_closed", "bound_conc", "bound_conc_closed")
+_BOUNDS = ("bound_exact", "bound_tree", "bound_closed", "bound_conc", "bound_conc_closed",
+           "bound_sym_closed")
 
 
 def _ratio(bound: float | None, empirical: float) -> float | None:
@@ -56,10 +57,10 @@ def ratio_table(shape: Shape | str, ns: Sequence[int], ps: Sequence[float | str]
     dict
         ``shape``, ``ps`` (the texts), ``trials``, ``rows`` (one dict per ``(p, n)``: ``p_text``,
         ``n``, ``p``, ``empirical``, ``empirical_se``, ``bound_exact``, ``bound_tree``,
-        ``bound_closed``, ``bound_conc``, ``bound_conc_closed``, ``predicted``, and
-        ``ratio_exact``, ``ratio_tree``, ``ratio_closed``, ``ratio_conc``,
-        ``ratio_conc_closed``, each the bound divided by ``empirical``, ``None`` where the bound
-        was not computed),
+        ``bound_closed``, ``bound_conc``, ``bound_conc_closed``, ``bound_sym_closed``,
+        ``predicted``, and ``ratio_exact``, ``ratio_tree``, ``ratio_closed``, ``ratio_conc``,
+        ``ratio_conc_closed``, ``ratio_sym_closed``, each the bound divided by
+        ``empirical``, ``None`` where the bound was not computed),
         and ``tables`` (the full :func:`bound_table` result per ``p`` text).
 
     Notes
@@ -69,7 +70,8 @@ def ratio_table(shape: Shape | str, ns: Sequence[int], ps: Sequence[float | str]
     bound, which for the weight bound of
     :func:`sosrmt.graphs.efron_stein.pbiased_bound` grows like :math:`(2p)^{-t/2}` as
     :math:`p\to0`; the concentrated route removes one of these :math:`t` factors when
-    :math:`n` is large enough for the variance term to dominate.
+    :math:`n` is large enough for the variance term to dominate, and the symmetrised route
+    removes all of them up to the co-degree moments (the sparse exponent).
 
     Examples
     --------
@@ -108,14 +110,16 @@ def format_ratio_table(table: dict[str, Any]) -> str:
     """Plain-text rendering of :func:`ratio_table` (one row per ``p`` and ``n``)."""
     cols = ["p_text", "n", "p", "empirical", "empirical_se", "bound_exact", "ratio_exact",
             "bound_tree", "ratio_tree", "bound_closed", "ratio_closed", "bound_conc",
-            "ratio_conc", "bound_conc_closed", "ratio_conc_closed", "predicted"]
+            "ratio_conc", "bound_conc_closed", "ratio_conc_closed", "bound_sym_closed",
+            "ratio_sym_closed", "predicted"]
     heads = ["p", "n", "p(n)", "E||M||", "se", "ES_exact", "exact/E", "ES_tree", "tree/E",
              "ES_closed", "closed/E", "ES_conc", "conc/E", "ES_conc_cl", "conc_cl/E",
-             "sparse_pred"]
+             "ES_sym_cl", "sym_cl/E", "sparse_pred"]
     return "\n".join([
         f"shape {table['shape']}  model pbiased  trials={table['trials']}  "
         f"ratio = Efron-Stein bound / empirical E||M||",
         format_table(table["rows"], cols, headers=heads),
         "ES_exact/tree/closed: recursive bound with the weights bounded by w_max; ES_conc "
         "(tree) and ES_conc_cl (closed form): exact weights at the last level (concentrated "
-        "route, pbiased_bound); sparse_pred is the separator prediction without log factors"])
+        "route, pbiased_bound); ES_sym_cl: closed form of the symmetrised route "
+        "(symmetrised_bound); sparse_pred is the separator prediction without log factors"])

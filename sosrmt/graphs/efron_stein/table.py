@@ -127,9 +127,11 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         ``bound_tree``, ``bound_closed``, ``bound_closed_q``, ``tw_diagnostic``,
         ``bound_conc`` and ``bound_conc_closed`` (``pbiased`` only: the concentrated route of
         :func:`sosrmt.graphs.efron_stein.pbiased_bound`, tree form and closed form),
-        ``n_kappa``, ``p`` (at this ``n``), ``empirical_q90`` (90 % quantile of the
-        samples), ``predicted`` (:math:`n^\kappa`, or the sparse separator bound for
-        ``pbiased``)) and ``slopes`` (log–log slopes of each column).
+        ``bound_sym_closed`` (``pbiased`` only: the closed form of
+        :func:`sosrmt.graphs.efron_stein.symmetrised_bound`), ``n_kappa``, ``p`` (at this
+        ``n``), ``empirical_q90`` (90 % quantile of the samples), ``predicted``
+        (:math:`n^\kappa`, or the sparse separator bound for ``pbiased``)) and ``slopes``
+        (log–log slopes of each column).
 
     Examples
     --------
@@ -177,6 +179,7 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             "l1": None, "l1_q": None, "bound_exact": None, "bound_exact_q": None,
             "bound_tree": None, "bound_closed": None, "bound_closed_q": None,
             "tw_diagnostic": None, "bound_conc": None, "bound_conc_closed": None,
+            "bound_sym_closed": None,
             "predicted": (float(n) ** kappa if prob is None
                           else sparse_norm_bound(work, n, p_n).value),
         }
@@ -206,6 +209,7 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             row["bound_closed_q"] = int(pb.q[int(np.argmin(pb.closed))])
             row["bound_conc_closed"] = pb.conc_closed_value
             row["bound_conc"] = pb.conc_value
+            row["bound_sym_closed"] = pb.sym_closed_value
             if pb.flattened is not None:
                 row["bound_exact"], row["bound_tree"] = pb.value, pb.tree_value
                 row["bound_exact_q"] = int(pb.q[int(np.argmin(pb.flattened))])
@@ -213,7 +217,8 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         if progress:
             print(f"[graphs bound] n={n} done", file=sys.stderr, flush=True)
     cols = ["empirical", "moment", "l1", "bound_exact", "bound_tree", "bound_closed",
-            "bound_conc", "bound_conc_closed", "tw_diagnostic", "predicted"]
+            "bound_conc", "bound_conc_closed", "bound_sym_closed", "tw_diagnostic",
+            "predicted"]
     slopes = {c: _slope([r["n"] for r in rows], [r[c] for r in rows]) for c in cols}
     name = shape.name or shape.to_json()
     return {"shape": name, "model": model, "p": None if prob is None else prob.text,
@@ -232,11 +237,11 @@ def format_bound_table(table: dict[str, Any]) -> str:
     sparse = table["model"] == "pbiased"
     cols = ["n", *(["p"] if sparse else []), "dim_row", "dim_col", "empirical", "empirical_se",
             "empirical_q90", "moment", "predicted", "l1", "bound_exact", "bound_tree",
-            "bound_closed", *(["bound_conc", "bound_conc_closed"] if sparse
-                              else ["tw_diagnostic"])]
+            "bound_closed", *(["bound_conc", "bound_conc_closed", "bound_sym_closed"]
+                              if sparse else ["tw_diagnostic"])]
     heads = ["n", *(["p"] if sparse else []), "dim_row", "dim_col", "E||M||", "se", "q90",
              "moment", "sparse_pred" if sparse else "n^kappa", "L1(q*)", "ES_exact",
-             "ES_tree", "ES_closed", *(["ES_conc", "ES_conc_cl"] if sparse
+             "ES_tree", "ES_closed", *(["ES_conc", "ES_conc_cl", "ES_sym_cl"] if sparse
                                        else ["TW_diag*"])]
     ptext = f"  p={table['p']}" if sparse else ""
     lines = [f"shape {table['shape']}  model {table['model']}{ptext}  kappa={table['kappa']:g}  "
@@ -252,8 +257,9 @@ def format_bound_table(table: dict[str, Any]) -> str:
               "* TW_diag: comparison with constants 1, not a bound") if not sparse else
              "pbiased: ES_exact/ES_tree/ES_closed bound every weight by w_max (pbiased_bound); "
              "ES_conc (tree, exact matrices) and ES_conc_cl (closed form) keep the exact "
-             "weights of the last level (concentrated route); sparse_pred is the separator "
-             "prediction without log factors"]
+             "weights of the last level (concentrated route); ES_sym_cl is the closed form of "
+             "the symmetrised route (symmetrised_bound: sparse Rademacher matrix, no weights); "
+             "sparse_pred is the separator prediction without log factors"]
     return "\n".join(lines)
 
 
@@ -289,6 +295,7 @@ def plot_bound_table(table: dict[str, Any], path: str | Path | None = None, *,
               "bound_closed": "ES closed form", "tw_diagnostic": "TW diagnostic (comparison)",
               "bound_conc": "ES concentrated (tree)",
               "bound_conc_closed": "ES concentrated closed form",
+              "bound_sym_closed": "ES symmetrised closed form",
               "n_kappa": "n^kappa", **({"predicted": "sparse separator prediction"}
                                        if table["model"] == "pbiased" else {})}
     for key, lab in labels.items():
