@@ -43,6 +43,7 @@ from sosrmt.problems import sk
 from sosrmt.problems.planted_affine_planes import pap_measure
 from sosrmt.problems.sk_transfer import (
     choose_p,
+    exact_constraint_cell,
     plot_transfer_scaling,
     scaling_fits,
     transfer_at_scale,
@@ -104,7 +105,7 @@ def compare_small(sizes: list[int], trunc: int, eps: float) -> list[dict]:
 
 def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_check: bool,
               circles: int, first_seed: int = 0, log: bool = True, basis: str = "frame",
-              max_p: int | None = None) -> list[dict]:
+              max_p: int | None = None, exact_max_n: int = 0) -> list[dict]:
     rows = []
     for trunc in truncs:
         for N in sizes:
@@ -117,9 +118,13 @@ def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_ch
                 load_before = _load()
                 tracemalloc.start()
                 t0 = time.perf_counter()
-                row = transfer_scale_cell(rng=seed, N=N, trunc=trunc, eps=eps,
-                                          sk_lanczos=sk_check, residual_circles=circles,
-                                          basis=basis)
+                if N <= exact_max_n:     # same draws, plus the exact-constraint point
+                    row = exact_constraint_cell(rng=seed, N=N, trunc=trunc, eps=eps,
+                                                basis=basis, residual_circles=circles)
+                else:
+                    row = transfer_scale_cell(rng=seed, N=N, trunc=trunc, eps=eps,
+                                              sk_lanczos=sk_check, residual_circles=circles,
+                                              basis=basis)
                 seconds = time.perf_counter() - t0
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
@@ -134,7 +139,12 @@ def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_ch
                           f"({row['mu_min_status']}, res {row['mu_min_residual']:.1e}) "
                           f"psd={row['psd']} residual={row['residual']:.3f} "
                           f"quad={row['residual_quad']:.3f} "
-                          f"square_min={row['residual_square_min']:+.3f} {seconds:.1f}s "
+                          f"quad_op={row['residual_quad_op']:.3f} "
+                          f"square_min={row['residual_square_min']:+.3f} "
+                          + (f"ml_mu={row['ml_mu_min']:+.3f} ({row['ml_status']}) "
+                             f"t={row['mix_weight']:.3f} mixed={row['value_mixed_scaled']:.4f} "
+                             if "ml_mu_min" in row else "")
+                          + f"{seconds:.1f}s "
                           f"peak {peak / 2**20:.0f} MiB (est {est['memory_bytes'] / 2**20:.0f})"
                           f" load {load_before} -> {row['load_after']}", flush=True)
     return rows
@@ -154,6 +164,9 @@ def main() -> None:
                         help="exponent margins: p = ceil(N^(2/3 + eps)), one curve each")
     parser.add_argument("--basis", nargs="+", default=["frame"], choices=["frame", "gaussian"],
                         help="basis of the top eigenspace for the PAP inputs (pap_basis)")
+    parser.add_argument("--exact-max-n", type=int, default=0,
+                        help="up to this N, also the exact-constraint (multilinear) point "
+                             "and its mixture with the uniform measure")
     parser.add_argument("--max-p", type=int, default=None,
                         help="skip cells whose p exceeds this (the PAP Lanczos costs N p^2)")
     parser.add_argument("--no-sk", action="store_true", help="skip the SK-side Lanczos")
@@ -187,7 +200,7 @@ def main() -> None:
     print("1. factored shape form against the signed-measure form (same instance, same D)")
     comp = []
     for trunc in truncs:
-        comp += compare_small(small, trunc, args.eps[0])
+        comp += compare_small(small, trunc, 0.05)      # a correctness check: small p
     print(format_table(comp, ["N", "p", "trunc", "seconds_factored", "seconds_signed",
                               "ratio", "mu_min", "mu_min_signed", "agree"]))
     if not all(r["agree"] for r in comp):
@@ -199,7 +212,8 @@ def main() -> None:
     for basis in args.basis:
         for eps in args.eps:
             rows += run_scale(sizes, truncs, seeds, eps, not args.no_sk, args.circles,
-                              args.first_seed, basis=basis, max_p=args.max_p)
+                              args.first_seed, basis=basis, max_p=args.max_p,
+                              exact_max_n=args.exact_max_n)
     payload = {"command": "python benchmarks/bench_pap_transfer.py"
                           + (" --quick" if args.quick else
                              f" --n {' '.join(map(str, sizes))} --trunc "
@@ -208,6 +222,8 @@ def main() -> None:
                              f" --eps {' '.join(map(str, args.eps))}"
                              f" --basis {' '.join(args.basis)}"
                              + (f" --max-p {args.max_p}" if args.max_p else "")
+                             + (f" --exact-max-n {args.exact_max_n}" if args.exact_max_n
+                                else "")
                              + (" --no-sk" if args.no_sk else "")),
                "eps": args.eps, "basis": args.basis, "p_rule": "p = ceil(N^(2/3 + eps))",
                "cores": os.cpu_count(),
@@ -240,7 +256,8 @@ def _finish(payload: dict, out: Path) -> None:
              if nonpsd else "none"))
     print(format_table(rows, ["N", "p", "trunc", "basis", "seed", "value_scaled", "mu_min",
                               "psd", "residual", "residual_mean", "residual_quad",
-                              "residual_square_min", "seconds"]))
+                              "residual_quad_op", "residual_square_min", "ml_mu_min",
+                              "mix_weight", "value_mixed_scaled", "seconds"]))
     payload.update(fits=fits, not_psd=nonpsd)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(to_jsonable(payload), indent=1))

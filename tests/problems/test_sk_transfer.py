@@ -160,7 +160,8 @@ def test_scale_cell_fits_and_plot():
             for N in (20, 30, 40) for s in (0,)]
     assert all(isinstance(r["psd"], bool) for r in rows)
     fits = skt.scaling_fits(rows)
-    assert set(fits) == {"value_scaled", "mu_min", "residual", "residual_quad"}
+    assert set(fits) == {"value_scaled", "mu_min", "residual", "residual_quad",
+                         "residual_quad_op", "ml_mu_min"}
     assert fits["value_scaled"].n_points == 3
     rows[0]["psd"] = False                   # a non-PSD point is drawn as such
     fig = skt.plot_transfer_scaling(rows)
@@ -227,4 +228,8 @@ def test_constraint_square_witness_is_the_rayleigh_quotient():
     g = X**2 - 1.0                                           # x_u^2 - 1 at every point
     ratio = (mu.weights @ g**2) / (mu.prior.probs @ g**2) / mu.e1
     assert res.row["residual_square_min"] == pytest.approx(ratio.min(), rel=1e-8)
+    # operator norm of E~[(x_u^2 - 1) x x^T], the largest over u
+    ops = [np.abs(np.linalg.eigvalsh((X.T * (mu.weights * g[:, u])) @ X)).max()
+           for u in range(12)]
+    assert res.row["residual_quad_op"] == pytest.approx(max(ops) / abs(mu.e1), rel=1e-8)
     assert res.row["psd"] is False or res.row["residual_square_min"] >= -1e-9

@@ -289,6 +289,10 @@ def _residuals(fm: FactoredMoments, D: np.ndarray, circles: int) -> dict[str, An
               else np.unique(np.linspace(0, N - 1, max(circles, 1)).round().astype(int)))
     worst = 0.0
     square = math.inf
+    op_norm = 0.0
+    # the nonzero eigenvalues of D R D^T are those of S R S, S = (D^T D)^{1/2}
+    s_eig, s_vec = np.linalg.eigh(D.T @ D)
+    S = (s_vec * np.sqrt(np.maximum(s_eig, 0.0))) @ s_vec.T
     for u in chosen:
         du = D[u]
         G = 2.0 * np.outer(du, du)
@@ -298,13 +302,15 @@ def _residuals(fm: FactoredMoments, D: np.ndarray, circles: int) -> dict[str, An
         # E~[g^2] for g = x_u^2 - 1 = g0 + sum_{k!=l} G_kl v_k v_l / 2, against the prior's
         prior = g0 * g0 + 0.5 * fm.square**2 * float(np.sum(G * G))
         square = min(square, (g0 * e_g + 0.5 * float(np.sum(G * R))) / prior)
+        op_eig = np.linalg.eigvalsh(S @ R @ S)                  # E~[(x_u^2-1)<c,x>^2]
+        op_norm = max(op_norm, float(np.max(np.abs(op_eig))))
         M = (D @ R) @ D.T                                         # E~[(x_u^2-1) x_a x_b]
         np.fill_diagonal(M, 0.0)
         worst = max(worst, float(np.max(np.abs(M))))
     return {"residual": float(np.max(np.abs(r_const))) / e1,
             "residual_mean": float(np.mean(np.abs(r_const))) / e1,
             "residual_quad": worst / e1, "residual_quad_circles": int(chosen.size),
-            "residual_square_min": square / fm.e1}
+            "residual_square_min": square / fm.e1, "residual_quad_op": op_norm / e1}
 
 
 # ---------------------------------------------------------------------- the transfer
@@ -388,7 +394,8 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
         ``vv_min_eigenvalue``, ``gap``, ``N``, ``p``, ``trunc``, ``e1``, ``spectral``;
         ``gap`` is :math:`(\\tilde{\\mathbb E}[x^\\top Wx]-\\lambda_p\\tilde{\\mathbb E}
         \\|x\\|^2)/\\tilde{\\mathbb E}[1]`), ``basis``, ``exponent``
-        (:math:`\\log p/\\log N`), ``residual_square_min`` (see Notes) and
+        (:math:`\\log p/\\log N`), ``residual_quad_op`` and ``residual_square_min`` (see
+        Notes) and
         ``value_prior_scaled`` (the prior's value, :math:`N` times the mean top-:math:`p`
         eigenvalue, over :math:`N^{3/2}`), ``mu_min``, ``mu_min_residual``,
         ``mu_min_status``, ``pap_dimension``, ``psd``, ``psd_evidence``, ``sk_mu_min``,
@@ -402,6 +409,13 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
     ``psd`` is the verdict on :math:`\\Lambda_{PAP}`, which is the verdict on the SK
     matrix (:func:`sk_moment_operator`). It is never repaired: a non-PSD instance is
     reported as such (``psd`` False).
+
+    ``residual_quad_op`` is :math:`\\max_u\\sup_{\\|c\\|=1}|\\tilde{\\mathbb E}[(x_u^2-1)
+    \\langle c,x\\rangle^2]|/\\tilde{\\mathbb E}[1]` over the sampled :math:`u` (the operator
+    norm of the matrix whose largest entry is ``residual_quad``; the uniform measure has
+    :math:`\\mathbb E\\langle c,x\\rangle^2 = 1`): the size of the residual that the
+    multilinear reduction subtracts from the moment matrix
+    (:mod:`~sosrmt.problems.sk_transfer.multilinear`).
 
     ``residual_square_min`` is :math:`\\min_u\\tilde{\\mathbb E}[(x_u^2-1)^2]/
     (\\tilde{\\mathbb E}[1]\\,\\mathbb E_{\\rm prior}[(x_u^2-1)^2])` over the sampled
@@ -480,6 +494,7 @@ def transfer_at_scale(W: ArrayLike, p: int | None = None, trunc: int = 6, *,
         "residual_mean": resid["residual_mean"], "residual_quad": resid["residual_quad"],
         "residual_quad_circles": resid["residual_quad_circles"],
         "residual_square_min": resid["residual_square_min"],
+        "residual_quad_op": resid["residual_quad_op"],
         "memory_estimate_bytes": est["memory_bytes"],
         "time_eig": time_eig, "time_moments": time_moments, "time_pap_lanczos": time_pap,
         "time_sk_lanczos": time_sk, "time_residuals": time_res,

@@ -18,14 +18,16 @@ from sosrmt._report import SlopeFit, fit_loglog
 
 __all__ = ["plot_transfer_scaling", "scaling_fits"]
 
-_FIT_KEYS = ("value_scaled", "mu_min", "residual", "residual_quad")
+_FIT_KEYS = ("value_scaled", "mu_min", "residual", "residual_quad", "residual_quad_op",
+             "ml_mu_min")
 
 
 def scaling_fits(rows: Sequence[dict[str, Any]], *, x_min: float | None = None
                  ) -> dict[str, SlopeFit | None]:
     """Log-log slopes against :math:`N` (:func:`sosrmt._report.fit_loglog`) of
-    ``value_scaled``, ``|mu_min|``, ``residual`` and ``residual_quad``; None where fewer
-    than three usable points exist. Rows need ``N`` (add it back to sweep rows).
+    ``value_scaled``, ``|mu_min|``, ``residual``, ``residual_quad``, ``residual_quad_op``
+    and ``|ml_mu_min|``; None where fewer than three usable points exist (or the key is
+    absent). Rows need ``N`` (add it back to sweep rows).
 
     Examples
     --------
