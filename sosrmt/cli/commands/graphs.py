@@ -170,9 +170,11 @@ def add_bound_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
                     "L1(q*), the exact recursive bound (small n), the closed-form "
                     "separator bound, the Tulsiani-Wu diagnostic (a comparison, not a bound), "
                     "kappa and |S_min|; then log-log slopes. With --model pbiased the bounds "
-                    "come in two routes: every random weight bounded by its maximum, and the "
+                    "come in three routes: every random weight bounded by its maximum, the "
                     "concentrated route (exact weights at the last level; ES_conc, "
-                    "ES_conc_cl).")
+                    "ES_conc_cl), and the symmetrised route (a sparse Rademacher matrix, no "
+                    "weights; ES_sym_cl), whose closed form has the separator-weighted "
+                    "sparse exponent.")
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
     parser.add_argument("--model", default="rademacher",
                         choices=["rademacher", "pbiased", "gaussian"],
