@@ -233,3 +233,19 @@ def test_constraint_square_witness_is_the_rayleigh_quotient():
            for u in range(12)]
     assert res.row["residual_quad_op"] == pytest.approx(max(ops) / abs(mu.e1), rel=1e-8)
     assert res.row["psd"] is False or res.row["residual_square_min"] >= -1e-9
+
+
+def test_signed_exact_constraint_point_matches_the_factored_one():
+    # same instance and inputs: the enumerated route (any D) equals the factored one (D <= 7)
+    W = sk.sk_instance(11, seed=4)
+    dense = skt.signed_exact_constraint_point(W, 5, 6, rng=3)
+    res = skt.transfer_at_scale(W, 5, 6, rng=3, sk_lanczos=False, residual_circles=11)
+    fact = skt.exact_constraint_point(res.moments, res.D, W, tol=1e-10)
+    assert dense["ml_mu_min"] == pytest.approx(fact["ml_mu_min"], abs=1e-6)
+    assert dense["value_mixed_scaled"] == pytest.approx(fact["value_mixed_scaled"], rel=1e-6)
+    for key in ("mu_min", "residual", "residual_quad_op", "value_scaled"):
+        assert dense[key] == pytest.approx(res.row[key], rel=1e-6, abs=1e-9), key
+    two_circles = skt.signed_exact_constraint_point(W, 5, 8, rng=3)
+    assert two_circles["e1"] != pytest.approx(dense["e1"])       # D = 8 adds shapes
+    with pytest.raises(ValueError, match="p"):
+        skt.signed_exact_constraint_point(W, 17, 8)

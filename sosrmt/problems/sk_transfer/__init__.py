@@ -30,6 +30,7 @@ from sosrmt.problems.sk_transfer.multilinear import (
     exact_constraint_point,
     multilinear_memory,
     multilinear_operator,
+    signed_exact_constraint_point,
 )
 from sosrmt.problems.sk_transfer.reduction import (
     TransferResult,
@@ -53,6 +54,7 @@ __all__ = [
     "pap_inputs",
     "plot_transfer_scaling",
     "scaling_fits",
+    "signed_exact_constraint_point",
     "sk_min_eigenvalue",
     "sk_moment_operator",
     "transfer",

@@ -28,23 +28,29 @@ import time
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
 from sosrmt._validation import as_rng, check_int, check_memory
 from sosrmt.problems import sk
+from sosrmt.problems.planted_affine_planes.calibration import pap_measure
 from sosrmt.problems.planted_affine_planes.factored import FactoredMoments
 from sosrmt.problems.sk.instance import SeedLike
 from sosrmt.problems.sk_transfer.at_scale import (
     DEFAULT_EPS,
     choose_p,
     lanczos_smallest,
+    pap_basis,
     sk_moment_operator,
     transfer_at_scale,
 )
 
 __all__ = ["exact_constraint_cell", "exact_constraint_point", "multilinear_memory",
-           "multilinear_operator"]
+           "multilinear_operator", "signed_exact_constraint_point"]
+
+#: Largest p of :func:`signed_exact_constraint_point` (it enumerates the 2^p prior points).
+SIGNED_MAX_P = 16
 
 
 def multilinear_memory(N: int, p: int) -> float:
@@ -198,3 +204,62 @@ def exact_constraint_cell(*, rng: SeedLike, N: int, trunc: int = 6, eps: float =
     for echo in ("N", "trunc"):
         row.pop(echo, None)
     return row
+
+
+def signed_exact_constraint_point(W: ArrayLike, p: int, trunc: int, *, rng: SeedLike = None,
+                                  basis: str = "frame") -> dict[str, Any]:
+    """The diagnostics of :func:`exact_constraint_point` by enumeration of the :math:`2^p`
+    prior points (signed-measure form, any Hermite truncation ``trunc``, :math:`p\\le16`),
+    with dense eigendecompositions: for the truncations :math:`D\\ge8` (two circles and
+    more), which the factored form does not hold.
+
+    Returns
+    -------
+    dict
+        ``p``, ``trunc``, ``e1``, ``value_scaled``, ``mu_min`` (PAP, relative, dense),
+        ``residual``, ``residual_quad_op`` (over every :math:`u`), ``ml_mu_min`` (dense),
+        ``mix_weight``, ``value_mixed_scaled``.
+
+    Examples
+    --------
+    >>> out = signed_exact_constraint_point(sk.sk_instance(10, seed=0), 4, 8, rng=0)
+    >>> out["trunc"], 0 <= out["mix_weight"] < 1
+    (8, True)
+    """
+    W = sk.validate_coupling(W)
+    N = W.shape[0]
+    p = check_int(p, "p", minimum=2, maximum=min(N - 1, SIGNED_MAX_P))
+    trunc = check_int(trunc, "trunc", minimum=0)
+    size = 1 + N + N * (N - 1) // 2
+    check_memory(8.0 * (2**p * (size + 2 * N) + 3 * size * size),
+                 f"the enumerated multilinear SK matrix at N={N}, p={p}", hint="lower N or p")
+    gen = as_rng(rng)
+    U = scipy.linalg.eigh(W, subset_by_index=[N - p, N - 1])[1]   # as transfer_at_scale
+    D = pap_basis(U, basis, rng=gen)
+    mu = pap_measure(D, trunc)
+    e1, w = mu.e1, mu.weights
+    X = mu.prior.points @ D.T                              # x = D v at every prior point
+    g = X**2 - 1.0
+    residual = float(np.max(np.abs(w @ g))) / abs(e1)
+    quad_op = max(float(np.max(np.abs(np.linalg.eigvalsh((X.T * (w * g[:, u])) @ X))))
+                  for u in range(N)) / abs(e1)
+    iu, ju = np.triu_indices(N, 1)
+    Phi = np.hstack([np.ones((X.shape[0], 1)), X, X[:, iu] * X[:, ju]])
+    M = Phi.T @ (w[:, None] * Phi)                         # x_u^2 unreduced
+    G2 = M[1:1 + N, 1:1 + N]                               # E~[x_a x_b]
+    # reduce x_u^2 = 1: the linear diagonal, and the pair entries with a common index
+    Mml = M.copy()
+    Mml[np.arange(1, 1 + N), np.arange(1, 1 + N)] = w.sum()
+    a, b = iu[:, None], ju[:, None]
+    c, d = iu[None, :], ju[None, :]
+    block = Mml[1 + N:, 1 + N:]
+    for same, x, y in ((a == c, b, d), (a == d, b, c), (b == c, a, d), (b == d, a, c)):
+        xs, ys = np.broadcast_to(x, same.shape)[same], np.broadcast_to(y, same.shape)[same]
+        block[same] = np.where(xs == ys, w.sum(), G2[xs, ys])
+    lam = float(np.linalg.eigvalsh(0.5 * (Mml + Mml.T))[0]) / e1
+    value = float(np.sum(W * G2)) / e1
+    t = 0.0 if lam >= 0 else -lam / (1.0 - lam)
+    return {"p": p, "trunc": trunc, "e1": e1, "value_scaled": value / N**1.5,
+            "mu_min": float(mu.report(4).mu_min), "residual": residual,
+            "residual_quad_op": quad_op, "ml_mu_min": lam, "mix_weight": t,
+            "value_mixed_scaled": (1.0 - t) * value / N**1.5}
