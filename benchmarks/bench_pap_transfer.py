@@ -23,6 +23,7 @@ Usage: python benchmarks/bench_pap_transfer.py [--quick] [--n 200 500 1000 2000]
        [--trunc 4 6] [--seeds 1] [--first-seed 0] [--eps 0.05 0.133 0.233]
        [--basis frame gaussian] [--max-p P] [--circles 16] [--no-sk] [--out PATH]
        python benchmarks/bench_pap_transfer.py --merge A.json B.json [--out PATH]
+       python benchmarks/bench_pap_transfer.py --truncation-study [--out PATH]
 (``--merge`` joins runs made in parallel, e.g. one per truncation, and redoes fits and figure.)
 """
 
@@ -46,6 +47,7 @@ from sosrmt.problems.sk_transfer import (
     exact_constraint_cell,
     plot_transfer_scaling,
     scaling_fits,
+    signed_exact_constraint_point,
     transfer_at_scale,
     transfer_resources,
     transfer_scale_cell,
@@ -150,6 +152,26 @@ def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_ch
     return rows
 
 
+def truncation_study(pairs: list[tuple[int, int]], truncs: list[int], seeds: int) -> list[dict]:
+    """Hermite truncations D = 4 .. 12 (two circles and more from D = 8) at toy sizes, by
+    enumeration of the 2^p prior points (signed_exact_constraint_point), same instances."""
+    rows = []
+    for N, p in pairs:
+        for trunc in truncs:
+            for seed in range(seeds):
+                t0 = time.perf_counter()
+                row = signed_exact_constraint_point(sk.sample_null(N, rng=seed), p, trunc,
+                                                    rng=seed + 1000)
+                row.update(N=N, seed=seed, ratio=N / p**1.5,
+                           seconds=time.perf_counter() - t0)
+                rows.append(row)
+                print(f"  N={N} p={p} D={trunc} seed={seed}: mu_min(PAP)={row['mu_min']:+.3f} "
+                      f"residual={row['residual']:.3f} quad_op={row['residual_quad_op']:.3f} "
+                      f"ml_mu={row['ml_mu_min']:+.3f} value={row['value_scaled']:.3f} "
+                      f"mixed={row['value_mixed_scaled']:.3f}", flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 40, 80; one seed; D = 4")
@@ -164,6 +186,9 @@ def main() -> None:
                         help="exponent margins: p = ceil(N^(2/3 + eps)), one curve each")
     parser.add_argument("--basis", nargs="+", default=["frame"], choices=["frame", "gaussian"],
                         help="basis of the top eigenspace for the PAP inputs (pap_basis)")
+    parser.add_argument("--truncation-study", action="store_true",
+                        help="only the truncation study: D = 4..12 at N = 24, p = 12 and "
+                             "N = 32, p = 14 (enumeration of 2^p points), two seeds")
     parser.add_argument("--exact-max-n", type=int, default=0,
                         help="up to this N, also the exact-constraint (multilinear) point "
                              "and its mixture with the uniform measure")
@@ -196,6 +221,20 @@ def main() -> None:
         _finish(payload, args.out or ROOT / "docs/results/sk_lower/pap_transfer_full.json")
         return
     print(f"cores: {os.cpu_count()}, load average at start: {_load()}")
+    if args.truncation_study:
+        t0 = time.perf_counter()
+        rows = truncation_study([(24, 12), (32, 14)], [4, 6, 8, 10, 12], 2)
+        print(format_table(rows, ["N", "p", "trunc", "seed", "mu_min", "residual",
+                                  "residual_quad_op", "ml_mu_min", "value_scaled",
+                                  "value_mixed_scaled", "seconds"]))
+        out = args.out or ROOT / "docs/results/sk_lower/pap_truncation_study.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(to_jsonable(
+            {"command": "python benchmarks/bench_pap_transfer.py --truncation-study",
+             "cores": os.cpu_count(), "load_end": _load(),
+             "seconds_total": time.perf_counter() - t0, "rows": rows}), indent=1))
+        print(f"wrote {out}")
+        return
 
     print("1. factored shape form against the signed-measure form (same instance, same D)")
     comp = []
