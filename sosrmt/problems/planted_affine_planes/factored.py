@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -165,6 +166,12 @@ class FactoredMoments:
         return spla.LinearOperator((n * n, n * n), matvec=matvec, rmatvec=matvec,
                                    dtype=float)
 
+    @cached_property
+    def _y4(self) -> spla.LinearOperator:
+        """:meth:`y4_operator`, built once (its set-up costs :math:`O(mn^2)`) for the many
+        products of :meth:`apply_polynomial`."""
+        return self.y4_operator()
+
     def y4_dense(self) -> np.ndarray:
         """The degree-4 moments as a dense :math:`n^4` tensor (small :math:`n` only)."""
         n = self.n
@@ -246,7 +253,7 @@ class FactoredMoments:
         \\tilde{\\mathbb E}[v_kv_lg]` off the diagonal and :math:`R_{kk} =
         \\tilde{\\mathbb E}[g]/n`: one product with the even block of :math:`\\Lambda`."""
         c = self.square
-        y4g = self.y4_operator().matvec(G2.reshape(-1)).reshape(self.n, self.n)
+        y4g = self._y4.matvec(G2.reshape(-1)).reshape(self.n, self.n)
         e_g = self.y0 * g0 + 0.5 * float(np.sum(self.Y2 * G2))
         GY = G2 @ self.Y2
         R = self.Y2 * g0 + c * c * self.y0 * G2 + c * (GY + GY.T) + 0.5 * y4g
