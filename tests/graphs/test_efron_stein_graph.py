@@ -374,8 +374,14 @@ def test_bad_inputs():
         exact_bound("Z", 6)
     with pytest.raises(ValueError, match="model"):
         bound_table("Z", "poisson", [6], 2)  # gaussian has its bound (test_gaussian_bound)
+    # Hermite labels are bounded for Gaussian inputs (hermite_bound, test_hermite.py); they
+    # stay refused for the two-point models, and repeated edges stay refused for all
     with pytest.raises(ValueError, match="label"):
-        bound_table(Shape(2, (0,), (1,), [(0, 1)], labels=[2]), "gaussian", [6], 2)
+        bound_table(Shape(2, (0,), (1,), [(0, 1)], labels=[2]), "rademacher", [6], 2)
+    with pytest.raises(ValueError, match="label"):
+        bound_table(Shape(2, (0,), (1,), [(0, 1)], labels=[2]), "pbiased", [6], 2, p=0.3)
+    with pytest.raises(ValueError, match=r"^shape: expected distinct edges"):
+        bound_table(Shape(2, (0,), (1,), [(0, 1), (0, 1)], labels=[1, 2]), "gaussian", [6], 2)
     with pytest.raises(ValueError, match="p"):
         bound_table("Z", "pbiased", [6], 2)
     with pytest.raises(ValueError, match="ns"):

@@ -29,6 +29,9 @@ Modules
 :mod:`~sosrmt.graphs.efron_stein.gaussian`
     Gaussian inputs (label-1 shapes): the Rademacher recursion given :math:`|g|`, and the
     exact Schatten moments by Gauss–Hermite quadrature.
+:mod:`~sosrmt.graphs.efron_stein.hermite`
+    Gaussian inputs with any Hermite labels: the Rademacher recursion in the central-limit
+    limit, and the exact moments by Gauss–Hermite quadrature.
 :mod:`~sosrmt.graphs.efron_stein.exhaustive`
     Exact expectations over every p-biased input at ``n <= 6`` (the checks of the bounds).
 :mod:`~sosrmt.graphs.efron_stein.ratio`
@@ -68,6 +71,12 @@ from sosrmt.graphs.efron_stein.graph import (
     exact_bound,
     graph_level1_bound,
     tw_diagnostic,
+)
+from sosrmt.graphs.efron_stein.hermite import (
+    HermiteBound,
+    exhaustive_hermite_moment,
+    hermite_bound,
+    hermite_multigraph,
 )
 from sosrmt.graphs.efron_stein.matrix import (
     Level1Result,
@@ -114,6 +123,7 @@ __all__ = [
     "ClosedFormBound",
     "GaussianBound",
     "GraphBound",
+    "HermiteBound",
     "Level1Result",
     "MatrixPolynomial",
     "PBiasedBound",
@@ -136,6 +146,7 @@ __all__ = [
     "es_kappa",
     "exact_bound",
     "exhaustive_gaussian_moment",
+    "exhaustive_hermite_moment",
     "exhaustive_last_level",
     "exhaustive_moment",
     "format_bound_table",
@@ -143,6 +154,8 @@ __all__ = [
     "gaussian_abs_moment",
     "gaussian_bound",
     "graph_level1_bound",
+    "hermite_bound",
+    "hermite_multigraph",
     "last_level_bound",
     "level1_bound",
     "pbiased_bound",

@@ -80,7 +80,8 @@ def gaussian_bound(shape: Shape, n: int, q: QGrid | None = None, *,
     Parameters
     ----------
     shape : Shape
-        Proper, untyped shape with label-1 edges (Hermite labels above 1 are refused).
+        Proper, untyped shape with label-1 edges (for Hermite labels above 1 see
+        :func:`sosrmt.graphs.efron_stein.hermite_bound`, which is also tighter here).
     n : int
         Number of indices.
     q : int or sequence of int, optional

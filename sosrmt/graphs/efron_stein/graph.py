@@ -57,7 +57,8 @@ def _es_shape(shape: Shape, model: str = "rademacher") -> Shape:
         raise ValueError("shape: the Efron-Stein bounds are implemented for untyped shapes only")
     if any(lab != 1 for lab in shape.labels):
         raise ValueError(f"shape: the {model} model supports only label-1 edges; Hermite labels "
-                         "(gaussian inputs) have no Efron-Stein derivative bound here")
+                         "are bounded for Gaussian inputs by hermite_bound (graphs bound "
+                         "--model gaussian)")
     if model == "rademacher":
         shape = shape.reduce_rademacher()
     elif not shape.is_proper():

@@ -20,6 +20,11 @@ from sosrmt.graphs.dense import graph_matrix
 from sosrmt.graphs.efron_stein.closed_form import _closed_form_bound, _es_kappa
 from sosrmt.graphs.efron_stein.gaussian import gaussian_bound
 from sosrmt.graphs.efron_stein.graph import _es_shape, _exact_bound, _graph_level1
+from sosrmt.graphs.efron_stein.hermite import (
+    _check_labelled,
+    _hermite_bound,
+    hermite_multigraph,
+)
 from sosrmt.graphs.efron_stein.matrix import RngLike
 from sosrmt.graphs.efron_stein.pbiased import _pbiased_bound
 from sosrmt.graphs.efron_stein.schatten import default_q_grid
@@ -93,8 +98,9 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         A shape or a name / text accepted by :func:`sosrmt.graphs.parse_shape`.
     model : {"rademacher", "pbiased", "gaussian"}
         Input model. ``pbiased``: the bounds of
-        :func:`sosrmt.graphs.efron_stein.pbiased_bound` (two routes); ``gaussian`` (label-1
-        shapes): those of :func:`sosrmt.graphs.efron_stein.gaussian_bound`, without
+        :func:`sosrmt.graphs.efron_stein.pbiased_bound` (three routes); ``gaussian``: those
+        of :func:`sosrmt.graphs.efron_stein.hermite_bound` (any Hermite labels) and, for
+        label-1 shapes, of :func:`sosrmt.graphs.efron_stein.gaussian_bound`, without
         :math:`L_1`.
     ns : sequence of int
         Sizes.
@@ -128,7 +134,9 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         ``bound_conc`` and ``bound_conc_closed`` (``pbiased`` only: the concentrated route of
         :func:`sosrmt.graphs.efron_stein.pbiased_bound`, tree form and closed form),
         ``bound_sym_closed`` (``pbiased`` only: the closed form of
-        :func:`sosrmt.graphs.efron_stein.symmetrised_bound`), ``n_kappa``, ``p`` (at this
+        :func:`sosrmt.graphs.efron_stein.symmetrised_bound`), ``bound_hermite`` and
+        ``bound_hermite_closed`` (``gaussian`` only: tree and closed form of
+        :func:`sosrmt.graphs.efron_stein.hermite_bound`), ``n_kappa``, ``p`` (at this
         ``n``), ``empirical_q90`` (90 % quantile of the samples), ``predicted``
         (:math:`n^\kappa`, or the sparse separator bound for ``pbiased``)) and ``slopes``
         (log–log slopes of each column).
@@ -146,7 +154,10 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
     if model not in ("rademacher", "pbiased", "gaussian"):
         raise ValueError(f"model: expected 'rademacher', 'pbiased' or 'gaussian', got "
                          f"{model!r}")
-    work = _es_shape(shape, model)  # the one validation of the shape
+    labelled = model == "gaussian" and any(lab != 1 for lab in shape.labels)
+    # the one validation of the shape (Hermite labels: the Gaussian model only)
+    work = _check_labelled(shape) if labelled else _es_shape(shape, model)
+    multi = hermite_multigraph(work) if model == "gaussian" else work
     if isinstance(ns, int | np.integer) or not len(ns):
         raise ValueError(f"ns: expected a non-empty list of sizes, got {ns!r}")
     ns = [check_int(n, "ns", minimum=max(work.k, 2)) for n in ns]
@@ -159,9 +170,9 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             check_sparse_model(work, n, prob.at(n))
     trials = check_int(trials, "trials", minimum=1)
     gen = as_rng(rng)
-    kappa, smin = _es_kappa(work)
+    kappa, smin = _es_kappa(multi)
     s_min_set = sorted(min_vertex_separator(work))
-    t = len(work.edges)
+    t = len(multi.edges)
     rows = []
     for n in ns:
         qs = default_q_grid(math.factorial(t) * float(n) ** work.k)
@@ -179,7 +190,7 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
             "l1": None, "l1_q": None, "bound_exact": None, "bound_exact_q": None,
             "bound_tree": None, "bound_closed": None, "bound_closed_q": None,
             "tw_diagnostic": None, "bound_conc": None, "bound_conc_closed": None,
-            "bound_sym_closed": None,
+            "bound_sym_closed": None, "bound_hermite": None, "bound_hermite_closed": None,
             "predicted": (float(n) ** kappa if prob is None
                           else sparse_norm_bound(work, n, p_n).value),
         }
@@ -196,13 +207,16 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
                 row["bound_tree"] = ex.tree_value
                 row["tw_diagnostic"] = ex.tw
         elif model == "gaussian":
-            gb = gaussian_bound(work, n, qs, exact=n <= exact_max_n)
-            row["bound_closed"] = gb.closed_value
-            row["bound_closed_q"] = int(gb.q[int(np.argmin(gb.closed))])
-            if gb.flattened is not None:
-                row["bound_exact"] = float(np.min(gb.flattened))
-                row["bound_exact_q"] = int(gb.q[int(np.argmin(gb.flattened))])
-                row["bound_tree"] = gb.value
+            hb = _hermite_bound(work, multi, n, qs, exact=n <= exact_max_n)
+            row["bound_hermite_closed"], row["bound_hermite"] = hb.closed_value, hb.value
+            if not labelled:
+                gb = gaussian_bound(work, n, qs, exact=n <= exact_max_n)
+                row["bound_closed"] = gb.closed_value
+                row["bound_closed_q"] = int(gb.q[int(np.argmin(gb.closed))])
+                if gb.flattened is not None:
+                    row["bound_exact"] = float(np.min(gb.flattened))
+                    row["bound_exact_q"] = int(gb.q[int(np.argmin(gb.flattened))])
+                    row["bound_tree"] = gb.value
         elif t > 0:
             pb = _pbiased_bound(work, n, p_n, qs, exact=n <= exact_max_n)
             row["bound_closed"] = pb.closed_value
@@ -217,14 +231,14 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
         if progress:
             print(f"[graphs bound] n={n} done", file=sys.stderr, flush=True)
     cols = ["empirical", "moment", "l1", "bound_exact", "bound_tree", "bound_closed",
-            "bound_conc", "bound_conc_closed", "bound_sym_closed", "tw_diagnostic",
-            "predicted"]
+            "bound_conc", "bound_conc_closed", "bound_sym_closed", "bound_hermite",
+            "bound_hermite_closed", "tw_diagnostic", "predicted"]
     slopes = {c: _slope([r["n"] for r in rows], [r[c] for r in rows]) for c in cols}
     name = shape.name or shape.to_json()
     return {"shape": name, "model": model, "p": None if prob is None else prob.text,
             "kappa": kappa, "smin": smin,
             "smin_set": s_min_set,
-            "edges": t, "trials": trials, "rows": rows, "slopes": slopes,
+            "edges": len(work.edges), "trials": trials, "rows": rows, "slopes": slopes,
             "notes": ["tw_diagnostic is a shape-level comparison with constants set to 1, "
                       "not a bound",
                       "bound_exact is the flattened graph bound minimised over q; "
@@ -235,14 +249,16 @@ def bound_table(shape: Shape | str, model: str, ns: Sequence[int], trials: int, 
 def format_bound_table(table: dict[str, Any]) -> str:
     """Plain-text rendering of :func:`bound_table` (one row per ``n``, then the slopes)."""
     sparse = table["model"] == "pbiased"
+    extra = {"pbiased": (["bound_conc", "bound_conc_closed", "bound_sym_closed"],
+                         ["ES_conc", "ES_conc_cl", "ES_sym_cl"]),
+             "gaussian": (["bound_hermite", "bound_hermite_closed"], ["ES_herm", "ES_herm_cl"]),
+             "rademacher": (["tw_diagnostic"], ["TW_diag*"])}[table["model"]]
     cols = ["n", *(["p"] if sparse else []), "dim_row", "dim_col", "empirical", "empirical_se",
             "empirical_q90", "moment", "predicted", "l1", "bound_exact", "bound_tree",
-            "bound_closed", *(["bound_conc", "bound_conc_closed", "bound_sym_closed"]
-                              if sparse else ["tw_diagnostic"])]
+            "bound_closed", *extra[0]]
     heads = ["n", *(["p"] if sparse else []), "dim_row", "dim_col", "E||M||", "se", "q90",
              "moment", "sparse_pred" if sparse else "n^kappa", "L1(q*)", "ES_exact",
-             "ES_tree", "ES_closed", *(["ES_conc", "ES_conc_cl", "ES_sym_cl"] if sparse
-                                       else ["TW_diag*"])]
+             "ES_tree", "ES_closed", *extra[1]]
     ptext = f"  p={table['p']}" if sparse else ""
     lines = [f"shape {table['shape']}  model {table['model']}{ptext}  kappa={table['kappa']:g}  "
              f"S_min={set(table['smin_set']) or '{}'}  |E|={table['edges']}  "
@@ -251,8 +267,10 @@ def format_bound_table(table: dict[str, Any]) -> str:
              "log-log slopes: " + ", ".join(
                  f"{k}={v:.3f}" for k, v in table["slopes"].items() if v is not None)
              + f"  (kappa={table['kappa']:g})",
-             ("gaussian: ES columns are the Rademacher bounds times (C(n,2) E|g|^(2qt))^(1/2q) "
-              "(gaussian_bound); L1 is not defined for Gaussian inputs"
+             ("gaussian: ES_exact/ES_tree/ES_closed are the Rademacher bounds times "
+              "(C(n,2) E|g|^(2qt))^(1/2q) (gaussian_bound, label-1 shapes); ES_herm (tree) and "
+              "ES_herm_cl (closed form) are the central-limit route (hermite_bound, any "
+              "Hermite labels); L1 is not defined for Gaussian inputs"
               if table["model"] == "gaussian" else
               "* TW_diag: comparison with constants 1, not a bound") if not sparse else
              "pbiased: ES_exact/ES_tree/ES_closed bound every weight by w_max (pbiased_bound); "
@@ -296,6 +314,8 @@ def plot_bound_table(table: dict[str, Any], path: str | Path | None = None, *,
               "bound_conc": "ES concentrated (tree)",
               "bound_conc_closed": "ES concentrated closed form",
               "bound_sym_closed": "ES symmetrised closed form",
+              "bound_hermite": "ES Hermite (tree)",
+              "bound_hermite_closed": "ES Hermite closed form",
               "n_kappa": "n^kappa", **({"predicted": "sparse separator prediction"}
                                        if table["model"] == "pbiased" else {})}
     for key, lab in labels.items():
