@@ -20,7 +20,12 @@ With ``--pbiased`` it runs instead the exhaustive check of the p-biased bounds a
 symmetrised route (closed form), each of which must be above it; writes
 ``benchmarks/results/bench_efron_stein_pbiased.json``.
 
+With ``--sparse-slopes`` it fits the log-log slopes of the three p-biased closed forms over
+``n = 10^2..10^6`` at ``p = n^-1/2`` and ``10/n`` against the sparse exponent and writes
+``docs/results/graphs/es_sparse_slopes.json`` (seconds; ``--quick``: three sizes, no file).
+
 Usage: python benchmarks/bench_efron_stein.py [--quick] [--budget SECONDS] [--pbiased]
+       [--sparse-slopes]
 """
 
 from __future__ import annotations
@@ -139,13 +144,59 @@ def pbiased_check(n: int) -> list[dict]:
     return rows
 
 
+def sparse_slopes(ns: list[int]) -> list[dict]:
+    """Fitted log-log slopes of the p-biased closed forms against the sparse exponent.
+
+    Per shape and p in {n^-1/2, 10/n}: the slope of each route's closed form over ``ns``,
+    less the log inflation of the dense Rademacher closed form (its slope minus kappa).
+    """
+    from sosrmt._report import fit_loglog
+    from sosrmt.graphs.efron_stein import closed_form_bound, pbiased_bound
+    from sosrmt.graphs.separators import sparse_exponent
+
+    rows = []
+    for name in ("wigner", "path2", "cherry", "Z", "K22"):
+        shape = named_shape(name)
+        kappa = sparse_exponent(shape, 0.0).exponent
+        infl = fit_loglog(ns, [closed_form_bound(shape, n).value for n in ns]).slope - kappa
+        for text, a, prob in (("n^-0.5", 0.5, lambda n: n ** -0.5),
+                              ("10/n", 1.0, lambda n: 10.0 / n)):
+            bs = [pbiased_bound(shape, n, prob(n), exact=False) for n in ns]
+            row = {"shape": name, "p": text, "kappa_a": sparse_exponent(shape, a).exponent,
+                   "log_inflation": infl}
+            for key, attr in (("wmax", "closed_value"), ("conc", "conc_closed_value"),
+                              ("sym", "sym_closed_value")):
+                vals = [getattr(b, attr) for b in bs]
+                row[f"{key}_slope_raw"] = fit_loglog(ns, vals).slope
+                row[f"{key}_slope"] = row[f"{key}_slope_raw"] - infl
+                row[f"{key}_values"] = vals
+            rows.append(row)
+            print(f"{name:7s} p={text:7s} kappa_a {row['kappa_a']:.2f}: symmetrised "
+                  f"{row['sym_slope']:.2f} (raw {row['sym_slope_raw']:.2f}), concentrated "
+                  f"{row['conc_slope']:.2f}, w_max {row['wmax_slope']:.2f}", flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, 5 s budget")
     ap.add_argument("--budget", type=float, default=None, help="seconds per exact bound")
     ap.add_argument("--pbiased", action="store_true",
                     help="exhaustive n = 6 check of the p-biased bounds instead")
+    ap.add_argument("--sparse-slopes", action="store_true",
+                    help="slopes of the p-biased closed forms (n = 10^2..10^6) against the "
+                         "sparse exponent; writes docs/results/graphs/es_sparse_slopes.json")
     args = ap.parse_args()
+    if args.sparse_slopes:
+        ns = [100, 1000, 10**4] if args.quick else [int(v) for v in np.logspace(2, 6, 9)]
+        rows = sparse_slopes(ns)
+        path = (Path(__file__).parent.parent / "docs" / "results" / "graphs"
+                / "es_sparse_slopes.json")
+        if not args.quick:
+            path.write_text(json.dumps({"ns": ns, "rows": rows}, indent=1))
+            print(f"wrote {path}")
+        assert all(abs(r["sym_slope"] - r["kappa_a"]) <= 0.2 for r in rows)
+        return
     if args.pbiased:
         with threadpool_limits(1):
             rows = pbiased_check(5 if args.quick else 6)
