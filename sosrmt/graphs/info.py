@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from sosrmt.graphs.efron_stein.pbiased import pbiased_bound
 from sosrmt.graphs.inputs import EdgeProbability, check_sparse_model, parse_edge_probability
 from sosrmt.graphs.jobs import predicted_exponent
 from sosrmt.graphs.operator import mobius_partitions
@@ -43,6 +44,7 @@ class ShapeInfo:
     n: int | None = None
     sparse: SparseExponent | None = None
     sparse_value: float | None = None
+    es_closed: dict[str, float] | None = None
 
     def names(self, vertices: tuple[int, ...] | list[int]) -> list[str]:
         """Display names of ``vertices`` (as written in the shape text)."""
@@ -68,7 +70,8 @@ class ShapeInfo:
                     "sparse_separator": sorted(self.sparse.separator),
                     "sparse_separator_names": self.names(sorted(self.sparse.separator)),
                     "sparse_edges_inside": self.sparse.edges_inside,
-                    "sparse_prediction_at_n": self.sparse_value})}
+                    "sparse_prediction_at_n": self.sparse_value,
+                    "es_closed_at_n": self.es_closed})}
 
     def text(self) -> str:
         """Readable lines (vertex names as given, no Python reprs)."""
@@ -108,6 +111,11 @@ class ShapeInfo:
             if self.n is not None:
                 lines.append(f"at n = {self.n:<8} p = {self.p.at(self.n):.4g}, predicted "
                              f"||M|| ~ {self.sparse_value:.4g} (no log factors, constant 1)")
+            if self.es_closed is not None:
+                lines.append("ES bounds      " + ", ".join(
+                    f"{k} {v:.4g}" for k, v in self.es_closed.items())
+                    + "  (Efron-Stein closed forms on E||M|| at n: weights bounded, "
+                    "concentrated, symmetrised)")
         if s.is_typed:
             lines.insert(2, "types          " + ", ".join(
                 f"{s.vertex_name(v)}:{s.types[v]}" for v in range(s.k)))
@@ -127,7 +135,9 @@ def shape_info(shape: Shape, *, p: EdgeProbability | str | float | None = None,
         (:func:`sosrmt.graphs.separators.sparse_exponent`).
     n : int, optional
         Size at which to evaluate the sparse prediction
-        (:func:`sosrmt.graphs.sparse_norm_bound`).
+        (:func:`sosrmt.graphs.sparse_norm_bound`) and, for proper label-1 shapes, the
+        closed-form Efron–Stein bounds of the three p-biased routes
+        (:func:`sosrmt.graphs.efron_stein.pbiased_bound`).
 
     Returns
     -------
@@ -143,7 +153,7 @@ def shape_info(shape: Shape, *, p: EdgeProbability | str | float | None = None,
     (2.0, True)
     """
     shape = check_shape(shape)
-    prob = sparse = value = None
+    prob = sparse = value = es = None
     if p is not None:
         prob = p if isinstance(p, EdgeProbability) else parse_edge_probability(p)
         p_check = prob.at(n) if n is not None else prob.c if prob.a == 0 else min(prob.c, 0.5)
@@ -151,6 +161,10 @@ def shape_info(shape: Shape, *, p: EdgeProbability | str | float | None = None,
         sparse = sparse_exponent(shape, prob.a)
         if n is not None:
             value = sparse_norm_bound(shape, n, prob.at(n)).value
+            if shape.edges and not shape.is_typed and shape.is_proper():
+                b = pbiased_bound(shape, n, prob.at(n), exact=False)
+                es = {"w_max": b.closed_value, "concentrated": b.conc_closed_value,
+                      "symmetrised": b.sym_closed_value}
     elif n is not None:
         raise ValueError("n: only used with the sparse model (give p)")
     sep = tuple(sorted(min_vertex_separator(shape)))
@@ -158,4 +172,4 @@ def shape_info(shape: Shape, *, p: EdgeProbability | str | float | None = None,
     count = sum(1 for _ in itertools.islice(mobius_partitions(shape), MOBIUS_COUNT_LIMIT + 1))
     complete = count <= MOBIUS_COUNT_LIMIT
     return ShapeInfo(shape, sep, kap, min(count, MOBIUS_COUNT_LIMIT), complete,
-                     shape.is_transpose_symmetric(), prob, n, sparse, value)
+                     shape.is_transpose_symmetric(), prob, n, sparse, value, es)

@@ -138,3 +138,15 @@ def test_bound_table_has_the_symmetrised_column():
     for row in tab["rows"]:
         assert row["bound_sym_closed"] >= row["empirical"]
     assert tab["slopes"]["bound_sym_closed"] is not None
+
+
+def test_info_prints_the_three_closed_forms():
+    from sosrmt.graphs.info import shape_info
+
+    info = shape_info(named_shape("Z"), p="10/n", n=10**4)
+    es = info.es_closed
+    assert set(es) == {"w_max", "concentrated", "symmetrised"}
+    assert es["symmetrised"] < es["concentrated"] <= es["w_max"]
+    assert "ES bounds" in info.text()
+    assert info.to_dict()["es_closed_at_n"] == es
+    assert shape_info(named_shape("Z"), p="10/n").es_closed is None  # no n, no bound
