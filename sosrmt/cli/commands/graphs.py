@@ -111,7 +111,9 @@ def add_info_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                             description="Vertices by the names given, the minimum separator, "
                                         "kappa, the cost of the matrix-free operator; with "
                                         "--model pbiased --p, the separator prediction "
-                                        "weighted by p (the sparse kappa).")
+                                        "weighted by p (the sparse kappa); with --n too, "
+                                        "its value and the Efron-Stein closed-form bounds "
+                                        "at n.")
     parser.add_argument("--shape", required=True, help=SHAPE_HELP)
     parser.add_argument("--model", default="rademacher",
                         choices=["rademacher", "gaussian", "pbiased"], help="input model")
@@ -119,7 +121,8 @@ def add_info_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="pbiased edge probability: a number, n^-a (n^-0.5), c/n (10/n) "
                              "or c/sqrt(n)")
     parser.add_argument("--n", type=int, default=None,
-                        help="size at which to evaluate the sparse prediction")
+                        help="size at which to evaluate the sparse prediction and the "
+                             "Efron-Stein bounds")
     add_common_arguments(parser, seed=False)
     parser.set_defaults(func=run_info)
     return parser
