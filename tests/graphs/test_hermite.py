@@ -4,6 +4,8 @@ The oracle is the exact Schatten moment by tensor Gauss-Hermite quadrature (itse
 against the label-1 evaluator and against Monte Carlo).
 """
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,34 @@ def test_hermite_bad_input_and_table():
         assert row["bound_hermite"] >= row["empirical"]
         assert row["bound_hermite_closed"] >= row["bound_hermite"]
         assert row["bound_exact"] is None  # gaussian_bound is for label-1 shapes only
+
+
+def test_finite_m_derivative_matrices_converge_to_the_limit():
+    """h_2 Wigner at n = 3: the derivative matrices of the Rademacher approximant
+    sqrt(2) m^-1 e_2(eps_f) have Schatten norms tending to those of the limit matrices."""
+    import math
+
+    import scipy.sparse as sp
+
+    from sosrmt.graphs.efron_stein.graph import _derivative_matrix
+    from sosrmt.graphs.efron_stein.schatten import schatten_norms
+
+    n, qs = 3, [1, 2, 3]
+    multi = hermite_multigraph(LABELLED["wigner_h2"])
+    for r in (0, 1):
+        limit = schatten_norms(_derivative_matrix(multi, n, r, 10**6) / math.sqrt(2),
+                               qs).values
+        gaps = []
+        for m in (16, 64):
+            rows, cols, vals, ri, ci = {}, {}, [], [], []
+            for i, j in itertools.permutations(range(n), 2):
+                f = 3 * min(i, j) + max(i, j)
+                for c1, c2 in itertools.permutations(range(m), 2):
+                    slots = [(f, c1), (f, c2)]
+                    ri.append(rows.setdefault((i, *slots[:r]), len(rows)))
+                    ci.append(cols.setdefault((j, *slots[r:]), len(cols)))
+                    vals.append(math.sqrt(2) / m)
+            mat = sp.csr_matrix((vals, (ri, ci)), shape=(len(rows), len(cols)))
+            gaps.append(np.abs(schatten_norms(mat, qs).values / limit - 1))
+        assert np.all(gaps[1] < gaps[0])
+        assert np.all(gaps[1] < 0.02)
