@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sosrmt.poly import Polynomial
 from sosrmt.sos.backends import Backend, make_backend
@@ -112,19 +113,28 @@ def _propagate_signs(
     return sign * np.sqrt(np.maximum(np.diag(S), 0.0))
 
 
+def _feasible(domain: Domain, point: np.ndarray, tol: float = 1e-9) -> bool:
+    """Whether ``point`` satisfies the domain's equalities and inequalities within ``tol``."""
+    if any(abs(float(h.evaluate(point))) > tol for h in domain.equalities):
+        return False
+    return not any(float(g.evaluate(point)) < -tol for g in domain.inequalities)
+
+
 def tightness(
-    rel: MomentRelaxation, y: np.ndarray, bound: float | None, gap_tol: float
+    rel: MomentRelaxation,
+    y: np.ndarray,
+    bound: float | None,
+    gap_tol: float,
+    point: np.ndarray | None = None,
 ) -> tuple[bool, np.ndarray | None, float | None]:
-    """Whether a feasible point read off ``y`` attains ``bound`` within ``gap_tol``
-    (relative): ``(tight, point, certified gap)``."""
-    point = extract_point(rel, y)
+    """Whether a feasible point attains ``bound`` within ``gap_tol`` (relative):
+    ``(tight, point, certified gap)``. The point is ``point`` if given, else the one read
+    off the moments ``y``."""
+    if point is None:
+        point = extract_point(rel, y)
     if point is None or bound is None:
         return False, point, None
-    dom = rel.domain
-    feas_tol = 1e-9
-    if any(abs(float(h.evaluate(point))) > feas_tol for h in dom.equalities):
-        return False, point, None
-    if any(float(g.evaluate(point)) < -feas_tol for g in dom.inequalities):
+    if not _feasible(rel.domain, point):
         return False, point, None
     val = float(rel.objective.evaluate(point))
     gap = (bound - val) if rel.sense == "max" else (val - bound)
@@ -152,6 +162,11 @@ class RelaxationSolver:
         that tolerance, whatever the solver's own residuals say. Useful on relaxations
         with many small blocks, where SCS reaches a tight rigorous bound long before its
         residuals meet ``eps`` (see the term-sparsity section of the theory page).
+    candidates : sequence of array_like, optional
+        Points of the domain known beforehand (a heuristic's best solution, say), tried
+        besides the point read off the moments as the optimiser that the early stop and the
+        tightness check look for. Where the moments have not yet collapsed to a point, the
+        early stop can still succeed on a candidate; the certificate is judged the same way.
     options
         Backend options (``eps``, ``max_iters``, ``solver``, ...).
     """
@@ -164,6 +179,7 @@ class RelaxationSolver:
         early_stop: bool = True,
         gap_tol: float = 1e-6,
         bound_tol: float | None = None,
+        candidates: Sequence[ArrayLike] | None = None,
         **options: Any,
     ) -> None:
         if bound_tol is not None and (
@@ -179,6 +195,14 @@ class RelaxationSolver:
         self.early_stop = early_stop
         self.gap_tol = float(gap_tol)
         self.bound_tol = None if bound_tol is None else float(bound_tol)
+        nvars = relaxation.domain.nvars
+        self.candidates: list[np.ndarray] = []
+        for i, c in enumerate(candidates or ()):
+            c = np.asarray(c, dtype=float)
+            if c.shape != (nvars,) or not np.all(np.isfinite(c)):
+                raise ValueError(f"candidates[{i}]: expected {nvars} finite coordinates, "
+                                 f"got shape {c.shape}")
+            self.candidates.append(c)
         self.backend: Backend = make_backend(backend, relaxation, **options)
 
     def set_objective(self, objective: Polynomial) -> None:
@@ -187,9 +211,32 @@ class RelaxationSolver:
         self.backend.update_objective(self.relaxation)
 
     def _tightness(
-        self, y: np.ndarray, cert: SosCertificate | None, bound: float | None
+        self, y: np.ndarray, bound: float | None
     ) -> tuple[bool, np.ndarray | None, float | None]:
-        return tightness(self.relaxation, y, bound, self.gap_tol)
+        """:func:`tightness` at the point read off ``y``, then at each candidate."""
+        first = tightness(self.relaxation, y, bound, self.gap_tol)
+        if first[0]:
+            return first
+        for point in self.candidates:
+            found = tightness(self.relaxation, y, bound, self.gap_tol, point=point)
+            if found[0]:
+                return found
+        return first
+
+    def _best_point(self, y: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """The best of the point read off ``y`` and the candidates (internal sense), by
+        objective value among those that satisfy the domain's constraints."""
+        rel = self.relaxation
+        best, best_val = None, -np.inf
+        extracted = extract_point(rel, y)
+        for point in ([] if extracted is None else [extracted]) + self.candidates:
+            if not _feasible(rel.domain, point):
+                continue
+            val = float(rel.objective.evaluate(point))
+            internal = val if rel.sense == "max" else -val
+            if internal > best_val:
+                best, best_val = point, internal
+        return best, best_val
 
     def solve(self, objective: Polynomial | None = None) -> SosResult:
         """Solve (optionally for a new ``objective``) and return an :class:`SosResult`."""
@@ -215,11 +262,9 @@ class RelaxationSolver:
                     return True
             if not self.early_stop:
                 return False
-            point = extract_point(rel, y)
+            point, internal = self._best_point(y)
             if point is None:
                 return False
-            val = float(rel.objective.evaluate(point))
-            internal = val if rel.sense == "max" else -val
             # polish only when the candidate is close to the current dual value, and not
             # when it is clearly below the current moment value (the relaxation is then not
             # tight at this point, and no certificate of its value can exist)
@@ -234,7 +279,7 @@ class RelaxationSolver:
                 if candidate is None:
                     continue
                 bound = candidate.rigorous_bound()
-                tight, point, gap = self._tightness(y, candidate, bound)
+                tight, point, gap = self._tightness(y, bound)
                 if tight:
                     found.update(point=point, gap=gap, bound=bound, certificate=candidate)
                     return True
@@ -286,7 +331,7 @@ class RelaxationSolver:
         if "point" in found:
             tight, point, gap = True, found["point"], found["gap"]
         else:
-            tight, point, gap = self._tightness(y, cert, bound)
+            tight, point, gap = self._tightness(y, bound)
         if tight:
             value = float(rel.objective.evaluate(point))
         stats.update(
@@ -325,6 +370,7 @@ def solve(
     early_stop: bool = True,
     gap_tol: float = 1e-6,
     bound_tol: float | None = None,
+    candidates: Sequence[ArrayLike] | None = None,
     **options: Any,
 ) -> SosResult:
     """Build and solve the degree-``degree`` SoS relaxation of ``sense`` ``objective``.
@@ -360,6 +406,9 @@ def solve(
         Stop as soon as the rigorous bound is within this relative tolerance of the
         current moment value (SCS backend; status ``"optimal_inaccurate"``, see
         :class:`RelaxationSolver`).
+    candidates : sequence of array_like, optional
+        Known points of the domain tried as optimisers besides the one read off the
+        moments (see :class:`RelaxationSolver`).
     options
         Backend options: ``eps``, ``max_iters``, ``verbose``, ``solver``, ...
 
@@ -413,6 +462,12 @@ def solve(
         if result.pseudo_expectation is not None:
             y = result.pseudo_expectation.values  # sorted keys: aligned with rel.moment_keys
             tight, point, gap = tightness(rel, y, result.bound, gap_tol)
+            for cand in [] if tight else list(candidates or ()):
+                found = tightness(rel, y, result.bound, gap_tol,
+                                  point=np.asarray(cand, dtype=float))
+                if found[0]:
+                    tight, point, gap = found
+                    break
             result.tight, result.point = tight, point if tight else None
             result.stats["certified_gap"] = gap
             if tight:
@@ -421,7 +476,8 @@ def solve(
         result.timings["total"] = time.perf_counter() - t0
         return result
     result = RelaxationSolver(
-        rel, backend, early_stop=early_stop, gap_tol=gap_tol, bound_tol=bound_tol, **options
+        rel, backend, early_stop=early_stop, gap_tol=gap_tol, bound_tol=bound_tol,
+        candidates=candidates, **options
     ).solve()
     result.timings["build"] = build
     result.timings["total"] = time.perf_counter() - t0

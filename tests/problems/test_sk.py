@@ -242,7 +242,7 @@ def test_sos4_bounds_bracket_opt_and_certify_it(seed):
 def test_sos4_bounds_are_certified_even_when_stopped_early():
     W = sk.sk_instance(14, seed=2)
     opt = sk.brute_force_max(W)[0]
-    b = sk.sos4_bounds(W, max_iters=20, polish=0, warm_start=False)
+    b = sk.sos4_bounds(W, max_iters=20, polish=0, anderson=0)
     assert b.status == "max_iters"
     assert b.lower <= opt <= b.upper  # loose, but still bounds
 

@@ -43,6 +43,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
+from sosrmt.sos.backends.anderson import AndersonMixer
 from sosrmt.sos.backends.base import EarlyStop, RawSolution
 
 if TYPE_CHECKING:
@@ -300,6 +301,8 @@ class AdmmBackend:
         threads: int | None = 1,
         single_until: float | None = 1e-2,
         early_stop_tol: float = 1e-3,
+        early_stop_rank: int | None = 2,
+        anderson: int = 10,
         verbose: bool = False,
     ) -> None:
         if not eps > 0 or not eps_inaccurate > 0:
@@ -317,6 +320,12 @@ class AdmmBackend:
         self.threads = None if threads is None else int(threads)
         self.single_until = None if single_until is None else float(single_until)
         self.early_stop_tol = float(early_stop_tol)
+        if early_stop_rank is not None:
+            early_stop_rank = int(early_stop_rank)
+        self.early_stop_rank = early_stop_rank
+        if isinstance(anderson, bool) or int(anderson) < 0:
+            raise ValueError(f"anderson: expected a nonnegative memory, got {anderson!r}")
+        self.anderson = int(anderson)
         if not 0 < fraction <= 1:
             raise ValueError(f"fraction: expected a number in (0, 1], got {fraction!r}")
         t0 = time.perf_counter()
@@ -417,18 +426,28 @@ class AdmmBackend:
         status, stopped, it = "max_iters", False, 0
         meas: dict[str, float] = {}
         next_stop = self.check_every
+        ns = s.size
+        mixer = AndersonMixer(self.anderson) if self.anderson else None
+        s_next = u_next = None
+        stop_calls, stop_seconds = 0, 0.0
         try:
             for it in range(1, self.max_iters + 1):
                 x = self._solve_x(AT @ (b - s - u) - self.c / self.rho)
                 bAx = b - A @ x
                 h = alpha * bAx + (1 - alpha) * s
                 s_new = self._project(h - u)
-                u = u + s_new - h
-                s_old, s = s, s_new
+                u_new = u + s_new - h
+                s_old = s
+                if mixer is not None:  # the next state; the checks below use the plain step
+                    w = mixer.step(np.concatenate([s, u]), np.concatenate([s_new, u_new]))
+                    s_next, u_next = w[:ns], w[ns:]
+                s, u = s_new, u_new
                 last = it == self.max_iters or (
                     self.time_limit is not None and time.perf_counter() - t0 > self.time_limit
                 )
                 if it % self.check_every and not last:
+                    if mixer is not None:
+                        s, u = s_next, u_next
                     continue
                 self.u = u
                 meas = self._measures(x, s)
@@ -447,25 +466,34 @@ class AdmmBackend:
                     status = "optimal"
                     break
                 if (early_stop is not None and it >= next_stop and worst < self.early_stop_tol
-                        and all(blk.rank <= 2 for blk in self.blocks if blk.side > 0)):
-                    if early_stop(x, self.rho * u):
+                        and (self.early_stop_rank is None
+                             or all(blk.rank <= self.early_stop_rank
+                                    for blk in self.blocks if blk.side > 0))):
+                    t_stop = time.perf_counter()
+                    found = early_stop(x, self.rho * u)
+                    stop_calls += 1
+                    stop_seconds += time.perf_counter() - t_stop
+                    if found:
                         status, stopped = "optimal", True
                         break
                     next_stop = 2 * it  # back off: a failed check costs eigendecompositions
                 if last:
                     status = "optimal_inaccurate" if worst <= self.eps_inaccurate else "max_iters"
                     break
+                factor = 1.0
                 if self.adapt_rho:
                     # residual balancing on the scaled residuals (Boyd et al., 3.4.1)
                     rp = meas["res_pri"]
                     rd = max(float(np.abs(AT @ (s - s_old)).max(initial=0.0)) * self.rho
                              / max(1.0, float(np.abs(self.c).max(initial=0.0))), 1e-300)
-                    if rp > 50 * rd:
-                        self.rho *= 2.0
-                        u = u / 2.0
-                    elif rd > 50 * rp:
-                        self.rho /= 2.0
-                        u = u * 2.0
+                    factor = 2.0 if rp > 50 * rd else 0.5 if rd > 50 * rp else 1.0
+                if factor != 1.0:
+                    self.rho *= factor
+                    u = u / factor
+                    if mixer is not None:  # a new map: the history no longer applies
+                        mixer.reset()
+                elif mixer is not None:
+                    s, u = s_next, u_next
         except np.linalg.LinAlgError as exc:  # pragma: no cover - eigensolver breakdown
             status, meas = "error", {**meas, "message": str(exc)}
         self.x, self.s, self.u = x, s, u
@@ -477,6 +505,10 @@ class AdmmBackend:
             "eig_full": sum(blk.full for blk in self.blocks),
             "eig_partial": sum(blk.partial for blk in self.blocks),
             "ranks": [blk.rank if blk.side > 0 else blk.N - blk.rank for blk in self.blocks],
+            "early_stop_calls": stop_calls,
+            "early_stop_seconds": stop_seconds,
+            "anderson_accepted": 0 if mixer is None else mixer.accepted,
+            "anderson_rejected": 0 if mixer is None else mixer.rejected,
             **meas,
         }
         x_out = x
