@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sosrmt.poly import Polynomial, exponents, key_degrees
+from sosrmt.sos.backends.anderson import AndersonMixer
 from sosrmt.sos.exact import ExactProof, verify_certificate_exactly
 from sosrmt.sos.peyrl_parrilo import verify_peyrl_parrilo
 from sosrmt.sos.relaxation import svec_pairs, svec_to_matrix
@@ -255,7 +256,11 @@ class SosCertificate:
         )
 
     def polish(
-        self, lam: float, iterations: int = 30, point: np.ndarray | None = None
+        self,
+        lam: float,
+        iterations: int = 30,
+        point: np.ndarray | None = None,
+        anderson: int = 5,
     ) -> SosCertificate | None:
         """A certificate of the bound ``lam`` (internal sense) by alternating projections.
 
@@ -267,6 +272,8 @@ class SosCertificate:
         With ``point`` (a candidate optimiser :math:`x^*` attaining ``lam``), the PSD
         projection is onto the face :math:`\\{Q\\succeq0: Q\\,m_b(x^*)=0\\}` that contains
         every optimal Gram matrix by complementary slackness, which converges much faster.
+        The alternating projections are Anderson-accelerated with memory ``anderson``
+        (:class:`~sosrmt.sos.backends.anderson.AndersonMixer`; 0: plain).
 
         Notes
         -----
@@ -297,18 +304,22 @@ class SosCertificate:
             nrm = np.linalg.norm(m)
             nulls.append(None if nrm == 0 else m / nrm)
         z += F.dot((target - F.T.dot(z)) / colnorm2)
+        mixer = AndersonMixer(anderson) if anderson else None
         for _ in range(iterations):
             grams = [svec_to_matrix(z[blk.rows], blk.size) for blk, _, _ in pairs]
             if all(np.linalg.eigvalsh(Q).min() >= 0 for Q in grams if Q.size):
                 break  # the identity holds and every Gram matrix is PSD: done
+            g = z.copy()
             for (blk, ii, jj), v, Q in zip(pairs, nulls, grams, strict=True):
                 if v is not None:  # project onto the face {Q v = 0}
                     Qv = Q @ v
                     Q = Q - np.outer(Qv, v) - np.outer(v, Qv) + (v @ Qv) * np.outer(v, v)
                 w, U = np.linalg.eigh(Q)
                 Q = (U * np.maximum(w, 0.0)) @ U.T
-                z[blk.rows] = np.where(ii == jj, 1.0, np.sqrt(2.0)) * Q[ii, jj]
-            z += F.dot((target - F.T.dot(z)) / colnorm2)
+                g[blk.rows] = np.where(ii == jj, 1.0, np.sqrt(2.0)) * Q[ii, jj]
+            g += F.dot((target - F.T.dot(g)) / colnorm2)
+            z = g if mixer is None else mixer.step(z, g)
+        z += F.dot((target - F.T.dot(z)) / colnorm2)  # on the affine set up to rounding
         return SosCertificate(rel, z)
 
     def summary(self) -> dict[str, Any]:
