@@ -63,35 +63,50 @@ def _group_label(key: tuple[Any, Any, Any]) -> str:
 
 def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] | None = None,
                           path: str | Path | None = None) -> Figure:
-    """Two panels against :math:`N` (log axis): the value / :math:`N^{3/2}` (filled where
-    the moment matrix is PSD, a red cross where it is not, open where undecided; one colour
-    per curve: truncation ``trunc``, exponent margin ``eps`` and ``basis`` where the rows
-    have them) with the edge prediction and the lines 2 and 1.526; and
-    :math:`|\\mu_{\\min}|` (same markers) and the residuals (log-log). Rows need ``N`` (add
-    it back to sweep rows)."""
+    """Three panels against :math:`N` (log axis), one colour per curve (truncation
+    ``trunc``, exponent margin ``eps`` and ``basis`` where the rows have them): the value /
+    :math:`N^{3/2}` (filled where the PAP moment matrix is PSD, a red cross where it is not,
+    open where undecided) with the edge predictions and the lines 2 and 1.526; the PAP
+    :math:`|\\mu_{\\min}|` (same markers); and, log-log, the residual
+    :math:`\\max_u|\\tilde E[x_u^2-1]|` (squares), its operator-norm degree-4 version
+    ``residual_quad_op`` (triangles) and, where computed, :math:`|\\lambda|` of the SK matrix
+    with the constraints imposed exactly (``ml_mu_min``, diamonds). With two axes in
+    ``ax`` the third panel is left out. Rows need ``N`` (add it back to sweep rows)."""
     if ax is None:
-        fig = Figure(figsize=(10, 4))
-        axes = fig.subplots(1, 2)
+        fig = Figure(figsize=(15, 6.5))
+        axes = list(fig.subplots(1, 3))
+        fig.subplots_adjust(bottom=0.36, wspace=0.28)
     else:
         axes = list(ax)
         fig = axes[0].figure
-    a0, a1 = axes
+    a0, a1 = axes[0], axes[1]
+    a2 = axes[2] if len(axes) > 2 else None
     Ns = np.array([float(r["N"]) for r in rows])
     groups = sorted({_group(r) for r in rows}, key=lambda g: tuple((x is None, x) for x in g))
     for i, key in enumerate(groups):
-        tag = _group_label(key)
+        tag = _group_label(key).rstrip(", ")
         color = f"C{i % 10}"
-        for flag, style, label in ((True, dict(marker="o", color=color), "PSD"),
-                                   (False, dict(marker="x", color="red", ms=9),
-                                    "NOT PSD: invalid"),
+        for flag, style, label in ((True, dict(marker="o", color=color), ""),
+                                   (False, dict(marker="x", color="red", ms=9, mew=2),
+                                    ", NOT PSD: invalid"),
                                    (None, dict(marker="o", mfc="none", color=color),
-                                    "undecided")):
+                                    ", undecided")):
             sel = [j for j, r in enumerate(rows) if _group(r) == key and r.get("psd") is flag]
-            if sel:
+            if not sel:
+                continue
+            a0.plot(Ns[sel], [float(rows[j]["value_scaled"]) for j in sel], ls="",
+                    label=f"{tag}{label}", **style)
+            a1.plot(Ns[sel], [abs(float(rows[j]["mu_min"])) for j in sel], ls="", **style)
+            if flag is False:      # keep the curve's colour visible under the red cross
                 a0.plot(Ns[sel], [float(rows[j]["value_scaled"]) for j in sel], ls="",
-                        label=f"pseudo-calibrated value ({tag}{label})", **style)
-                a1.plot(Ns[sel], [abs(float(rows[j]["mu_min"])) for j in sel], ls="",
-                        label=rf"$|\mu_{{\min}}|$ PAP ({tag}{label})", **style)
+                        marker="o", mfc="none", color=color, ms=11)
+        if a2 is not None:
+            sel = [j for j, r in enumerate(rows) if _group(r) == key]
+            for k, mk in (("residual", "s"), ("residual_quad_op", "^"), ("ml_mu_min", "D")):
+                pts = [(Ns[j], abs(float(rows[j][k]))) for j in sel
+                       if rows[j].get(k) is not None and np.isfinite(rows[j][k])]
+                if pts:
+                    a2.plot(*zip(*pts, strict=True), ls="", marker=mk, mfc="none", color=color)
     grid = np.unique(Ns)
     margins = sorted({r.get("eps") for r in rows}, key=lambda e: (e is None, e))
     for k, eps in enumerate(margins):
@@ -99,27 +114,33 @@ def plot_transfer_scaling(rows: Sequence[dict[str, Any]], *, ax: Sequence[Axes] 
         xs = sorted({float(r["N"]) for r in sel})
         edge = [np.mean([r["edge_prediction"] for r in sel if float(r["N"]) == g]) for g in xs]
         tag = "" if eps is None else f", p=N^{2 / 3 + float(eps):.2f}"
-        a0.plot(xs, edge, "--", color="gray", alpha=1.0 - 0.25 * min(k, 3),
+        a0.plot(xs, edge, ls=("--", "-.", ":", "--")[k % 4], color="gray",
                 label=r"edge $2-(3\pi p/2N)^{2/3}$" + tag)
     a0.axhline(2.0, color="k", lw=0.8, label="2 (spectral limit)")
-    a0.axhline(1.526, color="gray", lw=0.8, ls=":", label="1.526 (Parisi)")
-    a0.set_xscale("log")
-    a0.set_xlabel("N")
-    a0.set_ylabel(r"$\tilde E[x^\top Wx]/N^{3/2}$")
-    a0.legend(fontsize=7)
-    for key, mk, lab in (("residual", "s", r"max$_u|\tilde E[x_u^2-1]|$"),
-                         ("residual_quad", "^", r"max$|\tilde E[(x_u^2-1)x_ax_b]|$")):
-        ys = np.array([abs(float(r[key])) if r.get(key) is not None else np.nan
-                       for r in rows])
-        a1.plot(Ns, ys, mk, color="gray" if key == "residual" else "k", mfc="none",
-                label=lab + r" / $\tilde E[1]$")
-    a1.set_xscale("log")
+    a0.axhline(1.526, color="k", lw=0.8, ls=":", label="1.526 (Parisi)")
+    a0.set_ylabel(r"$\tilde E[x^\top Wx]/(\tilde E[1]N^{3/2})$")
+    a1.set_ylabel(r"$|\mu_{\min}|$ of the PAP moment matrix")
     a1.set_yscale("log")
-    a1.set_xlabel("N")
-    a1.legend(fontsize=7)
-    for a in (a0, a1):
+    panels = [a0, a1]
+    if a2 is not None:
+        a2.set_yscale("log")
+        a2.set_ylabel("residuals / $\\tilde E[1]$; $|\\lambda|$ with exact constraints")
+        for mk, lab in (("s", r"max$_u|\tilde E[x_u^2-1]|$"),
+                        ("^", r"max$_u\|\tilde E[(x_u^2-1)xx^\top]\|_{op}$"),
+                        ("D", r"$|\lambda_{\min}|$, constraints exact")):
+            a2.plot([], [], ls="", marker=mk, mfc="none", color="k", label=lab)
+        a2.legend(fontsize=7, loc="best")
+        panels.append(a2)
+    for a in panels:
+        a.set_xscale("log")
+        a.set_xlabel("N")
         a.set_xticks(grid, [f"{g:g}" for g in grid])
         a.minorticks_off()
+    if ax is None:
+        fig.legend(*a0.get_legend_handles_labels(), loc="lower center", ncol=4, fontsize=7,
+                   frameon=False)
+    else:
+        a0.legend(fontsize=7)
     if any(r.get("psd") is False for r in rows):
         a1.set_title("red crosses: truncated construction NOT PSD", color="red", fontsize=9)
     if path is not None:
