@@ -130,7 +130,7 @@ def run_scale(sizes: list[int], truncs: list[int], seeds: int, eps: float, sk_ch
                 seconds = time.perf_counter() - t0
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
-                row.update(N=N, trunc=trunc, seed=seed, eps=eps, seconds=seconds,
+                row.update(N=N, trunc=trunc, seed=seed, eps=eps, basis=basis, seconds=seconds,
                            peak_traced_bytes=peak, estimate_bytes=est["memory_bytes"],
                            load_before=load_before, load_after=_load(),
                            signed_form="not run: 2^p points" if p > 20 else "runs")

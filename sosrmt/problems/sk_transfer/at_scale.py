@@ -509,7 +509,7 @@ def transfer_scale_cell(*, rng: SeedLike, N: int, trunc: int = 6, eps: float = D
     """Sweep job (``"sosrmt.problems.sk_transfer:transfer_scale_cell"``): a null SK
     instance of size ``N`` (:func:`sosrmt.problems.sk.sample_null`) and
     :func:`transfer_at_scale` on it; results only (the row of :meth:`as_dict` without the
-    echoed ``N`` and ``trunc``; ``p`` stays, since it is derived when not given).
+    echoed ``N``, ``trunc`` and ``basis``; ``p`` stays, since it is derived when not given).
 
     Examples
     --------
@@ -526,6 +526,6 @@ def transfer_scale_cell(*, rng: SeedLike, N: int, trunc: int = 6, eps: float = D
     W = sk.sample_null(N, rng=gen)
     row = transfer_at_scale(W, p_used, trunc, rng=gen, sk_lanczos=sk_lanczos,
                             residual_circles=residual_circles, basis=basis).as_dict()
-    for echo in ("N", "trunc"):
+    for echo in ("N", "trunc", "basis"):
         row.pop(echo, None)
     return row

@@ -147,7 +147,6 @@ def exact_constraint_point(fm: FactoredMoments, D: ArrayLike, W: ArrayLike, *,
 
     Examples
     --------
-    >>> from sosrmt.problems.planted_affine_planes import pap_factored_moments
     >>> W = sk.sk_instance(12, seed=0)
     >>> res = transfer_at_scale(W, 4, 4, rng=0, sk_lanczos=False)
     >>> out = exact_constraint_point(res.moments, res.D, W)
@@ -201,7 +200,7 @@ def exact_constraint_cell(*, rng: SeedLike, N: int, trunc: int = 6, eps: float =
                             residual_circles=residual_circles, basis=basis)
     row = res.as_dict()
     row.update(exact_constraint_point(res.moments, res.D, W))
-    for echo in ("N", "trunc"):
+    for echo in ("N", "trunc", "basis"):
         row.pop(echo, None)
     return row
 
