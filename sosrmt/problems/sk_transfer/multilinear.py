@@ -19,7 +19,7 @@ decides validity. When :math:`\\lambda<0`, the mixture
 gives :math:`\\operatorname{tr}W=0`). This mixing is reported, with :math:`t`, never applied
 silently (:func:`exact_constraint_point`). :math:`\\lambda` comes from Lanczos: a Ritz value,
 an upper bound on the smallest eigenvalue, so the validity of the mixture rests on Lanczos
-having found the bottom of the spectrum (not a certificate).
+having found the lowest eigenvalue (not a certificate).
 """
 
 from __future__ import annotations
