@@ -249,3 +249,16 @@ def test_signed_exact_constraint_point_matches_the_factored_one():
     assert two_circles["e1"] != pytest.approx(dense["e1"])       # D = 8 adds shapes
     with pytest.raises(ValueError, match="p"):
         skt.signed_exact_constraint_point(W, 17, 8)
+
+
+def test_exact_constraint_bad_input():
+    W = sk.sk_instance(12, seed=0)
+    res = skt.transfer_at_scale(W, 4, 4, rng=0, sk_lanczos=False, residual_circles=2)
+    with pytest.raises(ValueError, match="diagonal"):
+        skt.exact_constraint_point(res.moments, res.D, W + np.eye(12))
+    with pytest.raises(ValueError, match="rows"):
+        skt.exact_constraint_point(res.moments, res.D[:10], sk.sk_instance(10, seed=0))
+    with pytest.raises(ValueError, match="columns"):
+        skt.multilinear_operator(res.moments, res.D[:, :3])
+    with pytest.raises(ValueError, match="basis"):
+        skt.pap_basis(np.eye(5)[:, :2], "qr")
