@@ -257,7 +257,7 @@ def test_exact_constraint_bad_input():
     with pytest.raises(ValueError, match="diagonal"):
         skt.exact_constraint_point(res.moments, res.D, W + np.eye(12))
     with pytest.raises(ValueError, match="rows"):
-        skt.exact_constraint_point(res.moments, res.D[:10], sk.sk_instance(10, seed=0))
+        skt.exact_constraint_point(res.moments, res.D[:10], W)
     with pytest.raises(ValueError, match="columns"):
         skt.multilinear_operator(res.moments, res.D[:, :3])
     with pytest.raises(ValueError, match="basis"):
