@@ -45,7 +45,7 @@ for entry in table:
 
 # the chain holds with rigorous numbers on every size; no transfer value here is valid
 for entry in table:
-    assert entry["transfer_valid_fraction"] in (None, 0.0)
+    assert entry["transfer_psd_low_residual_fraction"] in (None, 0.0)
     low = entry["opt_mean"] if entry["opt_mean"] is not None else entry["best_found_mean"]
     assert low <= entry["sos2_bound_mean"] + 1e-9 <= entry["spectral_mean"] + 1e-6
 

@@ -59,9 +59,9 @@ def test_transfer_not_psd_is_marked():
 
 def test_transfer_with_large_residual_is_invalid():
     row = sk.both_sides_cell(rng=0, n=24, sos4_max=0, transfer_max=24)
-    assert row["transfer_residual"] > 0.05 and row["transfer_valid"] is False
+    assert row["transfer_residual"] > 0.05 and row["transfer_psd_low_residual"] is False
     entry = sk.summarize_both_sides([{"status": "ok", "n": 24, **row}])[0]
-    assert entry["transfer_valid_fraction"] == 0.0
+    assert entry["transfer_psd_low_residual_fraction"] == 0.0
 
 
 def test_cli_both_sides(tmp_path, capsys):

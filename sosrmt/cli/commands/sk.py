@@ -137,11 +137,12 @@ def run_both_sides(args: argparse.Namespace) -> int:
     sk.plot_both_sides(table, args.plot)
     cols = ["n", "count", "opt_mean", "best_found_mean", "sos4_lower_mean", "sos4_bound_mean",
             "sos2_bound_mean",
-            "spectral_mean", "transfer_mean", "transfer_valid_fraction", "failed_cells"]
+            "spectral_mean", "transfer_mean", "transfer_psd_low_residual_fraction", "failed_cells"]
     text = format_table(table, cols, fmt=".4g")
     text += ("\n(values / n^1.5, means over seeds; best_found: lower bound on OPT; transfer: "
-             "PAP pseudo-calibration value, valid only where transfer_valid_fraction = 1: PSD and "
-             "constraint residual <= 0.05)"
+             "PAP pseudo-calibration value; transfer_psd_low_residual_fraction: share of seeds "
+             "whose PAP matrix is PSD with constraint residual <= 0.05, necessary for a valid "
+             "point, not sufficient)"
              f"\nwrote {args.store} and {args.plot}")
     emit(args, {"command": "sk", "both_sides": table, "store": str(args.store),
                 "plot": str(args.plot)}, text)

@@ -99,7 +99,8 @@ def both_sides_cell(
         out.update(transfer=tr["value_scaled"], transfer_residual=tr["residual"],
                    transfer_vv_min=tr["mu_min"], transfer_p=tr["p"],
                    transfer_psd=tr["psd"],
-                   transfer_valid=bool(tr["psd"] and tr["residual"] <= TRANSFER_RESIDUAL_MAX))
+                   transfer_psd_low_residual=bool(
+                       tr["psd"] and tr["residual"] <= TRANSFER_RESIDUAL_MAX))
     return out
 
 
@@ -166,7 +167,7 @@ def summarize_both_sides(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, An
                                   if vals.size > 1 else None)
         res = [float(r["transfer_residual"]) for r in ok if r.get("transfer_residual") is not None]
         entry["transfer_residual_max"] = max(res) if res else None
-        for flag in ("psd", "valid"):
+        for flag in ("psd", "psd_low_residual"):
             flags = [bool(r[f"transfer_{flag}"]) for r in ok
                      if r.get(f"transfer_{flag}") is not None]
             entry[f"transfer_{flag}_fraction"] = sum(flags) / len(flags) if flags else None
@@ -203,9 +204,12 @@ def plot_both_sides(
     values), drawn as certified intervals :math:`[\text{lower},\text{upper}]` of SOS_4
     with the best cut found beside them.
 
-    Transfer points that are not valid on every seed (:math:`\\tilde{\\mathbb E}[vv^\\top]` not
-    PSD, or a constraint residual above ``TRANSFER_RESIDUAL_MAX``) are crossed out in red: the
+    Transfer points that fail on some seed (:math:`\\tilde{\\mathbb E}[vv^\\top]` not PSD, or a
+    constraint residual above ``TRANSFER_RESIDUAL_MAX``) are crossed out in red: the
     truncated construction is not a pseudo-expectation there, and its value bounds nothing.
+    Passing both checks is necessary, not sufficient: with the constraints imposed exactly
+    (:mod:`sosrmt.problems.sk_transfer.multilinear`) the SK moment matrix was not PSD at any
+    size measured.
 
     Examples
     --------
@@ -227,8 +231,9 @@ def plot_both_sides(
         ax.errorbar(ns[keep], mean[keep], yerr=np.nan_to_num(se[keep]), capsize=3,
                     label=label, **style)
         if key == "transfer":
-            bad = np.array([r.get("transfer_valid_fraction", r.get("transfer_psd_fraction"))
-                            not in (None, 1.0) for r in table])
+            bad = np.array([r.get("transfer_psd_low_residual_fraction",
+                                  r.get("transfer_psd_fraction")) not in (None, 1.0)
+                            for r in table])
             if np.any(bad & keep):
                 ax.plot(ns[bad & keep], mean[bad & keep], "x", color="red", ms=12, mew=2,
                         zorder=6, label="transfer invalid: not PSD, or residual "

@@ -49,16 +49,18 @@ SOS2_BYTES_PER_N3 = 11.0
 SOS_SECONDS_PER_N3 = 3.5e-10
 #: Typical SCS iteration count of a degree-4 SK solve (n = 24 ... 32).
 SOS4_ITERATIONS = 2000
-#: ADMM backend, degree 4: bytes per cone entry (conic data, iterates, certificate) and
-#: dense copies of the even block (eigendecomposition, polishing); measured peak 0.78 GiB
-#: at n = 64 against 1.0 GiB estimated.
-ADMM_BYTES_PER_ENTRY = 400.0
+#: ADMM backend, degree 4: bytes per cone entry (conic data, iterates, certificate, the
+#: Anderson history of 2 x 10 states of two vectors each, and the interpreter's share) and
+#: dense copies of the even block (eigendecomposition, polishing); measured peaks 0.43 and
+#: 0.75 GiB at n = 40 and 48.
+ADMM_BYTES_PER_ENTRY = 1300.0
 ADMM_DENSE_BLOCKS = 8
 #: ADMM: seconds per cone entry of one iteration (2.5 s per iteration at n = 64, dense
 #: eigendecompositions on one thread under a load of 6 to 8), and the iterations it takes
-#: to converge at n = 20 ... 24 (early stops on tight instances come sooner).
+#: (80 to 240 at n = 24 ... 48 with Anderson acceleration on tight instances; an instance
+#: that is not tight needs more).
 ADMM_SECONDS_PER_ENTRY = 1.2e-6
-ADMM_ITERATIONS = 3000
+ADMM_ITERATIONS = 600
 #: Brute-force throughput, configurations times half-width per second.
 BRUTE_RATE = 2e9
 #: Burer--Monteiro: seconds per n^2 k of one iteration, and a typical iteration count.
