@@ -139,6 +139,7 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
             "sosrmt.sos",
             "sosrmt.sos.testproblems",
             "sosrmt.sos.backends.admm",
+            "sosrmt.sos.backends.anderson",
             "sosrmt.sos.backends.clarabel_backend",
         ],
     ),

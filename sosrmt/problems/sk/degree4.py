@@ -177,7 +177,9 @@ def sos4_bounds(
     seconds["solve"] = time.perf_counter() - t0
     backend = solver.backend
     info = {k: res.stats.get(k) for k in ("res_pri", "res_dual", "gap", "rho", "eig_full",
-                                          "eig_partial", "ranks", "primal_from")}
+                                          "eig_partial", "ranks", "primal_from",
+                                          "early_stop_calls", "early_stop_seconds",
+                                          "anderson_accepted", "anderson_rejected")}
     if res.ok and res.certificate is not None:
         cert, upper, lower = res.certificate, res.bound, res.stats.get("primal_bound")
     else:  # not converged: the last iterates still certify both sides
