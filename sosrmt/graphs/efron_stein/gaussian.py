@@ -28,7 +28,7 @@ from sosrmt.graphs.efron_stein.graph import (
     _exact_bound,
     _q_for,
 )
-from sosrmt.graphs.efron_stein.schatten import QGrid, check_q
+from sosrmt.graphs.efron_stein.schatten import QGrid, QMinima, check_q
 from sosrmt.graphs.shape import Shape
 
 __all__ = ["GaussianBound", "exhaustive_gaussian_moment", "gaussian_abs_moment",
@@ -48,7 +48,7 @@ def gaussian_abs_moment(m: float) -> float:
 
 
 @dataclass(frozen=True)
-class GaussianBound:
+class GaussianBound(QMinima):
     """Bound on :math:`\\mathbb E\\|M_\\alpha\\|` for Gaussian inputs, per ``q``.
 
     ``factor`` is :math:`(N\\,\\mathbb E|g|^{2qt})^{1/2q}`; ``flattened`` and ``tree``
@@ -67,10 +67,6 @@ class GaussianBound:
     def value(self) -> float | None:
         """:math:`\\min_q` of the tree form, or None."""
         return None if self.tree is None else float(np.min(self.tree))
-
-    @property
-    def closed_value(self) -> float:
-        return float(np.min(self.closed))
 
 
 def gaussian_bound(shape: Shape, n: int, q: QGrid | None = None, *,

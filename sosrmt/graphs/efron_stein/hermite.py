@@ -29,7 +29,7 @@ from sosrmt.graphs.efron_stein.graph import (
     _q_for,
 )
 from sosrmt.graphs.efron_stein.recursion import combine_levels
-from sosrmt.graphs.efron_stein.schatten import QGrid, check_q, schatten_norms
+from sosrmt.graphs.efron_stein.schatten import QGrid, QMinima, check_q, schatten_norms
 from sosrmt.graphs.inputs import _hermite
 from sosrmt.graphs.shape import Shape, check_shape
 
@@ -69,7 +69,7 @@ def hermite_multigraph(shape: Shape) -> Shape:
 
 
 @dataclass(frozen=True)
-class HermiteBound:
+class HermiteBound(QMinima):
     """Bound on :math:`\\mathbb E\\|M_\\alpha\\|` for Gaussian inputs with Hermite labels.
 
     Per ``q``: ``flattened`` and ``tree`` from the exact limit derivative matrices (``None``
@@ -90,13 +90,7 @@ class HermiteBound:
         """:math:`\\min_q` of the tree form, or None."""
         return None if self.tree is None else float(np.min(self.tree))
 
-    @property
-    def flattened_value(self) -> float | None:
-        return None if self.flattened is None else float(np.min(self.flattened))
 
-    @property
-    def closed_value(self) -> float:
-        return float(np.min(self.closed))
 
 
 def hermite_bound(shape: Shape, n: int, q: QGrid | None = None, *, exact: bool = True,

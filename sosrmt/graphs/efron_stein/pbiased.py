@@ -40,7 +40,7 @@ from sosrmt.graphs.efron_stein.graph import (
     _q_for,
 )
 from sosrmt.graphs.efron_stein.recursion import combine_levels
-from sosrmt.graphs.efron_stein.schatten import QGrid, check_q, schatten_norms
+from sosrmt.graphs.efron_stein.schatten import QGrid, QMinima, check_q, schatten_norms
 from sosrmt.graphs.efron_stein.symmetrised import _sym_closed
 from sosrmt.graphs.inputs import check_sparse_model
 from sosrmt.graphs.shape import Shape
@@ -135,7 +135,7 @@ def last_level_bound(stack: np.ndarray, block_max: float, rank: float, p: float,
 
 
 @dataclass(frozen=True)
-class PBiasedBound:
+class PBiasedBound(QMinima):
     """Recursive Efron–Stein bounds on :math:`\\mathbb E\\|M_\\alpha\\|` for ``pbiased(p)`` inputs.
 
     Per ``q``: ``flattened``, ``tree`` (``None`` when only the closed forms were computed)
@@ -164,14 +164,6 @@ class PBiasedBound:
     def value(self) -> float | None:
         """:math:`\\min_q` of the flattened bound (exact derivative matrices), or None."""
         return None if self.flattened is None else float(np.min(self.flattened))
-
-    @property
-    def tree_value(self) -> float | None:
-        return None if self.tree is None else float(np.min(self.tree))
-
-    @property
-    def closed_value(self) -> float:
-        return float(np.min(self.closed))
 
     @property
     def conc_value(self) -> float | None:

@@ -21,6 +21,7 @@ from sosrmt._validation import check_memory
 __all__ = [
     "DENSE_BLOCK_LIMIT",
     "QGrid",
+    "QMinima",
     "SchattenNorms",
     "check_q",
     "default_q_grid",
@@ -36,6 +37,31 @@ DENSE_BLOCK_LIMIT = 6000
 
 
 # --------------------------------------------------------------------------- q and constants
+
+
+class QMinima:
+    """The minima over the moment grid ``q`` of a bound's three forms (a mixin for the
+    bound dataclasses, which carry ``flattened`` and ``tree``, ``None`` where not computed,
+    and ``closed``, one value per ``q``)."""
+
+    flattened: np.ndarray | None
+    tree: np.ndarray | None
+    closed: np.ndarray
+
+    @property
+    def flattened_value(self) -> float | None:
+        """:math:`\\min_q` of the flattened form, or None."""
+        return None if self.flattened is None else float(np.min(self.flattened))
+
+    @property
+    def tree_value(self) -> float | None:
+        """:math:`\\min_q` of the tree form, or None."""
+        return None if self.tree is None else float(np.min(self.tree))
+
+    @property
+    def closed_value(self) -> float:
+        """:math:`\\min_q` of the closed form."""
+        return float(np.min(self.closed))
 
 
 def check_q(q: QGrid, name: str = "q") -> np.ndarray:

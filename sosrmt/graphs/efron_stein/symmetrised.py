@@ -26,7 +26,7 @@ from scipy.special import gammaln
 from sosrmt._validation import check_int
 from sosrmt.graphs.efron_stein.closed_form import _assignments
 from sosrmt.graphs.efron_stein.graph import EXACT_MAX_PAIRS, _derivative_matrix, _es_shape, _q_for
-from sosrmt.graphs.efron_stein.schatten import QGrid, check_q
+from sosrmt.graphs.efron_stein.schatten import QGrid, QMinima, check_q
 from sosrmt.graphs.inputs import check_sparse_model
 from sosrmt.graphs.shape import Shape
 
@@ -94,7 +94,7 @@ def binomial_log_moment(trials: int, prob: float, power: float) -> float:
 
 
 @dataclass(frozen=True)
-class SymmetrisedBound:
+class SymmetrisedBound(QMinima):
     r"""Symmetrised-route bounds on :math:`\mathbb E\|M_\alpha\|` for ``pbiased(p)`` inputs.
 
     Per ``q``: ``flattened`` and ``tree`` average the restricted derivative matrices exactly
@@ -114,14 +114,6 @@ class SymmetrisedBound:
     def value(self) -> float | None:
         """:math:`\\min_q` of the tree form averaged exactly over ``s``, or None."""
         return None if self.tree is None else float(np.min(self.tree))
-
-    @property
-    def flattened_value(self) -> float | None:
-        return None if self.flattened is None else float(np.min(self.flattened))
-
-    @property
-    def closed_value(self) -> float:
-        return float(np.min(self.closed))
 
     @property
     def q_star(self) -> int:
