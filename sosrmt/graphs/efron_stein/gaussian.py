@@ -63,11 +63,6 @@ class GaussianBound(QMinima):
     tree: np.ndarray | None
     closed: np.ndarray
 
-    @property
-    def value(self) -> float | None:
-        """:math:`\\min_q` of the tree form, or None."""
-        return None if self.tree is None else float(np.min(self.tree))
-
 
 def gaussian_bound(shape: Shape, n: int, q: QGrid | None = None, *,
                    exact: bool = True, max_pairs: int = EXACT_MAX_PAIRS) -> GaussianBound:

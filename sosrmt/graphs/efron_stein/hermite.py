@@ -85,13 +85,6 @@ class HermiteBound(QMinima):
     tree: np.ndarray | None
     closed: np.ndarray
 
-    @property
-    def value(self) -> float | None:
-        """:math:`\\min_q` of the tree form, or None."""
-        return None if self.tree is None else float(np.min(self.tree))
-
-
-
 
 def hermite_bound(shape: Shape, n: int, q: QGrid | None = None, *, exact: bool = True,
                   dense_limit: int = DENSE_BLOCK_LIMIT,

@@ -40,7 +40,7 @@ from sosrmt.graphs.efron_stein.graph import (
     _q_for,
 )
 from sosrmt.graphs.efron_stein.recursion import combine_levels
-from sosrmt.graphs.efron_stein.schatten import QGrid, QMinima, check_q, schatten_norms
+from sosrmt.graphs.efron_stein.schatten import QGrid, QMinima, check_q, min_over_q, schatten_norms
 from sosrmt.graphs.efron_stein.symmetrised import _sym_closed
 from sosrmt.graphs.inputs import check_sparse_model
 from sosrmt.graphs.shape import Shape
@@ -163,25 +163,25 @@ class PBiasedBound(QMinima):
     @property
     def value(self) -> float | None:
         """:math:`\\min_q` of the flattened bound (exact derivative matrices), or None."""
-        return None if self.flattened is None else float(np.min(self.flattened))
+        return min_over_q(self.flattened)
 
     @property
     def conc_value(self) -> float | None:
         """:math:`\\min_q` of the concentrated tree form (exact matrices), or None."""
-        return None if self.conc_tree is None else float(np.min(self.conc_tree))
+        return min_over_q(self.conc_tree)
 
     @property
     def conc_flattened_value(self) -> float | None:
-        return None if self.conc_flattened is None else float(np.min(self.conc_flattened))
+        return min_over_q(self.conc_flattened)
 
     @property
     def conc_closed_value(self) -> float | None:
-        return None if self.conc_closed is None else float(np.min(self.conc_closed))
+        return min_over_q(self.conc_closed)
 
     @property
     def sym_closed_value(self) -> float | None:
         """:math:`\\min_q` of the symmetrised route's closed form, or None."""
-        return None if self.sym_closed is None else float(np.min(self.sym_closed))
+        return min_over_q(self.sym_closed)
 
     @property
     def best_closed_value(self) -> float:

@@ -26,6 +26,7 @@ __all__ = [
     "check_q",
     "default_q_grid",
     "es_constant",
+    "min_over_q",
     "schatten_norms",
 ]
 
@@ -39,24 +40,35 @@ DENSE_BLOCK_LIMIT = 6000
 # --------------------------------------------------------------------------- q and constants
 
 
+def min_over_q(values: np.ndarray | None) -> float | None:
+    """The smallest entry of a bound computed per ``q``, or None where it was not computed."""
+    return None if values is None else float(np.min(values))
+
+
 class QMinima:
     """The minima over the moment grid ``q`` of a bound's three forms (a mixin for the
     bound dataclasses, which carry ``flattened`` and ``tree``, ``None`` where not computed,
-    and ``closed``, one value per ``q``)."""
+    and ``closed``, one value per ``q``). ``value`` is the tree form's; a class whose
+    headline bound is another form overrides it."""
 
     flattened: np.ndarray | None
     tree: np.ndarray | None
     closed: np.ndarray
 
     @property
+    def value(self) -> float | None:
+        """:math:`\\min_q` of the tree form, or None."""
+        return self.tree_value
+
+    @property
     def flattened_value(self) -> float | None:
         """:math:`\\min_q` of the flattened form, or None."""
-        return None if self.flattened is None else float(np.min(self.flattened))
+        return min_over_q(self.flattened)
 
     @property
     def tree_value(self) -> float | None:
         """:math:`\\min_q` of the tree form, or None."""
-        return None if self.tree is None else float(np.min(self.tree))
+        return min_over_q(self.tree)
 
     @property
     def closed_value(self) -> float:

@@ -110,10 +110,6 @@ class SymmetrisedBound(QMinima):
     tree: np.ndarray | None
     closed: np.ndarray
 
-    @property
-    def value(self) -> float | None:
-        """:math:`\\min_q` of the tree form averaged exactly over ``s``, or None."""
-        return None if self.tree is None else float(np.min(self.tree))
 
     @property
     def q_star(self) -> int:
